@@ -1,0 +1,439 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The front-end device: session state on the front-end channel (feature
+ * negotiation, backend channel set-up, shared memory config) and the loop
+ * step that serves one backend request. Public API in vhost_shmem.h.
+ */
+#define _GNU_SOURCE
+#include "vhost_shmem.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "backend_dispatch.h"
+#include "channel.h"
+#include "error.h"
+#include "regions.h"
+#include "wire.h"
+
+/* Defaults: generous for real devices, small enough that a fuzzer cannot
+ * exhaust the address space or the kernel's map count. */
+#define VSF_DEFAULT_MAX_MAPPINGS     1024
+#define VSF_DEFAULT_MAX_RESERVED     (64ull << 30)
+#define VSF_DEFAULT_IO_TIMEOUT_MS    5000
+
+struct vsf_frontend {
+	struct vsf_options opts;
+	vsf_log_fn log_fn;
+	void *log_opaque;
+	struct vsf_regions regions;
+	int backend_fd;
+	uint64_t protocol_features;
+	struct vsf_error last;
+};
+
+void vsf_options_default(struct vsf_options *opts)
+{
+	opts->max_mappings = VSF_DEFAULT_MAX_MAPPINGS;
+	opts->max_reserved_bytes = VSF_DEFAULT_MAX_RESERVED;
+	opts->io_timeout_ms = VSF_DEFAULT_IO_TIMEOUT_MS;
+}
+
+__attribute__((format(printf, 3, 4)))
+static void log_msg(struct vsf_frontend *fe, enum vsf_log_level level, const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+
+	if (!fe->log_fn)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	fe->log_fn(fe->log_opaque, level, buf);
+}
+
+/* Keep err as the front-end's last error, log it, and return its code. */
+static int note_error(struct vsf_frontend *fe, enum vsf_log_level level,
+		      const struct vsf_error *err)
+{
+	fe->last = *err;
+	log_msg(fe, level, "%s", err->reason);
+	return err->code;
+}
+
+static int fail(struct vsf_frontend *fe, const struct vsf_error *err)
+{
+	return note_error(fe, VSF_LOG_ERROR, err);
+}
+
+int vsf_frontend_new(const struct vsf_options *opts, struct vsf_frontend **out)
+{
+	struct vsf_frontend *fe = calloc(1, sizeof(*fe));
+
+	if (!fe)
+		return -ENOMEM;
+	if (opts)
+		fe->opts = *opts;
+	else
+		vsf_options_default(&fe->opts);
+	vsf_regions_init(&fe->regions, fe->opts.max_mappings, fe->opts.max_reserved_bytes);
+	fe->backend_fd = -1;
+	*out = fe;
+	return 0;
+}
+
+void vsf_frontend_free(struct vsf_frontend *fe)
+{
+	if (!fe)
+		return;
+	vsf_frontend_disconnect(fe);
+	free(fe);
+}
+
+void vsf_frontend_set_log(struct vsf_frontend *fe, vsf_log_fn fn, void *opaque)
+{
+	fe->log_fn = fn;
+	fe->log_opaque = opaque;
+}
+
+const char *vsf_frontend_last_error(const struct vsf_frontend *fe)
+{
+	return fe->last.reason;
+}
+
+int vsf_frontend_backend_fd(const struct vsf_frontend *fe)
+{
+	return fe->backend_fd;
+}
+
+uint64_t vsf_frontend_protocol_features(const struct vsf_frontend *fe)
+{
+	return fe->protocol_features;
+}
+
+bool vsf_frontend_shmem_negotiated(const struct vsf_frontend *fe)
+{
+	return fe->protocol_features & (1ull << VSF_PROTOCOL_F_SHMEM);
+}
+
+void vsf_frontend_disconnect(struct vsf_frontend *fe)
+{
+	if (fe->backend_fd >= 0)
+		close(fe->backend_fd);
+	fe->backend_fd = -1;
+	fe->protocol_features = 0;
+	vsf_regions_destroy(&fe->regions);
+	vsf_regions_init(&fe->regions, fe->opts.max_mappings, fe->opts.max_reserved_bytes);
+}
+
+void vsf_frontend_reset(struct vsf_frontend *fe)
+{
+	log_msg(fe, VSF_LOG_INFO, "device reset: removing %zu mappings", fe->regions.nmaps);
+	vsf_regions_reset(&fe->regions);
+}
+
+int vsf_frontend_attach(struct vsf_frontend *fe, int backend_fd, uint64_t protocol_features)
+{
+	if (fe->backend_fd >= 0) {
+		close(backend_fd);
+		return fail(fe, &(struct vsf_error){ -EISCONN, "already attached" });
+	}
+	if (backend_fd < 0)
+		return fail(fe, &(struct vsf_error){ -EBADF, "attach: no backend fd" });
+	fe->backend_fd = backend_fd;
+	fe->protocol_features = protocol_features;
+	return 0;
+}
+
+int vsf_frontend_configure(struct vsf_frontend *fe, uint32_t nregions, const uint64_t sizes[256])
+{
+	struct vsf_error err = { 0 };
+
+	if (!vsf_frontend_shmem_negotiated(fe)) {
+		vsf_error_set(&err, -ENOTSUP, "config: SHMEM was not negotiated");
+		return fail(fe, &err);
+	}
+	if (vsf_regions_configure(&fe->regions, nregions, sizes, &err) < 0)
+		return fail(fe, &err);
+	log_msg(fe, VSF_LOG_INFO, "config: %u shared memory regions", nregions);
+	return 0;
+}
+
+int vsf_frontend_add_region(struct vsf_frontend *fe, uint8_t shmid, uint64_t size)
+{
+	struct vsf_error err = { 0 };
+
+	if (vsf_regions_add(&fe->regions, shmid, size, &err) < 0)
+		return fail(fe, &err);
+	return 0;
+}
+
+/* ---- front-end channel: requests we send and the replies we expect ---- */
+
+static int send_request(struct vsf_frontend *fe, int fd, uint32_t request, uint32_t flags,
+			const void *payload, uint32_t size, const int *fds, size_t nfds,
+			struct vsf_error *err)
+{
+	struct vsf_wire_header h = { .request = request, .flags = VSF_FLAG_VERSION | flags,
+				     .size = size };
+
+	log_msg(fe, VSF_LOG_DEBUG, "-> %s", vsf_frontend_request_name(request));
+	return vsf_channel_send(fd, fe->opts.io_timeout_ms, &h, payload, fds, nfds, err);
+}
+
+/* Receive the reply to request: flags exactly 0x5, the id echoed, size and no fds. */
+static int recv_reply(struct vsf_frontend *fe, int fd, uint32_t request, uint32_t size,
+		      struct vsf_rx *rx, struct vsf_error *err)
+{
+	const char *name = vsf_frontend_request_name(request);
+	int ret;
+
+	ret = vsf_channel_recv(fd, fe->opts.io_timeout_ms, rx, err);
+	if (ret == -EAGAIN) {
+		vsf_error_clear(err);
+		return vsf_error_set(err, -ETIMEDOUT, "%s: no reply in %d ms", name,
+				     fe->opts.io_timeout_ms);
+	}
+	if (ret < 0)
+		return ret;
+	ret = rx->nfds || rx->fds_overflow;
+	vsf_rx_close_fds(rx);
+	if (ret)
+		return vsf_error_set(err, -EPROTO, "%s: reply carries fds", name);
+	if (rx->msg.hdr.request != request)
+		return vsf_error_set(err, -EPROTO, "%s: reply has request %u", name,
+				     rx->msg.hdr.request);
+	if (rx->msg.hdr.flags != VSF_REPLY_FLAGS)
+		return vsf_error_set(err, -EPROTO, "%s: reply flags 0x%x, expected 0x%x", name,
+				     rx->msg.hdr.flags, VSF_REPLY_FLAGS);
+	if (rx->msg.hdr.size != size)
+		return vsf_error_set(err, -EPROTO, "%s: reply size %u, expected %u", name,
+				     rx->msg.hdr.size, size);
+	return 0;
+}
+
+static int get_u64(struct vsf_frontend *fe, int fd, uint32_t request, uint64_t *value,
+		   struct vsf_rx *rx, struct vsf_error *err)
+{
+	int ret = send_request(fe, fd, request, 0, NULL, 0, NULL, 0, err);
+
+	if (ret == 0)
+		ret = recv_reply(fe, fd, request, VSF_U64_PAYLOAD_SIZE, rx, err);
+	if (ret == 0)
+		*value = vsf_load_le64(rx->msg.payload);
+	return ret;
+}
+
+static int set_u64(struct vsf_frontend *fe, int fd, uint32_t request, uint64_t value,
+		   struct vsf_error *err)
+{
+	uint8_t payload[8];
+
+	vsf_store_le64(payload, value);
+	return send_request(fe, fd, request, 0, payload, sizeof(payload), NULL, 0, err);
+}
+
+/* Create the backend channel and hand one end to the backend. */
+static int set_backend_req_fd(struct vsf_frontend *fe, int fd, struct vsf_rx *rx,
+			      struct vsf_error *err)
+{
+	bool ack = fe->protocol_features & (1ull << VSF_PROTOCOL_F_REPLY_ACK);
+	int sv[2];
+	int ret;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return vsf_error_set(err, -errno, "socketpair: %s", strerror(errno));
+	ret = send_request(fe, fd, VSF_REQ_SET_BACKEND_REQ_FD, ack ? VSF_FLAG_NEED_REPLY : 0,
+			   NULL, 0, &sv[1], 1, err);
+	close(sv[1]);
+	if (ret == 0 && ack) {
+		ret = recv_reply(fe, fd, VSF_REQ_SET_BACKEND_REQ_FD, VSF_U64_PAYLOAD_SIZE, rx, err);
+		if (ret == 0 && vsf_load_le64(rx->msg.payload) != 0)
+			ret = vsf_error_set(err, -EPROTO, "SET_BACKEND_REQ_FD: backend replied 0x%llx",
+					    (unsigned long long)vsf_load_le64(rx->msg.payload));
+	}
+	if (ret < 0) {
+		close(sv[0]);
+		return ret;
+	}
+	fe->backend_fd = sv[0];
+	return 0;
+}
+
+static int get_shmem_config(struct vsf_frontend *fe, int fd, struct vsf_rx *rx,
+			    struct vsf_error *err)
+{
+	struct vsf_wire_shmem_config cfg;
+	int ret;
+
+	ret = send_request(fe, fd, VSF_REQ_GET_SHMEM_CONFIG, 0, NULL, 0, NULL, 0, err);
+	if (ret == 0)
+		ret = recv_reply(fe, fd, VSF_REQ_GET_SHMEM_CONFIG, VSF_CONFIG_PAYLOAD_SIZE, rx, err);
+	if (ret < 0)
+		return ret;
+	vsf_decode_shmem_config(rx->msg.payload, &cfg);
+	return vsf_regions_configure(&fe->regions, cfg.nregions, cfg.memory_sizes, err);
+}
+
+int vsf_frontend_connect(struct vsf_frontend *fe, int fd)
+{
+	struct vsf_error err = { 0 };
+	uint64_t features, offered;
+	struct vsf_rx *rx;
+	int ret;
+
+	if (fe->backend_fd >= 0 || fe->regions.nregions)
+		return fail(fe, &(struct vsf_error){ -EISCONN, "connect: already connected" });
+	rx = malloc(sizeof(*rx));
+	if (!rx)
+		return fail(fe, &(struct vsf_error){ -ENOMEM, "connect: out of memory" });
+
+	ret = get_u64(fe, fd, VSF_REQ_GET_FEATURES, &features, rx, &err);
+	if (ret < 0)
+		goto err_disconnect;
+	if (!(features & (1ull << VSF_F_PROTOCOL_FEATURES))) {
+		ret = vsf_error_set(&err, -ENOTSUP,
+				    "backend does not offer VHOST_USER_F_PROTOCOL_FEATURES");
+		goto err_disconnect;
+	}
+	ret = set_u64(fe, fd, VSF_REQ_SET_FEATURES, 1ull << VSF_F_PROTOCOL_FEATURES, &err);
+	if (ret == 0)
+		ret = get_u64(fe, fd, VSF_REQ_GET_PROTOCOL_FEATURES, &offered, rx, &err);
+	if (ret < 0)
+		goto err_disconnect;
+	fe->protocol_features = offered & VSF_PROTOCOL_FEATURES_OFFERED;
+	ret = set_u64(fe, fd, VSF_REQ_SET_PROTOCOL_FEATURES, fe->protocol_features, &err);
+	if (ret < 0)
+		goto err_disconnect;
+	log_msg(fe, VSF_LOG_INFO, "protocol features 0x%llx negotiated",
+		(unsigned long long)fe->protocol_features);
+
+	if (fe->protocol_features & (1ull << VSF_PROTOCOL_F_BACKEND_REQ)) {
+		ret = set_backend_req_fd(fe, fd, rx, &err);
+		if (ret < 0)
+			goto err_disconnect;
+	}
+	/* Without SHMEM there is no config request and no region. */
+	if (vsf_frontend_shmem_negotiated(fe)) {
+		ret = get_shmem_config(fe, fd, rx, &err);
+		if (ret < 0)
+			goto err_disconnect;
+		log_msg(fe, VSF_LOG_INFO, "config: %zu shared memory regions", fe->regions.nregions);
+	}
+	free(rx);
+	return 0;
+
+err_disconnect:
+	free(rx);
+	vsf_frontend_disconnect(fe);
+	return fail(fe, &err);
+}
+
+/* ---- backend channel ---- */
+
+static void close_backend_channel(struct vsf_frontend *fe)
+{
+	close(fe->backend_fd);
+	fe->backend_fd = -1;
+}
+
+int vsf_frontend_handle_backend(struct vsf_frontend *fe, struct vsf_verdict *verdict)
+{
+	struct vsf_backend_outcome out;
+	struct vsf_error err = { 0 };
+	struct vsf_rx rx;
+	int ret;
+
+	if (fe->backend_fd < 0)
+		return fail(fe, &(struct vsf_error){ -ENOTCONN, "no backend channel" });
+	ret = vsf_channel_recv(fe->backend_fd, fe->opts.io_timeout_ms, &rx, &err);
+	if (ret == -EAGAIN)
+		return ret;
+	if (ret < 0) {
+		/* Framing is lost or the peer is gone: nothing more can be read. */
+		close_backend_channel(fe);
+		return fail(fe, &err);
+	}
+
+	if (verdict)
+		verdict->nfds = rx.fds_overflow ? VSF_MAX_FDS + 1 : (unsigned)rx.nfds;
+	vsf_backend_dispatch(&fe->regions, vsf_frontend_shmem_negotiated(fe), &rx, &out);
+	if (out.result < 0)
+		note_error(fe, VSF_LOG_WARN, &out.err);
+	else
+		log_msg(fe, VSF_LOG_INFO, "%s accepted", vsf_backend_request_name(rx.msg.hdr.request));
+
+	/*
+	 * Reply first, then commit the change to the memory map. A front-end
+	 * that changes its memory map may need to talk to the backend itself
+	 * (QEMU sends SET_MEM_TABLE and waits); committing before the reply
+	 * could deadlock with a backend that blocks on our reply.
+	 */
+	if (out.reply) {
+		uint8_t value[8];
+
+		vsf_store_le64(value, out.reply_value);
+		ret = vsf_channel_send(fe->backend_fd, fe->opts.io_timeout_ms, &out.reply_hdr, value,
+				       NULL, 0, &err);
+	}
+	if (out.change.kind != VSF_CHANGE_NONE) {
+		struct vsf_error commit_err = { 0 };
+
+		if (vsf_regions_commit(&fe->regions, &out.change, &commit_err) < 0)
+			fail(fe, &commit_err);
+	}
+
+	if (verdict) {
+		verdict->request = rx.msg.hdr.request;
+		verdict->result = out.result;
+		verdict->replied = out.reply && ret == 0;
+		verdict->reply_value = out.reply_value;
+	}
+	if (ret < 0) {
+		close_backend_channel(fe);
+		return fail(fe, &err);
+	}
+	return 0;
+}
+
+/* ---- introspection ---- */
+
+bool vsf_frontend_region(const struct vsf_frontend *fe, uint8_t shmid,
+			 struct vsf_region_info *info)
+{
+	const struct vsf_region *reg = vsf_regions_find(&fe->regions, shmid);
+
+	if (!reg)
+		return false;
+	*info = (struct vsf_region_info){ .shmid = shmid, .size = reg->size, .base = reg->base };
+	return true;
+}
+
+size_t vsf_frontend_region_count(const struct vsf_frontend *fe)
+{
+	return fe->regions.nregions;
+}
+
+size_t vsf_frontend_mapping_count(const struct vsf_frontend *fe)
+{
+	return fe->regions.nmaps;
+}
+
+bool vsf_frontend_mapping(const struct vsf_frontend *fe, size_t index,
+			  struct vsf_mapping_info *info)
+{
+	const struct vsf_mapping *m;
+
+	if (index >= fe->regions.nmaps)
+		return false;
+	m = &fe->regions.maps[index];
+	*info = (struct vsf_mapping_info){ .shmid = m->shmid, .shm_offset = m->shm_offset,
+					   .len = m->len, .fd_offset = m->fd_offset, .rw = m->rw };
+	return true;
+}
