@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: MIT */
+#define _GNU_SOURCE
+#include "fd_table.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MEMFD_SEALS_ALL 0x1fu /* F_SEAL_SEAL .. F_SEAL_FUTURE_WRITE */
+
+_Noreturn static void setup_failed(const char *what)
+{
+	perror(what);
+	abort();
+}
+
+void fd_table_init(struct fd_table *t)
+{
+	for (size_t i = 0; i < VSF_PROG_MAX_HANDLES; i++)
+		t->slot[i].fd = -1;
+	t->nretired = 0;
+}
+
+/* A memfd of size bytes with content tiled over it (zeros if none). */
+static int make_memfd(uint64_t size, const uint8_t *content, size_t clen)
+{
+	int fd = memfd_create("vsf-fuzz", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+
+	if (fd < 0)
+		setup_failed("memfd_create");
+	if (ftruncate(fd, (off_t)size) < 0)
+		setup_failed("ftruncate");
+	if (clen) {
+		static uint8_t tile[65536];
+		size_t tile_len = sizeof(tile) - sizeof(tile) % clen;
+
+		for (size_t i = 0; i < tile_len; i++)
+			tile[i] = content[i % clen];
+		for (uint64_t off = 0; off < size; off += tile_len) {
+			size_t n = size - off < tile_len ? (size_t)(size - off) : tile_len;
+
+			if (pwrite(fd, tile, n, (off_t)off) != (ssize_t)n)
+				setup_failed("pwrite");
+		}
+	}
+	return fd;
+}
+
+/* Reopen fd through /proc with other flags (read-only, O_PATH), closing the original. */
+static int reopen(int fd, int flags)
+{
+	char path[64];
+	int nfd;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	nfd = open(path, flags | O_CLOEXEC);
+	if (nfd < 0)
+		setup_failed("reopen");
+	close(fd);
+	return nfd;
+}
+
+static int create_fd(struct model_fd *d, const struct vsf_op *op)
+{
+	uint64_t size = op->fd.size < VSF_PROG_MAX_FD_SIZE ? op->fd.size : VSF_PROG_MAX_FD_SIZE;
+	int fd, pair[2];
+
+	d->kind = op->fd.kind % VSF_FD_KIND_COUNT;
+	d->size = 0;
+	d->seals = 0;
+	switch (d->kind) {
+	case VSF_FD_MEMFD:
+		fd = make_memfd(size, op->data, op->data_len);
+		d->size = size;
+		d->seals = op->fd.seals & MEMFD_SEALS_ALL;
+		if (d->seals && fcntl(fd, F_ADD_SEALS, d->seals) < 0)
+			setup_failed("F_ADD_SEALS");
+		return fd;
+	case VSF_FD_ROFILE:
+		d->size = size;
+		return reopen(make_memfd(size, op->data, op->data_len), O_RDONLY);
+	case VSF_FD_OPATH:
+		d->size = size;
+		return reopen(make_memfd(size, NULL, 0), O_PATH);
+	case VSF_FD_PIPE:
+		if (pipe2(pair, O_CLOEXEC) < 0)
+			setup_failed("pipe2");
+		close(pair[1]);
+		return pair[0];
+	case VSF_FD_EVENTFD:
+		fd = eventfd(0, EFD_CLOEXEC);
+		if (fd < 0)
+			setup_failed("eventfd");
+		return fd;
+	case VSF_FD_SOCKET:
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
+			setup_failed("socketpair");
+		close(pair[1]);
+		return pair[0];
+	case VSF_FD_DEVZERO:
+		fd = open("/dev/zero", O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			setup_failed("/dev/zero");
+		return fd;
+	default: /* VSF_FD_DIR */
+		fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			setup_failed("open /");
+		return fd;
+	}
+}
+
+void fd_table_create(struct fd_table *t, const struct vsf_op *op)
+{
+	struct fd_resource *r = &t->slot[op->fd.handle % VSF_PROG_MAX_HANDLES];
+	struct stat st;
+
+	if (r->fd >= 0) {
+		if (t->nretired == FD_TABLE_MAX_RETIRED)
+			setup_failed("fd table: too many retired fds");
+		t->retired[t->nretired++] = *r;
+	}
+	r->fd = create_fd(&r->desc, op);
+	r->desc.content_fd = r->fd;
+	if (fstat(r->fd, &st) < 0)
+		setup_failed("fstat");
+	r->dev = st.st_dev;
+	r->ino = st.st_ino;
+}
+
+const struct fd_resource *fd_table_get(const struct fd_table *t, uint8_t handle)
+{
+	const struct fd_resource *r = &t->slot[handle % VSF_PROG_MAX_HANDLES];
+
+	return r->fd >= 0 ? r : NULL;
+}
+
+size_t fd_table_open_count(const struct fd_table *t)
+{
+	size_t n = t->nretired;
+
+	for (size_t i = 0; i < VSF_PROG_MAX_HANDLES; i++)
+		n += t->slot[i].fd >= 0;
+	return n;
+}
+
+static bool damaged(const struct fd_resource *r)
+{
+	struct stat st;
+
+	return fstat(r->fd, &st) < 0 || st.st_dev != r->dev || st.st_ino != r->ino;
+}
+
+int fd_table_find_damaged(const struct fd_table *t)
+{
+	for (size_t i = 0; i < VSF_PROG_MAX_HANDLES; i++)
+		if (t->slot[i].fd >= 0 && damaged(&t->slot[i]))
+			return t->slot[i].fd;
+	for (size_t i = 0; i < t->nretired; i++)
+		if (damaged(&t->retired[i]))
+			return t->retired[i].fd;
+	return -1;
+}
+
+void fd_table_close_all(struct fd_table *t)
+{
+	for (size_t i = 0; i < VSF_PROG_MAX_HANDLES; i++) {
+		if (t->slot[i].fd >= 0)
+			close(t->slot[i].fd);
+		t->slot[i].fd = -1;
+	}
+	for (size_t i = 0; i < t->nretired; i++)
+		close(t->retired[i].fd);
+	t->nretired = 0;
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The harness's fd resources, referred to by handle (0..15). Each resource
+ * is created from an `fd` op, owned by the table, and never closed before
+ * the end of the input: a replaced handle is retired, not closed, so the
+ * memory-truth oracle can still read the content behind an old mapping.
+ */
+#ifndef VSF_FD_TABLE_H
+#define VSF_FD_TABLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "program.h"
+#include "shadow_model.h"
+
+#define FD_TABLE_MAX_RETIRED VSF_PROG_MAX_OPS
+
+struct fd_resource {
+	int fd;             /* -1: empty slot */
+	struct model_fd desc;
+	dev_t dev;
+	ino_t ino;
+};
+
+struct fd_table {
+	struct fd_resource slot[VSF_PROG_MAX_HANDLES];
+	struct fd_resource retired[FD_TABLE_MAX_RETIRED];
+	size_t nretired;
+};
+
+void fd_table_init(struct fd_table *t);
+/* Create the resource an fd op describes (aborts on the harness's own failures). */
+void fd_table_create(struct fd_table *t, const struct vsf_op *op);
+/* The resource behind a handle, or NULL. */
+const struct fd_resource *fd_table_get(const struct fd_table *t, uint8_t handle);
+/* fds the table holds open. */
+size_t fd_table_open_count(const struct fd_table *t);
+/* First fd of the table that was closed or replaced behind its back, or -1. */
+int fd_table_find_damaged(const struct fd_table *t);
+void fd_table_close_all(struct fd_table *t);
+
+#endif

@@ -1,0 +1,761 @@
+/* SPDX-License-Identifier: MIT */
+#define _GNU_SOURCE
+#include "harness.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fd_table.h"
+#include "oracles.h"
+#include "program.h"
+#include "shadow_model.h"
+#include "vhost_shmem.h"
+#include "wire.h"
+
+#define LIVENESS_LIMIT_NS (1000ull * 1000 * 1000) /* one message, generously */
+#define PROBE_BYTES 64                             /* compared per probed page */
+#define MAX_REPLY_BYTES 4096
+
+unsigned long long vsf_harness_messages;
+
+struct run {
+	enum vsf_harness_kind kind;
+	struct oracle_where where;
+	struct vsf_frontend *fe;
+	struct shadow_model model;
+	struct fd_table fds;
+	int peer;          /* the backend's end of the backend channel */
+	int fe_chan[2];    /* session harness: front-end channel, [1] is the backend's */
+	bool connected;
+	int fd_baseline;
+	/* What the backend answers (session and config ops). */
+	uint64_t features, protocol_features, ack;
+	uint32_t cfg_request, cfg_flags, cfg_size, cfg_nregions;
+	uint64_t cfg_sizes[VSF_MAX_SHMEM_REGIONS];
+};
+
+static const char *harness_name(enum vsf_harness_kind kind)
+{
+	return kind == VSF_HARNESS_BACKEND_CHANNEL ? "fuzz_backend_channel"
+						   : "fuzz_frontend_session";
+}
+
+_Noreturn static void setup_failed(const char *what)
+{
+	perror(what);
+	abort();
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+/* ---- I/O as the backend (independent of src/channel.c) ---- */
+
+/* Write bytes in chunks of `chunk` (0: at once); fds go with the first chunk. */
+static void peer_write(int sock, const uint8_t *bytes, size_t len, size_t chunk, const int *fds,
+		       size_t nfds)
+{
+	union {
+		char buf[CMSG_SPACE(VSF_PROG_MAX_OP_FDS * sizeof(int))];
+		struct cmsghdr align;
+	} control;
+	size_t off = 0;
+
+	if (!chunk)
+		chunk = len;
+	while (off < len) {
+		struct iovec iov = { .iov_base = (void *)(bytes + off),
+				     .iov_len = len - off < chunk ? len - off : chunk };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+		ssize_t n;
+
+		if (off == 0 && nfds) {
+			struct cmsghdr *c;
+
+			memset(&control, 0, sizeof(control));
+			mh.msg_control = control.buf;
+			mh.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
+			c = CMSG_FIRSTHDR(&mh);
+			c->cmsg_level = SOL_SOCKET;
+			c->cmsg_type = SCM_RIGHTS;
+			c->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+			memcpy(CMSG_DATA(c), fds, nfds * sizeof(int));
+		}
+		n = sendmsg(sock, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n <= 0)
+			setup_failed("harness sendmsg");
+		off += (size_t)n;
+	}
+}
+
+/* Read everything pending on sock; fds received are stored (up to max) or closed. */
+static size_t peer_read_all(int sock, uint8_t *buf, size_t cap, int *fds, size_t max_fds,
+			    size_t *nfds)
+{
+	union {
+		char buf[CMSG_SPACE(16 * sizeof(int))];
+		struct cmsghdr align;
+	} control;
+	size_t got = 0;
+
+	if (nfds)
+		*nfds = 0;
+	while (got < cap) {
+		struct iovec iov = { .iov_base = buf + got, .iov_len = cap - got };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
+				     .msg_controllen = sizeof(control.buf) };
+		ssize_t n = recvmsg(sock, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+
+		if (n <= 0)
+			break;
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+			size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+
+			for (size_t i = 0; i < k; i++) {
+				int fd;
+
+				memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+				if (nfds && *nfds < max_fds)
+					fds[(*nfds)++] = fd;
+				else
+					close(fd);
+			}
+		}
+		got += (size_t)n;
+	}
+	return got;
+}
+
+/* ---- oracle helpers ---- */
+
+static int expected_open_fds(const struct run *r)
+{
+	return r->fd_baseline + (int)fd_table_open_count(&r->fds) + (r->peer >= 0) +
+	       (r->fe_chan[0] >= 0) + (r->fe_chan[1] >= 0) +
+	       (vsf_frontend_backend_fd(r->fe) >= 0);
+}
+
+static void check_fds(struct run *r)
+{
+	int open = probe_open_fds(), want = expected_open_fds(r);
+
+	ORACLE_CHECK(&r->where, "resources", open == want,
+		     "%d fds open, expected %d (an fd leaked or was closed twice)", open, want);
+}
+
+static void check_regions(struct run *r)
+{
+	size_t n = vsf_frontend_region_count(r->fe), want = model_region_count(&r->model);
+
+	ORACLE_CHECK(&r->where, "shadow-model", n == want, "%zu regions, model has %zu", n, want);
+	for (int id = 0; id < VSF_MAX_SHMEM_REGIONS; id++) {
+		struct vsf_region_info info;
+		bool have = vsf_frontend_region(r->fe, (uint8_t)id, &info);
+
+		ORACLE_CHECK(&r->where, "shadow-model", have == (r->model.region_size[id] != 0),
+			     "region %d %s, model says %s", id, have ? "exists" : "missing",
+			     r->model.region_size[id] ? "exists" : "none");
+		ORACLE_CHECK(&r->where, "shadow-model", !have || info.size == r->model.region_size[id],
+			     "region %d is 0x%llx bytes, model 0x%llx", id,
+			     (unsigned long long)info.size,
+			     (unsigned long long)r->model.region_size[id]);
+	}
+}
+
+static bool mapping_in_model(const struct run *r, const struct vsf_mapping_info *mi)
+{
+	for (size_t i = 0; i < r->model.nmaps; i++) {
+		const struct model_mapping *m = &r->model.maps[i];
+
+		if (m->shmid == mi->shmid && m->shm_offset == mi->shm_offset && m->len == mi->len &&
+		    m->fd_offset == mi->fd_offset && m->rw == mi->rw)
+			return true;
+	}
+	return false;
+}
+
+static void check_mapping_table(struct run *r)
+{
+	size_t n = vsf_frontend_mapping_count(r->fe);
+
+	ORACLE_CHECK(&r->where, "shadow-model", n == r->model.nmaps,
+		     "%zu mappings, model has %zu", n, r->model.nmaps);
+	for (size_t i = 0; i < n; i++) {
+		struct vsf_mapping_info mi;
+
+		ORACLE_CHECK(&r->where, "shadow-model", vsf_frontend_mapping(r->fe, i, &mi),
+			     "mapping %zu of %zu not readable", i, n);
+		ORACLE_CHECK(&r->where, "shadow-model", mapping_in_model(r, &mi),
+			     "mapping shmid %u 0x%llx+0x%llx (fd_offset 0x%llx, %s) not in the model",
+			     mi.shmid, (unsigned long long)mi.shm_offset,
+			     (unsigned long long)mi.len, (unsigned long long)mi.fd_offset,
+			     mi.rw ? "rw" : "ro");
+	}
+}
+
+static uint8_t *region_addr(struct run *r, uint8_t shmid, uint64_t offset)
+{
+	struct vsf_region_info info;
+
+	ORACLE_CHECK(&r->where, "shadow-model", vsf_frontend_region(r->fe, shmid, &info),
+		     "region %u missing", shmid);
+	return (uint8_t *)info.base + offset;
+}
+
+static bool model_page_mapped(const struct run *r, uint8_t shmid, uint64_t offset)
+{
+	for (size_t i = 0; i < r->model.nmaps; i++) {
+		const struct model_mapping *m = &r->model.maps[i];
+
+		if (m->shmid == shmid && offset >= m->shm_offset && offset - m->shm_offset < m->len)
+			return true;
+	}
+	return false;
+}
+
+/* A free page of a region must be inaccessible (still reserved). */
+static void check_free_page(struct run *r, uint8_t shmid, uint64_t offset)
+{
+	uint8_t *p;
+
+	if (offset >= r->model.region_size[shmid] || model_page_mapped(r, shmid, offset))
+		return;
+	p = region_addr(r, shmid, offset);
+	ORACLE_CHECK(&r->where, "memory-truth", !probe_readable(p),
+		     "region %u offset 0x%llx is accessible but nothing is mapped there", shmid,
+		     (unsigned long long)offset);
+}
+
+/* One page of a mapping: readable, the fd's bytes, the requested protection. */
+static void check_mapped_page(struct run *r, const struct model_mapping *m, uint64_t page_off)
+{
+	uint8_t want[PROBE_BYTES] = { 0 };
+	uint8_t *p = region_addr(r, m->shmid, m->shm_offset + page_off);
+
+	ORACLE_CHECK(&r->where, "memory-truth", probe_readable(p),
+		     "mapping shmid %u 0x%llx faults when read at +0x%llx", m->shmid,
+		     (unsigned long long)m->shm_offset, (unsigned long long)page_off);
+	if (m->kind != VSF_FD_DEVZERO &&
+	    pread(m->content_fd, want, sizeof(want), (off_t)(m->fd_offset + page_off)) < 0)
+		setup_failed("pread of mapped content");
+	ORACLE_CHECK(&r->where, "memory-truth", !memcmp(p, want, sizeof(want)),
+		     "mapping shmid %u 0x%llx: bytes at +0x%llx differ from the fd at 0x%llx",
+		     m->shmid, (unsigned long long)m->shm_offset, (unsigned long long)page_off,
+		     (unsigned long long)(m->fd_offset + page_off));
+	ORACLE_CHECK(&r->where, "memory-truth", probe_writable(p) == m->rw,
+		     "mapping shmid %u 0x%llx is %swritable, requested %s", m->shmid,
+		     (unsigned long long)m->shm_offset, m->rw ? "not " : "", m->rw ? "rw" : "ro");
+}
+
+/* A mapping's first, second and last page, and the free pages around it. */
+static void check_mapping(struct run *r, const struct model_mapping *m)
+{
+	uint64_t page = r->model.page_size;
+
+	check_mapped_page(r, m, 0);
+	if (m->len > page)
+		check_mapped_page(r, m, m->len - page);
+	if (m->len > 2 * page)
+		check_mapped_page(r, m, page);
+	if (m->shm_offset >= page)
+		check_free_page(r, m->shmid, m->shm_offset - page);
+	check_free_page(r, m->shmid, m->shm_offset + m->len);
+}
+
+static void check_memory(struct run *r)
+{
+	for (size_t i = 0; i < r->model.nmaps; i++)
+		check_mapping(r, &r->model.maps[i]);
+}
+
+/* Ranges that were just unmapped must be inaccessible again. */
+static void check_gone(struct run *r, const struct model_mapping *m)
+{
+	check_free_page(r, m->shmid, m->shm_offset);
+	check_free_page(r, m->shmid, m->shm_offset + m->len - r->model.page_size);
+}
+
+/* Every region's first and last page unless mapped. */
+static void check_region_edges(struct run *r)
+{
+	for (int id = 0; id < VSF_MAX_SHMEM_REGIONS; id++) {
+		if (!r->model.region_size[id])
+			continue;
+		check_free_page(r, (uint8_t)id, 0);
+		check_free_page(r, (uint8_t)id, r->model.region_size[id] - r->model.page_size);
+	}
+}
+
+/* ---- connecting ---- */
+
+static void config_sizes(const struct run *r, uint64_t sizes[VSF_MAX_SHMEM_REGIONS])
+{
+	memcpy(sizes, r->cfg_sizes, sizeof(r->cfg_sizes));
+}
+
+static void write_u64_reply(int sock, uint32_t request, uint64_t value)
+{
+	uint8_t buf[VSF_HEADER_SIZE + 8];
+	struct vsf_wire_header h = { request, VSF_REPLY_FLAGS, 8 };
+
+	vsf_encode_header(&h, buf);
+	vsf_store_le64(buf + VSF_HEADER_SIZE, value);
+	peer_write(sock, buf, sizeof(buf), 0, NULL, 0);
+}
+
+/* The GET_SHMEM_CONFIG reply as the program describes it, cut or padded to its size. */
+static void write_config_reply(const struct run *r, int sock)
+{
+	static uint8_t buf[VSF_HEADER_SIZE + VSF_PAYLOAD_MAX];
+	struct vsf_wire_header h = { r->cfg_request, r->cfg_flags, r->cfg_size };
+	struct vsf_wire_shmem_config cfg = { .nregions = r->cfg_nregions };
+	size_t payload = r->cfg_size < VSF_PAYLOAD_MAX ? r->cfg_size : VSF_PAYLOAD_MAX;
+
+	memset(buf, 0, sizeof(buf));
+	memcpy(cfg.memory_sizes, r->cfg_sizes, sizeof(cfg.memory_sizes));
+	vsf_encode_header(&h, buf);
+	vsf_encode_shmem_config(&cfg, buf + VSF_HEADER_SIZE);
+	peer_write(sock, buf, VSF_HEADER_SIZE + payload, 0, NULL, 0);
+}
+
+/* Check the next request the front-end sent on its channel. */
+static const uint8_t *expect_request(struct run *r, const uint8_t *p, const uint8_t *end,
+				     uint32_t request, uint32_t flags, uint32_t size)
+{
+	struct vsf_wire_header h;
+
+	ORACLE_CHECK(&r->where, "reply-protocol", end - p >= (long)VSF_HEADER_SIZE,
+		     "front-end channel: %s (%u) expected, %zd bytes left",
+		     vsf_frontend_request_name(request), request, end - p);
+	vsf_decode_header(p, &h);
+	ORACLE_CHECK(&r->where, "reply-protocol",
+		     h.request == request && h.flags == flags && h.size == size &&
+			     end - p >= (long)(VSF_HEADER_SIZE + size),
+		     "front-end channel: got request %u flags 0x%x size %u, expected %s flags 0x%x size %u",
+		     h.request, h.flags, h.size, vsf_frontend_request_name(request), flags, size);
+	return p + VSF_HEADER_SIZE;
+}
+
+static void connect_session(struct run *r)
+{
+	static uint8_t buf[4096];
+	uint64_t sizes[VSF_MAX_SHMEM_REGIONS];
+	struct model_session s;
+	const uint8_t *p, *end;
+	int fds[16];
+	size_t nfds;
+	bool cfg_header_ok = r->cfg_request == VSF_REQ_GET_SHMEM_CONFIG &&
+			     r->cfg_flags == VSF_REPLY_FLAGS && r->cfg_size == VSF_CONFIG_PAYLOAD_SIZE;
+	int ret;
+
+	config_sizes(r, sizes);
+	model_negotiate(&r->model, r->features, r->protocol_features, r->ack, cfg_header_ok,
+			r->cfg_nregions, sizes, &s);
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, r->fe_chan) < 0)
+		setup_failed("socketpair");
+	/* One thread plays both sides: the backend's answers are written up front. */
+	write_u64_reply(r->fe_chan[1], VSF_REQ_GET_FEATURES, r->features);
+	write_u64_reply(r->fe_chan[1], VSF_REQ_GET_PROTOCOL_FEATURES, r->protocol_features);
+	if (s.expects_ack)
+		write_u64_reply(r->fe_chan[1], VSF_REQ_SET_BACKEND_REQ_FD, r->ack);
+	write_config_reply(r, r->fe_chan[1]);
+
+	ret = vsf_frontend_connect(r->fe, r->fe_chan[0]);
+	ORACLE_CHECK(&r->where, "shadow-model", (ret == 0) == s.ok,
+		     "connect returned %d (%s), model expects %s", ret,
+		     vsf_frontend_last_error(r->fe), s.ok ? "success" : "failure");
+
+	/* The requests the front-end sent, in order. */
+	end = buf + peer_read_all(r->fe_chan[1], buf, sizeof(buf), fds, 16, &nfds);
+	p = expect_request(r, buf, end, VSF_REQ_GET_FEATURES, VSF_FLAG_VERSION, 0);
+	if (s.sends_set_features) {
+		p = expect_request(r, p, end, VSF_REQ_SET_FEATURES, VSF_FLAG_VERSION, 8);
+		ORACLE_CHECK(&r->where, "reply-protocol",
+			     vsf_load_le64(p) & (1ull << VSF_F_PROTOCOL_FEATURES),
+			     "SET_FEATURES without VHOST_USER_F_PROTOCOL_FEATURES");
+		p = expect_request(r, p + 8, end, VSF_REQ_GET_PROTOCOL_FEATURES, VSF_FLAG_VERSION, 0);
+		p = expect_request(r, p, end, VSF_REQ_SET_PROTOCOL_FEATURES, VSF_FLAG_VERSION, 8);
+		ORACLE_CHECK(&r->where, "reply-protocol", vsf_load_le64(p) == s.negotiated,
+			     "SET_PROTOCOL_FEATURES 0x%llx, expected 0x%llx",
+			     (unsigned long long)vsf_load_le64(p), (unsigned long long)s.negotiated);
+		p += 8;
+	}
+	if (s.sends_backend_fd) {
+		p = expect_request(r, p, end, VSF_REQ_SET_BACKEND_REQ_FD,
+				   VSF_FLAG_VERSION | (s.expects_ack ? VSF_FLAG_NEED_REPLY : 0), 0);
+		ORACLE_CHECK(&r->where, "reply-protocol", nfds == 1,
+			     "SET_BACKEND_REQ_FD carried %zu fds", nfds);
+	}
+	if (s.sends_config)
+		p = expect_request(r, p, end, VSF_REQ_GET_SHMEM_CONFIG, VSF_FLAG_VERSION, 0);
+	ORACLE_CHECK(&r->where, "reply-protocol", p == end,
+		     "front-end channel: %zd unexpected bytes after negotiation", end - p);
+
+	if (s.ok) {
+		model_attach(&r->model, s.negotiated, s.sends_backend_fd);
+		if (r->model.shmem)
+			model_configure(&r->model, r->cfg_nregions, sizes);
+		r->peer = s.sends_backend_fd ? fds[0] : -1;
+	} else {
+		for (size_t i = 0; i < nfds; i++)
+			close(fds[i]);
+	}
+}
+
+static void connect_attached(struct run *r)
+{
+	uint64_t sizes[VSF_MAX_SHMEM_REGIONS];
+	uint64_t pf = r->protocol_features & VSF_PROTOCOL_FEATURES_OFFERED;
+	int sv[2], ret;
+	bool ok;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		setup_failed("socketpair");
+	ret = vsf_frontend_attach(r->fe, sv[0], pf);
+	ORACLE_CHECK(&r->where, "shadow-model", ret == 0, "attach failed: %d", ret);
+	r->peer = sv[1];
+	model_attach(&r->model, pf, true);
+	if (!r->model.shmem)
+		return;
+	config_sizes(r, sizes);
+	ret = vsf_frontend_configure(r->fe, r->cfg_nregions, sizes);
+	ok = model_configure(&r->model, r->cfg_nregions, sizes);
+	ORACLE_CHECK(&r->where, "shadow-model", (ret == 0) == ok,
+		     "configure returned %d (%s), model expects %s", ret,
+		     vsf_frontend_last_error(r->fe), ok ? "success" : "rejection");
+}
+
+static void do_connect(struct run *r)
+{
+	vsf_frontend_disconnect(r->fe);
+	model_disconnect(&r->model);
+	close_fd(&r->peer);
+	close_fd(&r->fe_chan[0]);
+	close_fd(&r->fe_chan[1]);
+	if (r->kind == VSF_HARNESS_BACKEND_CHANNEL)
+		connect_attached(r);
+	else
+		connect_session(r);
+	r->connected = true;
+	check_regions(r);
+	check_region_edges(r);
+}
+
+/* ---- backend messages ---- */
+
+/* Check the replies that arrived for one message against the model's verdict. */
+static void check_replies(struct run *r, const struct model_verdict *mv)
+{
+	uint8_t buf[MAX_REPLY_BYTES];
+	size_t n = peer_read_all(r->peer, buf, sizeof(buf), NULL, 0, NULL);
+	bool want = mv->reply && !mv->channel_closes;
+	struct vsf_wire_header h;
+	uint64_t value;
+
+	ORACLE_CHECK(&r->where, "reply-protocol", n == (want ? VSF_HEADER_SIZE + 8 : 0),
+		     "request %u: %zu reply bytes, expected %s", mv->request, n,
+		     want ? "exactly one reply (20 bytes)" : "no reply");
+	if (!want)
+		return;
+	vsf_decode_header(buf, &h);
+	value = vsf_load_le64(buf + VSF_HEADER_SIZE);
+	ORACLE_CHECK(&r->where, "reply-protocol",
+		     h.request == mv->request && h.flags == VSF_REPLY_FLAGS && h.size == 8,
+		     "reply header request %u flags 0x%x size %u, expected %u 0x5 8", h.request,
+		     h.flags, h.size, mv->request);
+	ORACLE_CHECK(&r->where, "reply-protocol", (value == 0) == mv->accepted,
+		     "request %u: reply value 0x%llx but the request was %s", mv->request,
+		     (unsigned long long)value, mv->accepted ? "accepted" : "rejected");
+}
+
+/* Handle one message and time it. */
+static int timed_handle(struct run *r, struct vsf_verdict *v)
+{
+	uint64_t t0 = now_ns(), dt;
+	int ret = vsf_frontend_handle_backend(r->fe, v);
+
+	dt = now_ns() - t0;
+	ORACLE_CHECK(&r->where, "liveness", dt < LIVENESS_LIMIT_NS,
+		     "one message took %llu ms", (unsigned long long)(dt / 1000000));
+	return ret;
+}
+
+/* Deliver bytes (with fds on the first chunk) and check every message in them. */
+static void deliver(struct run *r, const uint8_t *bytes, size_t len, size_t chunk,
+		    const uint8_t *handles, size_t nhandles)
+{
+	struct model_fd mfds[VSF_PROG_MAX_OP_FDS];
+	int fds[VSF_PROG_MAX_OP_FDS];
+	size_t nfds = 0, off = 0;
+
+	if (!r->connected)
+		do_connect(r);
+	ORACLE_CHECK(&r->where, "shadow-model",
+		     (vsf_frontend_backend_fd(r->fe) >= 0) == r->model.channel_open,
+		     "backend channel %s, model says %s",
+		     vsf_frontend_backend_fd(r->fe) >= 0 ? "open" : "closed",
+		     r->model.channel_open ? "open" : "closed");
+	if (!r->model.channel_open || !len)
+		return;
+	for (size_t i = 0; i < nhandles; i++) {
+		const struct fd_resource *res = fd_table_get(&r->fds, handles[i]);
+
+		if (!res)
+			continue;
+		fds[nfds] = res->fd;
+		mfds[nfds++] = res->desc;
+	}
+	peer_write(r->peer, bytes, len, chunk, fds, nfds);
+
+	for (;;) {
+		struct model_verdict mv;
+		struct vsf_verdict v;
+		int ret = timed_handle(r, &v);
+
+		if (off == len) {
+			ORACLE_CHECK(&r->where, "shadow-model", ret == -EAGAIN,
+				     "handle returned %d with no message pending", ret);
+			break;
+		}
+		model_message(&r->model, bytes + off, len - off, off ? NULL : mfds, off ? 0 : nfds,
+			      &mv);
+		vsf_harness_messages++;
+		if (!mv.framed) {
+			ORACLE_CHECK(&r->where, "shadow-model", ret < 0 && ret != -EAGAIN,
+				     "framing is lost (%zu bytes left) but handle returned %d",
+				     len - off, ret);
+			ORACLE_CHECK(&r->where, "shadow-model", vsf_frontend_backend_fd(r->fe) < 0,
+				     "framing is lost but the channel stays open");
+			break;
+		}
+		ORACLE_CHECK(&r->where, "shadow-model", mv.channel_closes ? ret < 0 : ret == 0,
+			     "request %u: handle returned %d (%s)", mv.request, ret,
+			     vsf_frontend_last_error(r->fe));
+		ORACLE_CHECK(&r->where, "shadow-model", (v.result == 0) == mv.accepted,
+			     "request %u %s (%d: %s), model says %s", mv.request,
+			     v.result == 0 ? "accepted" : "rejected", v.result,
+			     v.result ? vsf_frontend_last_error(r->fe) : "", mv.accepted ? "accept" : "reject");
+		check_replies(r, &mv);
+		check_mapping_table(r);
+		/* The full sweep is at the end of the input; here, what just changed. */
+		if (mv.accepted && mv.request == VSF_BACKEND_SHMEM_UNMAP)
+			check_gone(r, &mv.change);
+		else if (mv.accepted)
+			check_mapping(r, &mv.change);
+		off += mv.consumed;
+		if (mv.channel_closes) {
+			ORACLE_CHECK(&r->where, "shadow-model", vsf_frontend_backend_fd(r->fe) < 0,
+				     "reply undeliverable but the channel stays open");
+			break;
+		}
+	}
+}
+
+static void do_mmap_op(struct run *r, const struct vsf_op *op)
+{
+	uint8_t msg[VSF_HEADER_SIZE + VSF_MMAP_PAYLOAD_SIZE];
+	struct vsf_wire_header h = {
+		.request = op->code == VSF_OP_MAP ? VSF_BACKEND_SHMEM_MAP : VSF_BACKEND_SHMEM_UNMAP,
+		.flags = op->mmap.hflags,
+		.size = VSF_MMAP_PAYLOAD_SIZE,
+	};
+	struct vsf_wire_mmap m = {
+		.shmid = op->mmap.shmid,
+		.fd_offset = op->mmap.fd_offset,
+		.shm_offset = op->mmap.shm_offset,
+		.len = op->mmap.len,
+		.flags = op->mmap.mflags,
+	};
+
+	vsf_encode_header(&h, msg);
+	vsf_encode_mmap(&m, msg + VSF_HEADER_SIZE);
+	deliver(r, msg, sizeof(msg), op->chunk, op->handles, op->nfds);
+}
+
+static void do_reset(struct run *r)
+{
+	struct model_mapping gone[MODEL_MAX_MAPPINGS];
+	size_t n = r->model.nmaps;
+
+	memcpy(gone, r->model.maps, n * sizeof(gone[0]));
+	vsf_frontend_reset(r->fe);
+	model_reset(&r->model);
+	check_mapping_table(r);
+	for (size_t i = 0; i < n; i++)
+		check_gone(r, &gone[i]);
+}
+
+static void do_add_region(struct run *r, const struct vsf_op *op)
+{
+	int ret = vsf_frontend_add_region(r->fe, op->add_region.shmid, op->add_region.size);
+	bool ok = model_add_region(&r->model, op->add_region.shmid, op->add_region.size);
+
+	ORACLE_CHECK(&r->where, "shadow-model", (ret == 0) == ok,
+		     "add_region %u 0x%llx returned %d, model expects %s", op->add_region.shmid,
+		     (unsigned long long)op->add_region.size, ret, ok ? "success" : "rejection");
+	check_regions(r);
+	check_mapping_table(r);
+	check_memory(r);
+	check_region_edges(r);
+}
+
+static void set_config(struct run *r, const struct vsf_op *op)
+{
+	r->cfg_request = op->config.request;
+	r->cfg_flags = op->config.flags;
+	r->cfg_size = op->config.size;
+	r->cfg_nregions = op->config.nregions;
+	memset(r->cfg_sizes, 0, sizeof(r->cfg_sizes));
+	for (size_t i = 0; i < op->config.npairs; i++) {
+		struct vsf_size_pair sp = vsf_op_config_pair(op, i);
+
+		r->cfg_sizes[sp.shmid] = sp.size;
+	}
+}
+
+static void execute(struct run *r, const struct vsf_op *op)
+{
+	switch (op->code) {
+	case VSF_OP_FD:
+		fd_table_create(&r->fds, op);
+		break;
+	case VSF_OP_SESSION:
+		r->features = op->session.features;
+		r->protocol_features = op->session.protocol_features;
+		r->ack = op->session.ack;
+		break;
+	case VSF_OP_CONFIG:
+		set_config(r, op);
+		break;
+	case VSF_OP_CONNECT:
+		do_connect(r);
+		break;
+	case VSF_OP_RESET:
+		do_reset(r);
+		break;
+	case VSF_OP_ADD_REGION:
+		do_add_region(r, op);
+		break;
+	case VSF_OP_SHUTDOWN:
+		if (r->peer >= 0 && !r->model.peer_read_shut) {
+			if (shutdown(r->peer, SHUT_RD) < 0)
+				setup_failed("shutdown");
+			r->model.peer_read_shut = true;
+		}
+		break;
+	case VSF_OP_SEND:
+		deliver(r, op->data, op->data_len, op->chunk, op->handles, op->nfds);
+		break;
+	case VSF_OP_MAP:
+	case VSF_OP_UNMAP:
+		do_mmap_op(r, op);
+		break;
+	case VSF_OP_BYTES:
+		break;
+	}
+}
+
+static void run_init(struct run *r, enum vsf_harness_kind kind)
+{
+	struct vsf_options opts;
+
+	memset(r, 0, sizeof(*r));
+	r->kind = kind;
+	r->where.harness = harness_name(kind);
+	r->peer = r->fe_chan[0] = r->fe_chan[1] = -1;
+	oracle_probes_init();
+	r->fd_baseline = probe_open_fds();
+	vsf_options_default(&opts);
+	opts.max_mappings = VSF_HARNESS_MAX_MAPPINGS;
+	opts.max_reserved_bytes = VSF_HARNESS_MAX_RESERVED;
+	opts.io_timeout_ms = 0; /* everything was written before it is read */
+	if (vsf_frontend_new(&opts, &r->fe) < 0)
+		setup_failed("vsf_frontend_new");
+	model_init(&r->model, VSF_HARNESS_MAX_MAPPINGS, VSF_HARNESS_MAX_RESERVED);
+	fd_table_init(&r->fds);
+	/* A backend that offers everything and declares no region, until told otherwise. */
+	r->features = 1ull << VSF_F_PROTOCOL_FEATURES;
+	r->protocol_features = VSF_PROTOCOL_FEATURES_OFFERED;
+	r->cfg_request = VSF_REQ_GET_SHMEM_CONFIG;
+	r->cfg_flags = VSF_REPLY_FLAGS;
+	r->cfg_size = VSF_CONFIG_PAYLOAD_SIZE;
+}
+
+/* Teardown: nothing of the front-end may remain, and the harness's fds are intact. */
+static void run_finish(struct run *r)
+{
+	void *bases[VSF_MAX_SHMEM_REGIONS];
+	size_t nbases = 0;
+	int damaged;
+
+	r->where.op_name = "teardown";
+	check_memory(r);
+	check_region_edges(r);
+	damaged = fd_table_find_damaged(&r->fds);
+	ORACLE_CHECK(&r->where, "resources", damaged < 0,
+		     "harness fd %d was closed or replaced behind its back", damaged);
+	for (int id = 0; id < VSF_MAX_SHMEM_REGIONS; id++) {
+		struct vsf_region_info info;
+
+		if (vsf_frontend_region(r->fe, (uint8_t)id, &info))
+			bases[nbases++] = info.base;
+	}
+	vsf_frontend_free(r->fe);
+	r->fe = NULL;
+	for (size_t i = 0; i < nbases; i++)
+		ORACLE_CHECK(&r->where, "resources",
+			     msync(bases[i], r->model.page_size, MS_ASYNC) < 0 && errno == ENOMEM,
+			     "region at %p still mapped after teardown", bases[i]);
+	close_fd(&r->peer);
+	close_fd(&r->fe_chan[0]);
+	close_fd(&r->fe_chan[1]);
+	fd_table_close_all(&r->fds);
+	ORACLE_CHECK(&r->where, "resources", probe_open_fds() == r->fd_baseline,
+		     "%d fds open after teardown, %d before the input", probe_open_fds(),
+		     r->fd_baseline);
+}
+
+void vsf_harness_run(enum vsf_harness_kind kind, const uint8_t *data, size_t size)
+{
+	struct vsf_program prog = { 0 };
+	struct run r;
+	size_t executed = 0;
+
+	if (vsf_program_decode(data, size, &prog) < 0)
+		return; /* out of memory: nothing to run */
+	run_init(&r, kind);
+	for (size_t i = 0; i < prog.nops && executed < VSF_PROG_MAX_OPS; i++) {
+		const struct vsf_op *op = &prog.ops[i];
+
+		if (op->code == VSF_OP_BYTES)
+			continue;
+		r.where.op_index = i;
+		r.where.op_name = vsf_op_name(op->code);
+		execute(&r, op);
+		if (r.fe) /* fe is only NULL after teardown */
+			check_fds(&r);
+		executed++;
+	}
+	r.where.op_index = prog.nops;
+	run_finish(&r);
+	vsf_program_free(&prog);
+}

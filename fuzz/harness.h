@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The program executor shared by every harness: runs one fuzz input (see
+ * program.h) against a fresh front-end over real socketpairs, checking the
+ * oracles (oracles.h) against the shadow model after every op. State is
+ * created and destroyed per input, so the same input always runs the same
+ * way.
+ */
+#ifndef VSF_HARNESS_H
+#define VSF_HARNESS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum vsf_harness_kind {
+	/* Session already negotiated; config ops configure the regions directly. */
+	VSF_HARNESS_BACKEND_CHANNEL,
+	/* The harness plays the backend on the front-end channel as well. */
+	VSF_HARNESS_FRONTEND_SESSION,
+};
+
+/* Limits the harness gives the front-end: small, so that they are reachable. */
+#define VSF_HARNESS_MAX_MAPPINGS 8
+#define VSF_HARNESS_MAX_RESERVED (64ull << 20)
+
+/* Run one input; aborts with an oracle report on a violation. */
+void vsf_harness_run(enum vsf_harness_kind kind, const uint8_t *data, size_t size);
+
+/* Backend messages handled since the process started (for throughput figures). */
+extern unsigned long long vsf_harness_messages;
+
+#endif

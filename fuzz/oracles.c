@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: MIT */
+#define _GNU_SOURCE
+#include "oracles.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* A pipe the kernel copies through: EFAULT instead of SIGSEGV/SIGBUS. */
+static int probe_pipe[2] = { -1, -1 };
+
+void oracle_fail(const struct oracle_where *where, const char *oracle, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "\n==vsf== ORACLE VIOLATION [%s] in %s at op %zu (%s): ", oracle,
+		where->harness, where->op_index, where->op_name ? where->op_name : "-");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	abort();
+}
+
+void oracle_probes_init(void)
+{
+	if (probe_pipe[0] >= 0)
+		return;
+	if (pipe2(probe_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
+		perror("pipe2");
+		abort();
+	}
+}
+
+/* Raw system calls: sanitizer interceptors must not look at the address. */
+bool probe_readable(const void *addr)
+{
+	uint8_t sink;
+
+	if (syscall(SYS_write, probe_pipe[1], addr, 1) != 1)
+		return false;
+	return syscall(SYS_read, probe_pipe[0], &sink, 1) == 1;
+}
+
+bool probe_writable(void *addr)
+{
+	uint8_t old;
+	long n;
+
+	if (syscall(SYS_write, probe_pipe[1], addr, 1) != 1)
+		return false;
+	/* Write the byte back where it came from: content is unchanged. */
+	n = syscall(SYS_read, probe_pipe[0], addr, 1);
+	if (n != 1)
+		(void)!syscall(SYS_read, probe_pipe[0], &old, 1); /* drain */
+	return n == 1;
+}
+
+int probe_open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
+
+	if (!d) {
+		perror("/proc/self/fd");
+		abort();
+	}
+	while ((e = readdir(d)))
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n - 1; /* the directory's own fd */
+}

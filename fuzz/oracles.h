@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Oracle plumbing: how a violation is reported, and the probes the oracles
+ * use to look at the process (is an address readable or writable, how many
+ * fds are open) without taking a signal.
+ *
+ * The five oracles (DESIGN §5) and their names in reports:
+ *   reply-protocol  one reply exactly when NEED_REPLY, well formed, value 0
+ *                   exactly on success; the front-end's own requests on the
+ *                   front-end channel are the ones negotiation calls for
+ *   shadow-model    accept/reject and the mapping and region tables agree
+ *                   with the pure model after every step
+ *   memory-truth    bytes and protections of every mapping, inaccessible
+ *                   reservation elsewhere, no fault when an accepted mapping
+ *                   is touched
+ *   resources       same open fds, harness fds intact, no mapping left
+ *                   after teardown (heap leaks: LeakSanitizer)
+ *   liveness        every message handled in bounded time
+ */
+#ifndef VSF_ORACLES_H
+#define VSF_ORACLES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Where the harness is, for reports. */
+struct oracle_where {
+	const char *harness;
+	size_t op_index;
+	const char *op_name;
+};
+
+/* Report a violation of oracle `oracle` at `where` and abort. */
+_Noreturn void oracle_fail(const struct oracle_where *where, const char *oracle,
+			   const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+#define ORACLE_CHECK(where, oracle, cond, ...)                                 \
+	do {                                                                   \
+		if (__builtin_expect(!(cond), 0))                              \
+			oracle_fail(where, oracle, __VA_ARGS__);               \
+	} while (0)
+
+/* Create the probe pipe (once per process); call before counting fds. */
+void oracle_probes_init(void);
+/* True if one byte at addr can be read / written without a fault. */
+bool probe_readable(const void *addr);
+bool probe_writable(void *addr);
+/* Open fds of the process. */
+int probe_open_fds(void);
+
+#endif

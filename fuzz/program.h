@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The fuzz input format: a program of operations.
+ *
+ * Binary form
+ * -----------
+ * An input is a sequence of records. Each record starts with the 4-byte
+ * marker VSF_PROG_MAGIC ("\x1eOP:") followed by one opcode byte and the
+ * op's fields, little-endian, packed, no padding. A record ends where the
+ * next marker starts (or at the end of input), so a byte deleted or inserted
+ * inside one record breaks that record only: every other record still
+ * decodes. Bytes before the first marker, and records that do not decode
+ * exactly (unknown opcode, fields cut short, trailing bytes where the op has
+ * none), are kept as "bytes" ops: executing them does nothing, and they
+ * survive a binary -> text -> binary round trip unchanged.
+ *
+ * Ops (opcode, fields after it, text form):
+ *
+ *  0x01 fd        u8 handle, u8 kind, u32 size, u8 seals, content...
+ *                 fd 3 memfd size=0x2000 seals=0x8 data=a5a5
+ *                 Create fd resource `handle` (0..15, taken modulo 16); a
+ *                 handle that is created again is replaced. Kinds: memfd
+ *                 (size bytes, content tiled over it, F_SEAL_* bits in seals
+ *                 added), rofile (the same content, opened read-only), pipe,
+ *                 eventfd, socket, devzero, dir, opath.
+ *  0x02 session   u64 features, u64 protocol_features, u64 ack
+ *                 session features=0x40000000 protocol=0x100028 ack=0
+ *                 What the backend answers to GET_FEATURES,
+ *                 GET_PROTOCOL_FEATURES and SET_BACKEND_REQ_FD (REPLY_ACK).
+ *                 The backend-channel harness attaches with
+ *                 protocol & what the front-end offers.
+ *  0x03 config    u32 request, u32 flags, u32 size, u32 nregions,
+ *                 then (u8 shmid, u64 size) pairs...
+ *                 config nregions=2 sizes=0:0x10000,7:0x4000
+ *                 The backend's GET_SHMEM_CONFIG reply: header fields
+ *                 (defaults 44, 0x5, 2056; the payload is cut or zero-padded
+ *                 to size), nregions as sent, and the sizes set in order.
+ *  0x04 connect   (no fields)
+ *                 (Re)connect: drop the session, then negotiate again using
+ *                 the latest session and config ops. The first message op
+ *                 of a program connects implicitly.
+ *  0x05 reset     device reset
+ *  0x06 add_region u8 shmid, u64 size   (a region added by the device model)
+ *                 add_region shmid=9 size=0x8000
+ *  0x07 shutdown  the backend shuts down the read side of its channel end
+ *  0x08 send      u16 chunk, u8 nfds, u8 handle[nfds], bytes...
+ *                 send fds=1,2 chunk=5 data=0900000009000000...
+ *                 Raw backend-channel bytes, written in chunks of `chunk`
+ *                 bytes (0: at once), the fds going with the first chunk.
+ *  0x09 map       u32 hflags, u8 shmid, u64 fd_offset, u64 shm_offset,
+ *  0x0a unmap     u64 len, u64 mflags, u16 chunk, u8 nfds, u8 handle[nfds]
+ *                 map shmid=0 fd=1 fd_offset=0 shm_offset=0x1000 len=0x1000 rw need_reply
+ *                 unmap shmid=0 shm_offset=0x1000 len=0x1000 need_reply
+ *                 A SHMEM_MAP / SHMEM_UNMAP with a 40-byte payload built
+ *                 from the fields. Text: hflags default 0x1, `need_reply`
+ *                 adds 0x8, other values as hflags=; mflags `rw` (1), `ro`
+ *                 (0, printed only for map), else mflags=.
+ *  0xff bytes     (text only) bytes=<hex>: raw input bytes, see above.
+ *
+ * Text form
+ * ---------
+ * One op per line, `key=value` fields (numbers decimal or 0x-hex), `#`
+ * starts a comment. Fields left out take their defaults (0 unless said
+ * otherwise); the printer leaves out exactly the defaults, so
+ * text -> binary -> text is exact for printed text, and binary -> text ->
+ * binary is exact for any input.
+ *
+ * Caps that keep one input from exhausting the machine: VSF_PROG_MAX_OPS
+ * ops are executed (the rest ignored), fd sizes are clamped to
+ * VSF_PROG_MAX_FD_SIZE, and raw data is at most VSF_PROG_MAX_DATA bytes.
+ */
+#ifndef VSF_PROGRAM_H
+#define VSF_PROGRAM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define VSF_PROG_MAGIC     "\x1eOP:"
+#define VSF_PROG_MAGIC_LEN 4
+
+#define VSF_PROG_MAX_OPS     256       /* ops executed per input */
+#define VSF_PROG_MAX_HANDLES 16        /* fd resource table */
+#define VSF_PROG_MAX_FD_SIZE (1u << 20) /* bytes of one memfd or file */
+#define VSF_PROG_MAX_DATA    8192      /* raw bytes of one send, fd content, or bytes op */
+#define VSF_PROG_MAX_SIZES   256       /* size pairs in one config */
+#define VSF_PROG_MAX_OP_FDS  16        /* fd handles on one message op */
+
+enum vsf_op_code {
+	VSF_OP_FD = 0x01,
+	VSF_OP_SESSION = 0x02,
+	VSF_OP_CONFIG = 0x03,
+	VSF_OP_CONNECT = 0x04,
+	VSF_OP_RESET = 0x05,
+	VSF_OP_ADD_REGION = 0x06,
+	VSF_OP_SHUTDOWN = 0x07,
+	VSF_OP_SEND = 0x08,
+	VSF_OP_MAP = 0x09,
+	VSF_OP_UNMAP = 0x0a,
+	VSF_OP_BYTES = 0xff,
+};
+
+enum vsf_fd_kind {
+	VSF_FD_MEMFD = 0,
+	VSF_FD_ROFILE = 1,
+	VSF_FD_PIPE = 2,
+	VSF_FD_EVENTFD = 3,
+	VSF_FD_SOCKET = 4,
+	VSF_FD_DEVZERO = 5,
+	VSF_FD_DIR = 6,
+	VSF_FD_OPATH = 7,
+	VSF_FD_KIND_COUNT
+};
+
+struct vsf_size_pair {
+	uint8_t shmid;
+	uint64_t size;
+};
+
+/* One decoded op. Variable parts point into the decoded input buffer. */
+struct vsf_op {
+	enum vsf_op_code code;
+	union {
+		struct {
+			uint8_t handle, kind, seals;
+			uint32_t size;
+		} fd;
+		struct {
+			uint64_t features, protocol_features, ack;
+		} session;
+		struct {
+			uint32_t request, flags, size, nregions;
+			size_t npairs;
+			const uint8_t *pairs; /* npairs * 9 bytes: u8 shmid, u64 size */
+		} config;
+		struct {
+			uint8_t shmid;
+			uint64_t size;
+		} add_region;
+		struct {
+			uint32_t hflags;
+			uint8_t shmid;
+			uint64_t fd_offset, shm_offset, len, mflags;
+		} mmap; /* map and unmap */
+	};
+	/* send/map/unmap: chunking and fd handles */
+	uint16_t chunk;
+	uint8_t nfds;
+	const uint8_t *handles;
+	/* fd content, send bytes, or bytes-op bytes */
+	const uint8_t *data;
+	size_t data_len;
+};
+
+struct vsf_program {
+	struct vsf_op *ops;
+	size_t nops, cap;
+};
+
+/* Decode buf into p (ops point into buf, which must outlive p). 0 or -ENOMEM. */
+int vsf_program_decode(const uint8_t *buf, size_t len, struct vsf_program *p);
+void vsf_program_free(struct vsf_program *p);
+/* Size pair i of a config op. */
+struct vsf_size_pair vsf_op_config_pair(const struct vsf_op *op, size_t i);
+
+/* Encode one op as a record (bytes ops verbatim) appended to a growing buffer. */
+struct vsf_buf {
+	uint8_t *data;
+	size_t len, cap;
+};
+int vsf_buf_append(struct vsf_buf *b, const void *data, size_t len);
+int vsf_op_encode(const struct vsf_op *op, struct vsf_buf *out);
+
+/* Print a program as text, one op per line. */
+void vsf_program_print(const struct vsf_program *p, FILE *out);
+/*
+ * Parse a whole text program into binary form in out. On error returns
+ * -EINVAL and writes "line N: reason" into err.
+ */
+int vsf_program_parse_text(const char *text, struct vsf_buf *out, char *err, size_t errlen);
+
+const char *vsf_op_name(enum vsf_op_code code);
+const char *vsf_fd_kind_name(unsigned kind);
+
+#endif

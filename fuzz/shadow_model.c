@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: MIT */
+#include "shadow_model.h"
+
+#include <string.h>
+
+#include "program.h"
+
+typedef unsigned __int128 u128;
+
+/* memfd seals that forbid a shared writable mapping (F_SEAL_WRITE, F_SEAL_FUTURE_WRITE). */
+#define MODEL_SEALS_NO_WRITE (0x0008u | 0x0010u)
+
+void model_init(struct shadow_model *m, uint32_t max_mappings, uint64_t max_reserved)
+{
+	memset(m, 0, sizeof(*m));
+	m->max_mappings = max_mappings;
+	m->max_reserved = max_reserved;
+	m->page_size = 4096;
+}
+
+void model_disconnect(struct shadow_model *m)
+{
+	memset(m->region_size, 0, sizeof(m->region_size));
+	m->nmaps = 0;
+	m->shmem = false;
+	m->channel_open = false;
+	m->peer_read_shut = false;
+}
+
+void model_attach(struct shadow_model *m, uint64_t pf, bool has_channel)
+{
+	model_disconnect(m);
+	m->shmem = (pf >> VSF_PROTOCOL_F_SHMEM) & 1;
+	m->channel_open = has_channel;
+}
+
+static u128 reserved_total(const struct shadow_model *m)
+{
+	u128 sum = 0;
+
+	for (int i = 0; i < VSF_MAX_SHMEM_REGIONS; i++)
+		sum += m->region_size[i];
+	return sum;
+}
+
+static bool is_page_multiple(const struct shadow_model *m, u128 v)
+{
+	return v % m->page_size == 0;
+}
+
+size_t model_region_count(const struct shadow_model *m)
+{
+	size_t n = 0;
+
+	for (int i = 0; i < VSF_MAX_SHMEM_REGIONS; i++)
+		n += m->region_size[i] != 0;
+	return n;
+}
+
+bool model_config_valid(const struct shadow_model *m, uint32_t nregions,
+			const uint64_t sizes[VSF_MAX_SHMEM_REGIONS])
+{
+	u128 total = reserved_total(m);
+	uint32_t nonzero = 0;
+
+	if (!m->shmem || nregions > VSF_MAX_SHMEM_REGIONS)
+		return false;
+	for (int i = 0; i < VSF_MAX_SHMEM_REGIONS; i++) {
+		if (!sizes[i])
+			continue;
+		if (!is_page_multiple(m, sizes[i]) || m->region_size[i])
+			return false;
+		nonzero++;
+		total += sizes[i];
+	}
+	return nonzero == nregions && total <= m->max_reserved;
+}
+
+bool model_configure(struct shadow_model *m, uint32_t nregions,
+		     const uint64_t sizes[VSF_MAX_SHMEM_REGIONS])
+{
+	if (!model_config_valid(m, nregions, sizes))
+		return false;
+	for (int i = 0; i < VSF_MAX_SHMEM_REGIONS; i++)
+		if (sizes[i])
+			m->region_size[i] = sizes[i];
+	return true;
+}
+
+bool model_add_region(struct shadow_model *m, uint8_t shmid, uint64_t size)
+{
+	if (m->region_size[shmid] || !size || !is_page_multiple(m, size) ||
+	    reserved_total(m) + size > m->max_reserved)
+		return false;
+	m->region_size[shmid] = size;
+	return true;
+}
+
+void model_reset(struct shadow_model *m)
+{
+	m->nmaps = 0;
+}
+
+static int find_exact(const struct shadow_model *m, uint8_t shmid, uint64_t off, uint64_t len)
+{
+	for (size_t i = 0; i < m->nmaps; i++)
+		if (m->maps[i].shmid == shmid && m->maps[i].shm_offset == off &&
+		    m->maps[i].len == len)
+			return (int)i;
+	return -1;
+}
+
+static bool overlaps_any(const struct shadow_model *m, uint8_t shmid, u128 start, u128 end)
+{
+	for (size_t i = 0; i < m->nmaps; i++) {
+		const struct model_mapping *x = &m->maps[i];
+
+		if (x->shmid == shmid && start < (u128)x->shm_offset + x->len &&
+		    x->shm_offset < end)
+			return true;
+	}
+	return false;
+}
+
+/* Can fd be mapped len bytes at fd_offset, rw or not, without a fault later? */
+static bool fd_mappable(const struct model_fd *fd, u128 fd_end, bool rw)
+{
+	switch (fd->kind) {
+	case VSF_FD_MEMFD:
+		return fd_end <= fd->size && !(rw && (fd->seals & MODEL_SEALS_NO_WRITE));
+	case VSF_FD_ROFILE:
+		return fd_end <= fd->size && !rw;
+	case VSF_FD_DEVZERO:
+		return true;
+	default: /* pipe, eventfd, socket, directory, O_PATH: no mmap */
+		return false;
+	}
+}
+
+/* Decide a well-framed message; fills v->accepted and v->change, applies it. */
+static void decide(struct shadow_model *m, const struct vsf_wire_header *h, const uint8_t *payload,
+		   const struct model_fd *fds, size_t nfds, struct model_verdict *v)
+{
+	bool is_map = h->request == VSF_BACKEND_SHMEM_MAP;
+	struct vsf_wire_mmap mm;
+	u128 start, end, fd_end;
+
+	v->accepted = false;
+	if ((h->flags & 3) != 1 || (h->flags & ~0xbu) || (h->flags & 4))
+		return;
+	if (h->request != VSF_BACKEND_SHMEM_MAP && h->request != VSF_BACKEND_SHMEM_UNMAP)
+		return;
+	if (!m->shmem || h->size != 40 || nfds > VSF_MAX_FDS || nfds != (is_map ? 1u : 0u))
+		return;
+	vsf_decode_mmap(payload, &mm);
+	start = mm.shm_offset;
+	end = start + mm.len;
+	fd_end = (u128)mm.fd_offset + mm.len;
+	if (mm.flags > 1 || !m->region_size[mm.shmid] || mm.len == 0)
+		return;
+	if (!is_page_multiple(m, start) || !is_page_multiple(m, mm.len) ||
+	    end > m->region_size[mm.shmid])
+		return;
+	v->change = (struct model_mapping){ .shmid = mm.shmid, .shm_offset = mm.shm_offset,
+					    .len = mm.len, .fd_offset = mm.fd_offset,
+					    .rw = mm.flags & 1 };
+	if (!is_map) {
+		int i = find_exact(m, mm.shmid, mm.shm_offset, mm.len);
+
+		if (i < 0)
+			return;
+		v->change = m->maps[i];
+		m->maps[i] = m->maps[--m->nmaps];
+		v->accepted = true;
+		return;
+	}
+	if (!is_page_multiple(m, mm.fd_offset) || fd_end > (u128)INT64_MAX ||
+	    overlaps_any(m, mm.shmid, start, end) || m->nmaps >= m->max_mappings ||
+	    m->nmaps >= MODEL_MAX_MAPPINGS || !fd_mappable(&fds[0], fd_end, mm.flags & 1))
+		return;
+	v->change.kind = fds[0].kind;
+	v->change.content_fd = fds[0].content_fd;
+	m->maps[m->nmaps++] = v->change;
+	v->accepted = true;
+}
+
+void model_message(struct shadow_model *m, const uint8_t *bytes, size_t len,
+		   const struct model_fd *fds, size_t nfds, struct model_verdict *v)
+{
+	struct vsf_wire_header h;
+
+	memset(v, 0, sizeof(*v));
+	/* Framing: a whole header, a size within the maximum, the whole payload. */
+	if (len < VSF_HEADER_SIZE) {
+		m->channel_open = false;
+		return;
+	}
+	vsf_decode_header(bytes, &h);
+	v->request = h.request;
+	if (h.size > VSF_PAYLOAD_MAX || len - VSF_HEADER_SIZE < h.size) {
+		m->channel_open = false;
+		return;
+	}
+	v->framed = true;
+	v->consumed = VSF_HEADER_SIZE + h.size;
+	decide(m, &h, bytes + VSF_HEADER_SIZE, fds, nfds, v);
+	v->reply = h.flags & VSF_FLAG_NEED_REPLY;
+	if (v->reply && m->peer_read_shut) {
+		/* The reply cannot be delivered (EPIPE): the front-end drops the channel. */
+		v->channel_closes = true;
+		m->channel_open = false;
+	}
+}
+
+void model_negotiate(const struct shadow_model *m, uint64_t features, uint64_t protocol_features,
+		     uint64_t ack, bool config_header_ok, uint32_t nregions,
+		     const uint64_t sizes[VSF_MAX_SHMEM_REGIONS], struct model_session *s)
+{
+	const uint64_t offered = (1ull << VSF_PROTOCOL_F_REPLY_ACK) |
+				 (1ull << VSF_PROTOCOL_F_BACKEND_REQ) |
+				 (1ull << VSF_PROTOCOL_F_SHMEM);
+	struct shadow_model fresh = *m;
+
+	memset(s, 0, sizeof(*s));
+	if (!(features >> VSF_F_PROTOCOL_FEATURES & 1))
+		return;
+	s->sends_set_features = s->sends_protocol = true;
+	s->negotiated = protocol_features & offered;
+	if (s->negotiated >> VSF_PROTOCOL_F_BACKEND_REQ & 1) {
+		s->sends_backend_fd = true;
+		s->expects_ack = s->negotiated >> VSF_PROTOCOL_F_REPLY_ACK & 1;
+		if (s->expects_ack && ack != 0)
+			return;
+	}
+	if (s->negotiated >> VSF_PROTOCOL_F_SHMEM & 1) {
+		s->sends_config = true;
+		model_attach(&fresh, s->negotiated, false);
+		if (!config_header_ok || !model_config_valid(&fresh, nregions, sizes))
+			return;
+	}
+	s->ok = true;
+}

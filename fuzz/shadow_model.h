@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The shadow model: a pure reference model of the front-end (no system
+ * calls, no code shared with src/ beyond the wire constants). It predicts,
+ * for every event of a fuzz program, what the front-end must do: accept or
+ * reject each backend message, reply or not, keep or lose framing, accept
+ * or reject a config, and which mappings and regions exist afterwards.
+ * It is written independently of src/ on purpose (different data layout,
+ * 128-bit arithmetic instead of overflow checks) so that a bug in one is not
+ * copied into the other.
+ */
+#ifndef VSF_SHADOW_MODEL_H
+#define VSF_SHADOW_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wire.h"
+
+#define MODEL_MAX_MAPPINGS 64
+
+/* What the model knows of an fd that travels with a message. */
+struct model_fd {
+	uint8_t kind;       /* enum vsf_fd_kind */
+	uint64_t size;      /* bytes, for memfd / rofile / opath */
+	unsigned seals;     /* F_SEAL_* bits */
+	int content_fd;     /* the harness's fd with the same content, for oracle 3 */
+};
+
+struct model_mapping {
+	uint8_t shmid;
+	uint64_t shm_offset, len, fd_offset;
+	bool rw;
+	uint8_t kind;
+	int content_fd;
+};
+
+struct shadow_model {
+	uint64_t region_size[VSF_MAX_SHMEM_REGIONS]; /* 0: no region */
+	struct model_mapping maps[MODEL_MAX_MAPPINGS];
+	size_t nmaps;
+	uint32_t max_mappings;
+	uint64_t max_reserved;
+	uint64_t page_size;
+	bool shmem;        /* SHMEM negotiated */
+	bool channel_open; /* the backend channel exists and is usable */
+	bool peer_read_shut;
+};
+
+/* The model's prediction for one message. */
+struct model_verdict {
+	bool framed;       /* false: framing lost, the channel closes */
+	size_t consumed;   /* bytes of the stream this message took */
+	uint32_t request;
+	bool accepted;
+	bool reply;        /* a reply must arrive */
+	bool channel_closes; /* the reply cannot be delivered: channel closes after */
+	struct model_mapping change; /* accepted map/unmap: the mapping added/removed */
+};
+
+void model_init(struct shadow_model *m, uint32_t max_mappings, uint64_t max_reserved);
+/* Forget the session: no regions, no mappings, no channel. */
+void model_disconnect(struct shadow_model *m);
+/* A new session with protocol features pf (already negotiated). */
+void model_attach(struct shadow_model *m, uint64_t pf, bool has_channel);
+/* Is this config valid as a whole? (no change) */
+bool model_config_valid(const struct shadow_model *m, uint32_t nregions,
+			const uint64_t sizes[VSF_MAX_SHMEM_REGIONS]);
+/* Apply a config; returns whether it is accepted. */
+bool model_configure(struct shadow_model *m, uint32_t nregions,
+		     const uint64_t sizes[VSF_MAX_SHMEM_REGIONS]);
+bool model_add_region(struct shadow_model *m, uint8_t shmid, uint64_t size);
+void model_reset(struct shadow_model *m);
+size_t model_region_count(const struct shadow_model *m);
+
+/*
+ * Predict the next message in bytes[0..len) (len > 0), fds going with it,
+ * and apply its effect to the model.
+ */
+void model_message(struct shadow_model *m, const uint8_t *bytes, size_t len,
+		   const struct model_fd *fds, size_t nfds, struct model_verdict *v);
+
+/* The result of negotiating with a backend that answers as given. */
+struct model_session {
+	bool ok;
+	uint64_t negotiated;       /* protocol features the front-end sets */
+	bool sends_set_features, sends_protocol, sends_backend_fd, expects_ack, sends_config;
+};
+
+void model_negotiate(const struct shadow_model *m, uint64_t features, uint64_t protocol_features,
+		     uint64_t ack, bool config_header_ok, uint32_t nregions,
+		     const uint64_t sizes[VSF_MAX_SHMEM_REGIONS], struct model_session *s);
+
+#endif

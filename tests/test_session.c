@@ -1,0 +1,696 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vsf_frontend_connect() against a fake backend: a thread that plays the
+ * backend on the other end of a socketpair with its own plain
+ * recvmsg/sendmsg code (not the library's channel), answers from a script,
+ * and records every request it saw. The GET_SHMEM_CONFIG reply rules of
+ * DESIGN §2, one rejected and one accepted case each: a rejected config
+ * leaves no region, no reservation and no fd behind.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vsf_test.h"
+
+#define GIB (1ull << 30)
+#define MAX_SEEN 16
+#define FAKE_WAIT_MS 2000
+
+#define F_PROTOCOL_FEATURES (1ull << VSF_F_PROTOCOL_FEATURES)
+#define PF_REPLY_ACK        (1ull << VSF_PROTOCOL_F_REPLY_ACK)
+#define PF_BACKEND_REQ      (1ull << VSF_PROTOCOL_F_BACKEND_REQ)
+#define PF_BACKEND_SEND_FD  (1ull << VSF_PROTOCOL_F_BACKEND_SEND_FD)
+#define PF_SHMEM            (1ull << VSF_PROTOCOL_F_SHMEM)
+
+struct fake_backend {
+	/* script */
+	uint64_t features;
+	uint64_t protocol_features;
+	uint64_t backend_req_reply;      /* value replied to SET_BACKEND_REQ_FD */
+	bool config_silent;              /* never reply to GET_SHMEM_CONFIG */
+	uint32_t config_request;         /* the config reply's header */
+	uint32_t config_flags;
+	uint32_t config_size;
+	bool config_with_fd;
+	struct vsf_wire_shmem_config config;
+	/* what it saw */
+	int sock;
+	int nseen;
+	struct vsf_wire_header seen[MAX_SEEN];
+	int seen_nfds[MAX_SEEN];
+	uint64_t set_features, set_protocol_features;
+	int backend_fd;                  /* came with SET_BACKEND_REQ_FD, or -1 */
+	bool broken;                     /* the fake could not read a request */
+};
+
+/* A backend that offers everything and declares the regions in sizes. */
+static void fake_init(struct fake_backend *fb, const uint64_t sizes[256])
+{
+	memset(fb, 0, sizeof(*fb));
+	fb->features = F_PROTOCOL_FEATURES | 1ull | (1ull << 32);
+	fb->protocol_features = PF_REPLY_ACK | PF_BACKEND_REQ | PF_SHMEM;
+	fb->config_request = VSF_REQ_GET_SHMEM_CONFIG;
+	fb->config_flags = VSF_REPLY_FLAGS;
+	fb->config_size = VSF_CONFIG_PAYLOAD_SIZE;
+	for (int i = 0; i < 256; i++) {
+		fb->config.memory_sizes[i] = sizes[i];
+		fb->config.nregions += sizes[i] != 0;
+	}
+	fb->sock = -1;
+	fb->backend_fd = -1;
+}
+
+/* Read exactly len bytes, collecting any fds; false on EOF, error or timeout. */
+static bool fake_read(int sock, uint8_t *buf, size_t len, int *fds, int *nfds)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		union {
+			char b[CMSG_SPACE(8 * sizeof(int))];
+			struct cmsghdr align;
+		} control;
+		struct iovec iov = { .iov_base = buf + got, .iov_len = len - got };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.b,
+				     .msg_controllen = sizeof(control.b) };
+		struct pollfd p = { .fd = sock, .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&p, 1, FAKE_WAIT_MS) != 1)
+			return false;
+		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+		if (n <= 0)
+			return false;
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+			size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+
+			for (size_t i = 0; i < k; i++) {
+				int fd;
+
+				memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+				if (*nfds < 8)
+					fds[(*nfds)++] = fd;
+				else
+					close(fd);
+			}
+		}
+		got += (size_t)n;
+	}
+	return true;
+}
+
+/* Send a header, size bytes of payload and at most one fd in one sendmsg. */
+static void fake_send(int sock, uint32_t request, uint32_t flags, uint32_t size,
+		      const void *payload, int fd)
+{
+	union {
+		char b[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} control;
+	uint8_t hbuf[VSF_HEADER_SIZE];
+	struct vsf_wire_header h = { request, flags, size };
+	struct iovec iov[2] = { { hbuf, sizeof(hbuf) }, { (void *)payload, size } };
+	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = size ? 2 : 1 };
+
+	vsf_encode_header(&h, hbuf);
+	if (fd >= 0) {
+		struct cmsghdr *c;
+
+		memset(&control, 0, sizeof(control));
+		mh.msg_control = control.b;
+		mh.msg_controllen = sizeof(control.b);
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	}
+	SETUP(sendmsg(sock, &mh, MSG_NOSIGNAL) == (ssize_t)(sizeof(hbuf) + size));
+}
+
+static void fake_reply_u64(struct fake_backend *fb, uint32_t request, uint64_t value)
+{
+	uint8_t p[8];
+
+	vsf_store_le64(p, value);
+	fake_send(fb->sock, request, VSF_REPLY_FLAGS, sizeof(p), p, -1);
+}
+
+static void fake_reply_config(struct fake_backend *fb)
+{
+	static _Thread_local uint8_t p[VSF_PAYLOAD_MAX];
+	int fd = -1;
+
+	memset(p, 0, sizeof(p));
+	vsf_encode_shmem_config(&fb->config, p);
+	if (fb->config_with_fd)
+		fd = make_memfd(1, 1);
+	fake_send(fb->sock, fb->config_request, fb->config_flags, fb->config_size, p, fd);
+	if (fd >= 0)
+		close(fd);
+}
+
+/* Serve requests until the front-end shuts its end down. */
+static void *fake_backend_run(void *arg)
+{
+	struct fake_backend *fb = arg;
+
+	for (;;) {
+		uint8_t hbuf[VSF_HEADER_SIZE], payload[64];
+		struct vsf_wire_header h;
+		int fds[8], nfds = 0;
+
+		if (!fake_read(fb->sock, hbuf, sizeof(hbuf), fds, &nfds))
+			break;
+		vsf_decode_header(hbuf, &h);
+		if (h.size > sizeof(payload) ||
+		    !fake_read(fb->sock, payload, h.size, fds, &nfds) || fb->nseen == MAX_SEEN) {
+			fb->broken = true;
+			break;
+		}
+		fb->seen[fb->nseen] = h;
+		fb->seen_nfds[fb->nseen++] = nfds;
+		switch (h.request) {
+		case VSF_REQ_GET_FEATURES:
+			fake_reply_u64(fb, h.request, fb->features);
+			break;
+		case VSF_REQ_SET_FEATURES:
+			if (h.size == 8)
+				fb->set_features = vsf_load_le64(payload);
+			break;
+		case VSF_REQ_GET_PROTOCOL_FEATURES:
+			fake_reply_u64(fb, h.request, fb->protocol_features);
+			break;
+		case VSF_REQ_SET_PROTOCOL_FEATURES:
+			if (h.size == 8)
+				fb->set_protocol_features = vsf_load_le64(payload);
+			break;
+		case VSF_REQ_SET_BACKEND_REQ_FD:
+			if (nfds && fb->backend_fd < 0) {
+				fb->backend_fd = fds[0];
+				fds[0] = -1;
+			}
+			if (h.flags & VSF_FLAG_NEED_REPLY)
+				fake_reply_u64(fb, h.request, fb->backend_req_reply);
+			break;
+		case VSF_REQ_GET_SHMEM_CONFIG:
+			if (!fb->config_silent)
+				fake_reply_config(fb);
+			break;
+		}
+		for (int i = 0; i < nfds; i++)
+			if (fds[i] >= 0)
+				close(fds[i]);
+	}
+	return NULL;
+}
+
+struct session {
+	struct fake_backend fb;
+	struct vsf_frontend *fe;
+	int sock;       /* the front-end's end of the front-end channel */
+	int ret;        /* what vsf_frontend_connect returned */
+	long ms;        /* how long it took */
+};
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Connect a new front-end to the fake backend scripted in s->fb. */
+static void session_run(struct session *s, const struct vsf_options *o)
+{
+	pthread_t t;
+	int sv[2];
+	long t0;
+
+	SETUP(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);
+	SETUP(vsf_frontend_new(o, &s->fe) == 0);
+	s->sock = sv[0];
+	s->fb.sock = sv[1];
+	SETUP(pthread_create(&t, NULL, fake_backend_run, &s->fb) == 0);
+	t0 = now_ms();
+	s->ret = vsf_frontend_connect(s->fe, s->sock);
+	s->ms = now_ms() - t0;
+	/* The fake backend stops at end of stream. */
+	SETUP(shutdown(s->sock, SHUT_WR) == 0);
+	SETUP(pthread_join(t, NULL) == 0);
+	CHECK(!s->fb.broken);
+}
+
+/* Close the test's own fds: both ends of the front-end channel and the
+ * backend channel end the fake backend received. */
+static void session_close_fds(struct session *s)
+{
+	close(s->sock);
+	close(s->fb.sock);
+	if (s->fb.backend_fd >= 0)
+		close(s->fb.backend_fd);
+	s->sock = s->fb.sock = s->fb.backend_fd = -1;
+}
+
+static void session_fini(struct session *s)
+{
+	session_close_fds(s);
+	vsf_frontend_free(s->fe);
+}
+
+/* The fake backend's request number i was request. */
+static bool saw(const struct session *s, int i, uint32_t request)
+{
+	return i >= 0 && i < s->fb.nseen && s->fb.seen[i].request == request;
+}
+
+static bool saw_any(const struct session *s, uint32_t request)
+{
+	for (int i = 0; i < s->fb.nseen; i++)
+		if (s->fb.seen[i].request == request)
+			return true;
+	return false;
+}
+
+/* Address space of the process, in KiB. */
+static long vm_size_kb(void)
+{
+	FILE *fp = fopen("/proc/self/status", "re");
+	char line[256];
+	long kb = -1;
+
+	SETUP(fp);
+	while (fgets(line, sizeof(line), fp))
+		if (sscanf(line, "VmSize: %ld kB", &kb) == 1)
+			break;
+	fclose(fp);
+	SETUP(kb >= 0);
+	return kb;
+}
+
+/*
+ * A session whose config reply breaks a rule: connect fails with expect and
+ * a reason, after asking for the config; no region, no backend channel, no
+ * reservation (every rejected config holds a 1 GiB region 0) and no fd
+ * remain.
+ */
+static void check_config_rejected(const struct fake_backend *script, const struct vsf_options *o,
+				  int expect)
+{
+	struct session s = { .fb = *script };
+	int fds = count_open_fds();
+	long vm = vm_size_kb();
+
+	session_run(&s, o);
+	CHECK_EQ(s.ret, expect);
+	CHECK(vsf_frontend_last_error(s.fe)[0] != '\0');
+	CHECK(saw(&s, s.fb.nseen - 1, VSF_REQ_GET_SHMEM_CONFIG));
+	CHECK_EQ(vsf_frontend_region_count(s.fe), 0);
+	CHECK_EQ(vsf_frontend_backend_fd(s.fe), -1);
+	CHECK(vm_size_kb() - vm < (long)(GIB / 2 / 1024));
+	session_close_fds(&s);
+	CHECK_EQ(count_open_fds(), fds);
+	vsf_frontend_free(s.fe);
+}
+
+/* The accepted counterpart: connect succeeds with nregions regions. */
+static void check_config_accepted(const struct fake_backend *script, const struct vsf_options *o,
+				  size_t nregions)
+{
+	struct session s = { .fb = *script };
+	long vm = vm_size_kb();
+
+	session_run(&s, o);
+	CHECK_EQ(s.ret, 0);
+	CHECK_EQ(vsf_frontend_region_count(s.fe), nregions);
+	CHECK(vsf_frontend_backend_fd(s.fe) >= 0);
+	/* The probe used above does see a 1 GiB reservation. */
+	if (script->config.memory_sizes[0] >= GIB)
+		CHECK(vm_size_kb() - vm >= (long)(GIB / 1024));
+	session_fini(&s);
+}
+
+static uint64_t page(void)
+{
+	return (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+TEST(connect_full_negotiation)
+{
+	uint64_t sizes[256] = { [0] = 4 * page(), [5] = 2 * page(), [200] = 8 * page() };
+	struct session s;
+	struct fixture f;
+	struct vsf_region_info ri;
+	int fd = make_memfd(2, 0x50);
+	int fds = count_open_fds();
+
+	fake_init(&s.fb, sizes);
+	/* More than the front-end knows: it must take only its own bits. */
+	s.fb.protocol_features |= PF_BACKEND_SEND_FD | (1ull << 40);
+	session_run(&s, NULL);
+	CHECK_EQ(s.ret, 0);
+	CHECK_EQ(s.fb.nseen, 6);
+	CHECK(saw(&s, 0, VSF_REQ_GET_FEATURES));
+	CHECK(saw(&s, 1, VSF_REQ_SET_FEATURES));
+	CHECK(saw(&s, 2, VSF_REQ_GET_PROTOCOL_FEATURES));
+	CHECK(saw(&s, 3, VSF_REQ_SET_PROTOCOL_FEATURES));
+	CHECK(saw(&s, 4, VSF_REQ_SET_BACKEND_REQ_FD));
+	CHECK(saw(&s, 5, VSF_REQ_GET_SHMEM_CONFIG));
+	/* Every request: version 1, never REPLY; only SET_BACKEND_REQ_FD has fds. */
+	for (int i = 0; i < s.fb.nseen; i++) {
+		CHECK_EQ(s.fb.seen[i].flags & VSF_FLAG_VERSION_MASK, VSF_FLAG_VERSION);
+		CHECK(!(s.fb.seen[i].flags & VSF_FLAG_REPLY));
+		CHECK_EQ(s.fb.seen_nfds[i], i == 4 ? 1 : 0);
+	}
+	CHECK_EQ(s.fb.seen[0].size, 0);
+	CHECK_EQ(s.fb.seen[1].size, 8);
+	CHECK(s.fb.set_features & F_PROTOCOL_FEATURES);
+	CHECK_EQ(s.fb.set_features & ~s.fb.features, 0); /* only what was offered */
+	CHECK_EQ(s.fb.seen[2].size, 0);
+	CHECK_EQ(s.fb.seen[3].size, 8);
+	CHECK_EQ(s.fb.set_protocol_features, PF_REPLY_ACK | PF_BACKEND_REQ | PF_SHMEM);
+	CHECK_EQ(vsf_frontend_protocol_features(s.fe), PF_REPLY_ACK | PF_BACKEND_REQ | PF_SHMEM);
+	CHECK(vsf_frontend_shmem_negotiated(s.fe));
+	/* REPLY_ACK negotiated: the backend channel fd asks for a reply. */
+	CHECK(s.fb.seen[4].flags & VSF_FLAG_NEED_REPLY);
+	CHECK_EQ(s.fb.seen[4].size, 0);
+	CHECK_EQ(s.fb.seen[5].size, 0);
+	CHECK(!(s.fb.seen[5].flags & VSF_FLAG_NEED_REPLY));
+	/* Regions from the config, gaps and a high shmid included. */
+	CHECK_EQ(vsf_frontend_region_count(s.fe), 3);
+	CHECK(vsf_frontend_region(s.fe, 0, &ri) && ri.size == 4 * page());
+	CHECK(vsf_frontend_region(s.fe, 5, &ri) && ri.size == 2 * page());
+	CHECK(vsf_frontend_region(s.fe, 200, &ri) && ri.size == 8 * page());
+	CHECK(!vsf_frontend_region(s.fe, 1, &ri));
+	CHECK(!vsf_frontend_region(s.fe, 255, &ri));
+	/* The fd the backend received is the backend channel: a map over it
+	 * gets a reply and lands in region 200. */
+	CHECK(s.fb.backend_fd >= 0);
+	CHECK(vsf_frontend_backend_fd(s.fe) >= 0);
+	if (s.fb.backend_fd >= 0) {
+		f = (struct fixture){ .fe = s.fe, .peer = s.fb.backend_fd, .page = page() };
+		CHECK_EQ(do_map(&f, 200, fd, page(), 7 * page(), page(), true), 0);
+		CHECK_EQ(region_base(&f, 200)[7 * page()], memfd_byte(0x50, page(), page()));
+		CHECK_EQ(do_unmap(&f, 200, 7 * page(), page()), 0);
+	}
+	session_fini(&s);
+	CHECK_EQ(count_open_fds(), fds);
+	close(fd);
+}
+
+TEST(connect_without_reply_ack)
+{
+	uint64_t sizes[256] = { [1] = page() };
+	struct session s;
+	struct fixture f;
+	int fd = make_memfd(1, 1);
+
+	fake_init(&s.fb, sizes);
+	s.fb.protocol_features = PF_BACKEND_REQ | PF_SHMEM;
+	session_run(&s, NULL);
+	CHECK_EQ(s.ret, 0);
+	CHECK_EQ(s.fb.set_protocol_features, PF_BACKEND_REQ | PF_SHMEM);
+	CHECK(saw(&s, 4, VSF_REQ_SET_BACKEND_REQ_FD));
+	/* No REPLY_ACK: no NEED_REPLY, and none awaited (the fake sends none). */
+	CHECK(!(s.fb.seen[4].flags & VSF_FLAG_NEED_REPLY));
+	CHECK_EQ(s.fb.seen_nfds[4], 1);
+	CHECK_EQ(vsf_frontend_region_count(s.fe), 1);
+	if (s.fb.backend_fd >= 0) {
+		f = (struct fixture){ .fe = s.fe, .peer = s.fb.backend_fd, .page = page() };
+		CHECK_EQ(do_map(&f, 1, fd, 0, 0, page(), false), 0);
+	}
+	session_fini(&s);
+	close(fd);
+}
+
+TEST(connect_backend_without_protocol_features)
+{
+	uint64_t sizes[256] = { [0] = page() };
+	struct session s;
+	int fds = count_open_fds();
+
+	fake_init(&s.fb, sizes);
+	s.fb.features &= ~F_PROTOCOL_FEATURES;
+	session_run(&s, NULL);
+	CHECK_EQ(s.ret, -ENOTSUP);
+	CHECK(vsf_frontend_last_error(s.fe)[0] != '\0');
+	/* Nothing after GET_FEATURES: no SET_FEATURES, no protocol features. */
+	CHECK_EQ(s.fb.nseen, 1);
+	CHECK(saw(&s, 0, VSF_REQ_GET_FEATURES));
+	CHECK_EQ(vsf_frontend_region_count(s.fe), 0);
+	CHECK_EQ(vsf_frontend_backend_fd(s.fe), -1);
+	CHECK(!vsf_frontend_shmem_negotiated(s.fe));
+	session_close_fds(&s);
+	CHECK_EQ(count_open_fds(), fds);
+	vsf_frontend_free(s.fe);
+}
+
+TEST(connect_backend_without_shmem)
+{
+	uint64_t sizes[256] = { [0] = page() };
+	struct session s;
+	struct fixture f;
+	struct vsf_region_info ri;
+	int fd = make_memfd(1, 1);
+
+	fake_init(&s.fb, sizes);
+	s.fb.protocol_features = PF_REPLY_ACK | PF_BACKEND_REQ;
+	session_run(&s, NULL);
+	CHECK_EQ(s.ret, 0);
+	CHECK_EQ(s.fb.set_protocol_features, PF_REPLY_ACK | PF_BACKEND_REQ);
+	CHECK(!vsf_frontend_shmem_negotiated(s.fe));
+	CHECK(!saw_any(&s, VSF_REQ_GET_SHMEM_CONFIG));
+	CHECK_EQ(vsf_frontend_region_count(s.fe), 0);
+	CHECK(!vsf_frontend_region(s.fe, 0, &ri));
+	CHECK(s.fb.backend_fd >= 0);
+	if (s.fb.backend_fd >= 0) {
+		int before = count_open_fds();
+
+		f = (struct fixture){ .fe = s.fe, .peer = s.fb.backend_fd, .page = page() };
+		CHECK_EQ(do_map(&f, 0, fd, 0, 0, page(), false), -ENOTSUP);
+		CHECK_EQ(count_open_fds(), before);
+		CHECK_EQ(vsf_frontend_mapping_count(s.fe), 0);
+	}
+	session_fini(&s);
+	close(fd);
+}
+
+TEST(connect_backend_req_fd_refused)
+{
+	uint64_t sizes[256] = { [0] = page() };
+	struct session s;
+	int fds = count_open_fds();
+
+	fake_init(&s.fb, sizes);
+	s.fb.backend_req_reply = 1;
+	session_run(&s, NULL);
+	CHECK_EQ(s.ret, -EPROTO);
+	CHECK(vsf_frontend_last_error(s.fe)[0] != '\0');
+	CHECK(!saw_any(&s, VSF_REQ_GET_SHMEM_CONFIG));
+	CHECK_EQ(vsf_frontend_backend_fd(s.fe), -1);
+	CHECK_EQ(vsf_frontend_region_count(s.fe), 0);
+	session_close_fds(&s);
+	CHECK_EQ(count_open_fds(), fds);
+	vsf_frontend_free(s.fe);
+}
+
+TEST(config_nregions_at_most_256)
+{
+	uint64_t sizes[256] = { [0] = GIB };
+	struct fake_backend fb;
+
+	fake_init(&fb, sizes);
+	fb.config.nregions = 257;
+	check_config_rejected(&fb, NULL, -EINVAL);
+	fb.config.nregions = UINT32_MAX;
+	check_config_rejected(&fb, NULL, -EINVAL);
+	/* All 256 slots used: accepted. */
+	for (int i = 0; i < 256; i++)
+		sizes[i] = page();
+	fake_init(&fb, sizes);
+	CHECK_EQ(fb.config.nregions, 256);
+	check_config_accepted(&fb, NULL, 256);
+}
+
+TEST(config_nregions_counts_nonzero_sizes)
+{
+	uint64_t sizes[256] = { [0] = GIB, [7] = page(), [200] = 2 * page() };
+	struct fake_backend fb;
+
+	fake_init(&fb, sizes);
+	fb.config.nregions = 2;
+	check_config_rejected(&fb, NULL, -EINVAL);
+	fb.config.nregions = 4;
+	check_config_rejected(&fb, NULL, -EINVAL);
+	fb.config.nregions = 0;
+	check_config_rejected(&fb, NULL, -EINVAL);
+	fb.config.nregions = 3;
+	check_config_accepted(&fb, NULL, 3);
+	/* A single region at a high shmid: nregions is a count, not a bound. */
+	memset(sizes, 0, sizeof(sizes));
+	sizes[255] = page();
+	fake_init(&fb, sizes);
+	CHECK_EQ(fb.config.nregions, 1);
+	check_config_accepted(&fb, NULL, 1);
+	/* No region at all. */
+	memset(sizes, 0, sizeof(sizes));
+	fake_init(&fb, sizes);
+	check_config_accepted(&fb, NULL, 0);
+}
+
+TEST(config_sizes_page_multiples)
+{
+	const uint64_t bad[] = { 512, page() + 512, 3 * page() - 1, GIB + 1 };
+	uint64_t sizes[256] = { [0] = GIB };
+	struct fake_backend fb;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		sizes[9] = bad[i];
+		fake_init(&fb, sizes);
+		check_config_rejected(&fb, NULL, -EINVAL);
+	}
+	sizes[9] = 3 * page();
+	fake_init(&fb, sizes);
+	check_config_accepted(&fb, NULL, 2);
+}
+
+TEST(config_total_within_reservation_limit)
+{
+	uint64_t sizes[256] = { [0] = GIB, [1] = 5 * page() };
+	struct fake_backend fb;
+	struct vsf_options o;
+
+	vsf_options_default(&o);
+	o.max_reserved_bytes = GIB + 4 * page();
+	fake_init(&fb, sizes);
+	check_config_rejected(&fb, &o, -ENOSPC);
+	/* Sizes whose sum wraps around 2^64 are above the limit too. */
+	sizes[1] = UINT64_MAX - GIB + 1;
+	fake_init(&fb, sizes);
+	CHECK(sizes[1] % page() == 0);
+	check_config_rejected(&fb, &o, -ENOSPC);
+	/* Exactly at the limit: accepted. */
+	sizes[1] = 4 * page();
+	fake_init(&fb, sizes);
+	check_config_accepted(&fb, &o, 2);
+}
+
+TEST(config_all_or_nothing_when_reservation_fails)
+{
+	/* Within the limit, but no address space has room for 2^62 bytes:
+	 * region 0 must not stay behind when region 1 cannot be reserved. */
+	uint64_t sizes[256] = { [0] = GIB, [1] = 1ull << 62 };
+	struct fake_backend fb;
+	struct vsf_options o;
+
+	struct fixture f;
+	long vm;
+
+	vsf_options_default(&o);
+	o.max_reserved_bytes = UINT64_MAX;
+	fake_init(&fb, sizes);
+	check_config_rejected(&fb, &o, -ENOMEM);
+	/* The same through vsf_frontend_configure, where no disconnect follows
+	 * to clean up after it. */
+	fixture_init(&f, ALL_PROTOCOL_FEATURES, &o);
+	vm = vm_size_kb();
+	CHECK_EQ(vsf_frontend_configure(f.fe, 2, sizes), -ENOMEM);
+	CHECK_EQ(vsf_frontend_region_count(f.fe), 0);
+	CHECK(vm_size_kb() - vm < (long)(GIB / 2 / 1024));
+	/* Region 0 was not left behind: it can be configured again. */
+	sizes[1] = 0;
+	CHECK_EQ(vsf_frontend_configure(f.fe, 1, sizes), 0);
+	CHECK_EQ(vsf_frontend_region_count(f.fe), 1);
+	fixture_fini(&f);
+}
+
+TEST(config_reply_flags_exact)
+{
+	const uint32_t bad[] = { 0x0, 0x1, 0x4, 0x6, 0x7, VSF_REPLY_FLAGS | VSF_FLAG_NEED_REPLY,
+				 VSF_REPLY_FLAGS | 0x10, VSF_REPLY_FLAGS | 0x80000000u };
+	uint64_t sizes[256] = { [0] = GIB };
+	struct fake_backend fb;
+
+	fake_init(&fb, sizes);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		fb.config_flags = bad[i];
+		check_config_rejected(&fb, NULL, -EPROTO);
+	}
+	fb.config_flags = VSF_REPLY_FLAGS;
+	check_config_accepted(&fb, NULL, 1);
+}
+
+TEST(config_reply_request_echoed)
+{
+	const uint32_t bad[] = { 0, VSF_REQ_GET_FEATURES, VSF_REQ_GET_SHMEM_CONFIG + 1,
+				 VSF_REQ_GET_SHMEM_CONFIG | 0x100 };
+	uint64_t sizes[256] = { [0] = GIB };
+	struct fake_backend fb;
+
+	fake_init(&fb, sizes);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		fb.config_request = bad[i];
+		check_config_rejected(&fb, NULL, -EPROTO);
+	}
+	fb.config_request = VSF_REQ_GET_SHMEM_CONFIG;
+	check_config_accepted(&fb, NULL, 1);
+}
+
+TEST(config_reply_size_exact)
+{
+	/* 2048: the old layout without the header word; 0; 8; one word too many. */
+	const uint32_t bad[] = { 2048, 0, 8, VSF_CONFIG_PAYLOAD_SIZE - 1,
+				 VSF_CONFIG_PAYLOAD_SIZE + 8 };
+	uint64_t sizes[256] = { [0] = GIB };
+	struct fake_backend fb;
+
+	fake_init(&fb, sizes);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		fb.config_size = bad[i];
+		check_config_rejected(&fb, NULL, -EPROTO);
+	}
+	fb.config_size = VSF_CONFIG_PAYLOAD_SIZE;
+	check_config_accepted(&fb, NULL, 1);
+}
+
+TEST(config_reply_without_fd)
+{
+	uint64_t sizes[256] = { [0] = GIB };
+	struct fake_backend fb;
+
+	/* check_config_rejected also shows the fd that came was closed. */
+	fake_init(&fb, sizes);
+	fb.config_with_fd = true;
+	check_config_rejected(&fb, NULL, -EPROTO);
+	fb.config_with_fd = false;
+	check_config_accepted(&fb, NULL, 1);
+}
+
+TEST(config_reply_never_comes)
+{
+	uint64_t sizes[256] = { [0] = GIB };
+	struct fake_backend fb;
+	struct vsf_options o;
+	struct session s;
+
+	vsf_options_default(&o);
+	o.io_timeout_ms = 50;
+	fake_init(&fb, sizes);
+	fb.config_silent = true;
+	check_config_rejected(&fb, &o, -ETIMEDOUT);
+	/* Bounded by the I/O timeout, not a hang. */
+	s = (struct session){ .fb = fb };
+	session_run(&s, &o);
+	CHECK_EQ(s.ret, -ETIMEDOUT);
+	CHECK(s.ms >= 40 && s.ms < 1000);
+	session_fini(&s);
+}
