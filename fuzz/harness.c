@@ -254,8 +254,7 @@ static void check_mapped_page(struct run *r, const struct model_mapping *m, uint
 	ORACLE_CHECK(&r->where, "memory-truth", probe_readable(p),
 		     "mapping shmid %u 0x%llx faults when read at +0x%llx", m->shmid,
 		     (unsigned long long)m->shm_offset, (unsigned long long)page_off);
-	if (m->kind != VSF_FD_DEVZERO &&
-	    pread(m->content_fd, want, sizeof(want), (off_t)(m->fd_offset + page_off)) < 0)
+	if (pread(m->content_fd, want, sizeof(want), (off_t)(m->fd_offset + page_off)) < 0)
 		setup_failed("pread of mapped content");
 	ORACLE_CHECK(&r->where, "memory-truth", !memcmp(p, want, sizeof(want)),
 		     "mapping shmid %u 0x%llx: bytes at +0x%llx differ from the fd at 0x%llx",

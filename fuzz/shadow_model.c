@@ -130,9 +130,7 @@ static bool fd_mappable(const struct model_fd *fd, u128 fd_end, bool rw)
 		return fd_end <= fd->size && !(rw && (fd->seals & MODEL_SEALS_NO_WRITE));
 	case VSF_FD_ROFILE:
 		return fd_end <= fd->size && !rw;
-	case VSF_FD_DEVZERO:
-		return true;
-	default: /* pipe, eventfd, socket, directory, O_PATH: no mmap */
+	default: /* /dev/zero (no size to check), pipe, eventfd, socket, directory, O_PATH */
 		return false;
 	}
 }
@@ -178,7 +176,6 @@ static void decide(struct shadow_model *m, const struct vsf_wire_header *h, cons
 	    overlaps_any(m, mm.shmid, start, end) || m->nmaps >= m->max_mappings ||
 	    m->nmaps >= MODEL_MAX_MAPPINGS || !fd_mappable(&fds[0], fd_end, mm.flags & 1))
 		return;
-	v->change.kind = fds[0].kind;
 	v->change.content_fd = fds[0].content_fd;
 	m->maps[m->nmaps++] = v->change;
 	v->accepted = true;

@@ -32,7 +32,6 @@ struct model_mapping {
 	uint8_t shmid;
 	uint64_t shm_offset, len, fd_offset;
 	bool rw;
-	uint8_t kind;
 	int content_fd;
 };
 

@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 /*
@@ -23,6 +24,42 @@ void vsf_rx_close_fds(struct vsf_rx *rx)
 		rx->fds[i] = -1;
 	}
 	rx->nfds = 0;
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/*
+ * The time a message may take, counted from its first byte: a peer that
+ * trickles one byte at a time cannot hold the front-end for longer.
+ */
+struct deadline {
+	int timeout_ms;   /* <0: none */
+	uint64_t end_ms;  /* 0: not started */
+};
+
+static void deadline_start(struct deadline *d)
+{
+	if (d->timeout_ms >= 0 && !d->end_ms)
+		d->end_ms = now_ms() + (uint64_t)d->timeout_ms;
+}
+
+/* Milliseconds to wait now: all of it before the start, the rest after. */
+static int deadline_wait_ms(const struct deadline *d)
+{
+	uint64_t now;
+
+	if (d->timeout_ms < 0)
+		return -1;
+	if (!d->end_ms)
+		return d->timeout_ms;
+	now = now_ms();
+	return now >= d->end_ms ? 0 : (int)(d->end_ms - now);
 }
 
 /* Wait until fd is ready for events; 0, -EAGAIN on timeout, or -errno. */
@@ -71,7 +108,7 @@ static void collect_fds(struct msghdr *mh, struct vsf_rx *rx)
  * that nothing of the message has been read yet, so a timeout or EOF there
  * is not a framing error.
  */
-static int read_exact(int fd, int timeout_ms, uint8_t *buf, size_t len, bool at_start,
+static int read_exact(int fd, struct deadline *dl, uint8_t *buf, size_t len, bool at_start,
 		      struct vsf_rx *rx, struct vsf_error *err)
 {
 	union {
@@ -91,29 +128,34 @@ static int read_exact(int fd, int timeout_ms, uint8_t *buf, size_t len, bool at_
 		ssize_t n = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 
 		if (n < 0) {
-			int ret;
-
 			if (errno == EINTR)
 				continue;
-			if (errno != EAGAIN)
+			/* A peer that closes with our replies unread resets the stream. */
+			if (errno == ECONNRESET)
+				n = 0;
+			else if (errno != EAGAIN)
 				return vsf_error_set(err, -errno, "recvmsg: %s", strerror(errno));
-			ret = wait_ready(fd, POLLIN, timeout_ms);
+		}
+		if (n < 0) {
+			int ret = wait_ready(fd, POLLIN, deadline_wait_ms(dl));
+
 			if (ret == -EAGAIN && at_start && got == 0)
 				return vsf_error_set(err, -EAGAIN, "no message pending");
 			if (ret == -EAGAIN)
 				return vsf_error_set(err, -ETIMEDOUT,
 						     "message incomplete after %d ms (%zu of %zu bytes)",
-						     timeout_ms, got, len);
+						     dl->timeout_ms, got, len);
 			if (ret < 0)
 				return vsf_error_set(err, ret, "poll: %s", strerror(-ret));
 			continue;
 		}
-		collect_fds(&mh, rx);
 		if (n == 0) {
 			if (at_start && got == 0)
 				return vsf_error_set(err, -ECONNRESET, "peer closed the channel");
 			return vsf_error_set(err, -EPROTO, "peer closed the channel mid-message");
 		}
+		collect_fds(&mh, rx);
+		deadline_start(dl);
 		got += (size_t)n;
 	}
 	return 0;
@@ -121,12 +163,13 @@ static int read_exact(int fd, int timeout_ms, uint8_t *buf, size_t len, bool at_
 
 int vsf_channel_recv(int fd, int timeout_ms, struct vsf_rx *rx, struct vsf_error *err)
 {
+	struct deadline dl = { .timeout_ms = timeout_ms };
 	uint8_t hdr[VSF_HEADER_SIZE];
 	int ret;
 
 	rx->nfds = 0;
 	rx->fds_overflow = false;
-	ret = read_exact(fd, timeout_ms, hdr, sizeof(hdr), true, rx, err);
+	ret = read_exact(fd, &dl, hdr, sizeof(hdr), true, rx, err);
 	if (ret < 0)
 		goto err_close_fds;
 	vsf_decode_header(hdr, &rx->msg.hdr);
@@ -135,7 +178,7 @@ int vsf_channel_recv(int fd, int timeout_ms, struct vsf_rx *rx, struct vsf_error
 				    rx->msg.hdr.size, VSF_PAYLOAD_MAX);
 		goto err_close_fds;
 	}
-	ret = read_exact(fd, timeout_ms, rx->msg.payload, rx->msg.hdr.size, false, rx, err);
+	ret = read_exact(fd, &dl, rx->msg.payload, rx->msg.hdr.size, false, rx, err);
 	if (ret < 0)
 		goto err_close_fds;
 	return 0;
@@ -159,6 +202,7 @@ int vsf_channel_send(int fd, int timeout_ms, const struct vsf_wire_header *hdr,
 	};
 	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = hdr->size ? 2 : 1 };
 	size_t left = sizeof(hbuf) + hdr->size;
+	struct deadline dl = { .timeout_ms = timeout_ms };
 
 	if (nfds > VSF_MAX_FDS)
 		return vsf_error_set(err, -EINVAL, "%zu fds above the %u limit", nfds, VSF_MAX_FDS);
@@ -185,7 +229,8 @@ int vsf_channel_send(int fd, int timeout_ms, const struct vsf_wire_header *hdr,
 				continue;
 			if (errno != EAGAIN)
 				return vsf_error_set(err, -errno, "sendmsg: %s", strerror(errno));
-			ret = wait_ready(fd, POLLOUT, timeout_ms);
+			deadline_start(&dl);
+			ret = wait_ready(fd, POLLOUT, deadline_wait_ms(&dl));
 			if (ret == -EAGAIN)
 				return vsf_error_set(err, -ETIMEDOUT, "peer not reading for %d ms",
 						     timeout_ms);

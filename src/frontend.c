@@ -288,7 +288,8 @@ int vsf_frontend_connect(struct vsf_frontend *fe, int fd)
 	struct vsf_rx *rx;
 	int ret;
 
-	if (fe->backend_fd >= 0 || fe->regions.nregions)
+	/* Regions the device model added beforehand may stay; a session may not. */
+	if (fe->backend_fd >= 0 || fe->protocol_features)
 		return fail(fe, &(struct vsf_error){ -EISCONN, "connect: already connected" });
 	rx = malloc(sizeof(*rx));
 	if (!rx)

@@ -259,8 +259,15 @@ int vsf_regions_prepare_map(struct vsf_regions *r, const struct vsf_mapping *m, 
 		return vsf_error_set(err, -ENOSPC, "mapping limit %u reached", r->max_mappings);
 	if (fstat(fd, &st) < 0)
 		return vsf_error_set(err, -EBADF, "cannot stat the fd: %s", strerror(errno));
-	/* A mapping past the end of a file would fault with SIGBUS when touched. */
-	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size < fd_end)
+	/*
+	 * A mapping past the end of its object faults with SIGBUS when touched.
+	 * Only a regular file (memfd included) has a size we can check without
+	 * side effects; a /dev/zero mapping at an offset, for one, would fault.
+	 */
+	if (!S_ISREG(st.st_mode))
+		return vsf_error_set(err, -ENODEV,
+				     "fd is not a regular file or memfd: its size cannot be checked");
+	if ((uint64_t)st.st_size < fd_end)
 		return vsf_error_set(err, -ERANGE, "fd is 0x%llx bytes, mapping needs 0x%llx",
 				     (unsigned long long)st.st_size, (unsigned long long)fd_end);
 	ret = reserve_table_slot(r, err);

@@ -23,7 +23,8 @@ struct vsf_frontend;
 struct vsf_options {
 	uint32_t max_mappings;       /* live mappings per device */
 	uint64_t max_reserved_bytes; /* sum of all region sizes */
-	int io_timeout_ms;           /* wait for the rest of a message; <0 blocks */
+	int io_timeout_ms;           /* whole message from its first byte, or a
+	                                reply from its request; <0 blocks */
 };
 
 /* Defaults: 1024 mappings, 64 GiB reserved, 5000 ms I/O timeout. */

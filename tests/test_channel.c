@@ -131,7 +131,7 @@ TEST(recv_too_many_fds_all_closed)
 	for (size_t i = 0; i < 60; i++)
 		many[i] = fd;
 	for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
-		struct fixture peer;
+		struct fixture peer = { 0 };
 		struct vsf_error err = { 0 };
 		struct vsf_rx rx;
 		uint8_t buf[MAP_MSG_SIZE];
@@ -249,6 +249,52 @@ TEST(map_from_slow_peer_assembled)
 	CHECK_EQ(vsf_frontend_mapping_count(f.fe), 1);
 	CHECK(!read_faults(region_base(&f, 0)));
 	close(fd);
+	fixture_fini(&f);
+}
+
+struct trickle {
+	int sock;
+	const uint8_t *buf;
+};
+
+static void *trickle_run(void *arg)
+{
+	struct trickle *t = arg;
+	size_t off = 0;
+
+	/* The front-end gives up mid-way and closes: later sends may fail. */
+	for (size_t i = 0; i < NCHUNKS; i++) {
+		if (i)
+			usleep(40000);
+		if (send(t->sock, t->buf + off, chunks[i], MSG_NOSIGNAL) < 0)
+			break;
+		off += chunks[i];
+	}
+	return NULL;
+}
+
+/* The timeout bounds the whole message: chunks 40 ms apart, each within a
+ * 100 ms timeout, still cannot hold the front-end past 100 ms in all. */
+TEST(trickling_peer_times_out_on_the_whole_message)
+{
+	struct fixture f;
+	struct vsf_options o;
+	uint8_t buf[MAP_MSG_SIZE];
+	struct trickle t;
+	pthread_t th;
+	uint64_t sizes[256] = { 0 };
+
+	vsf_options_default(&o);
+	o.io_timeout_ms = 100;
+	fixture_init(&f, ALL_PROTOCOL_FEATURES, &o);
+	sizes[0] = 16 * f.page;
+	SETUP(vsf_frontend_configure(f.fe, 1, sizes) == 0);
+	t = (struct trickle){ .sock = f.peer, .buf = buf };
+	build_mmap(buf, VSF_BACKEND_SHMEM_UNMAP, VSF_FLAG_VERSION, 0, 0, 0, f.page, 0);
+	SETUP(pthread_create(&th, NULL, trickle_run, &t) == 0);
+	CHECK_EQ(handle(&f, NULL), -ETIMEDOUT);
+	CHECK_EQ(vsf_frontend_backend_fd(f.fe), -1);
+	SETUP(pthread_join(th, NULL) == 0);
 	fixture_fini(&f);
 }
 
@@ -415,6 +461,30 @@ TEST(peer_closes_mid_message)
 		close(fd);
 		fixture_fini(&f);
 	}
+}
+
+TEST(peer_closes_mid_message_with_replies_unread)
+{
+	struct fixture f;
+	uint8_t buf[MAP_MSG_SIZE];
+	struct vsf_verdict v;
+
+	fixture_init_regions(&f, one_region);
+	/* A rejected unmap with NEED_REPLY: its reply waits, unread, in the
+	 * peer's queue when the peer goes away in the middle of the next
+	 * message. The kernel then reports ECONNRESET instead of end of
+	 * stream; it is still a message cut short, not a clean close. */
+	peer_send_mmap(&f, VSF_BACKEND_SHMEM_UNMAP, VSF_FLAG_VERSION | VSF_FLAG_NEED_REPLY, 0, 0, 0,
+		       f.page, 0, NULL, 0);
+	CHECK_EQ(handle(&f, &v), 0);
+	CHECK(v.replied);
+	build_mmap(buf, VSF_BACKEND_SHMEM_UNMAP, VSF_FLAG_VERSION, 0, 0, 0, f.page, 0);
+	peer_send_raw(&f, buf, VSF_HEADER_SIZE + 8, NULL, 0);
+	close(f.peer);
+	f.peer = -1;
+	CHECK_EQ(handle(&f, &v), -EPROTO);
+	CHECK_EQ(vsf_frontend_backend_fd(f.fe), -1);
+	fixture_fini(&f);
 }
 
 TEST(peer_closes_between_messages)

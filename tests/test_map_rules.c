@@ -417,6 +417,12 @@ TEST(rule_fd_mappable_with_protection)
 	CHECK_EQ(do_map(&f, 0, ro, 0, 0, f.page, false), 0);          /* read-only file, ro */
 	check_map_rejected(&f, 0, ro, 0, f.page, f.page, true, -EACCES); /* ... but not rw */
 	check_map_rejected(&f, 0, pipefd[0], 0, 2 * f.page, f.page, false, -ENODEV);
+	/* /dev/zero maps, but has no size to check: at an offset it would fault. */
+	int zero = open("/dev/zero", O_RDWR | O_CLOEXEC);
+	SETUP(zero >= 0);
+	check_map_rejected(&f, 0, zero, 0, 2 * f.page, f.page, false, -ENODEV);
+	check_map_rejected(&f, 0, zero, 1ull << 40, 2 * f.page, f.page, true, -ENODEV);
+	close(zero);
 	/* A write-sealed memfd maps read-only but not read-write. */
 	int sealed = make_memfd(1, 1);
 	SETUP(fcntl(sealed, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_SHRINK) == 0);

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -693,4 +694,35 @@ TEST(config_reply_never_comes)
 	CHECK_EQ(s.ret, -ETIMEDOUT);
 	CHECK(s.ms >= 40 && s.ms < 1000);
 	session_fini(&s);
+}
+
+static volatile sig_atomic_t sigpipes;
+
+static void count_sigpipe(int sig)
+{
+	sigpipes++;
+}
+
+TEST(connect_to_gone_backend_no_sigpipe)
+{
+	struct sigaction sa = { .sa_handler = count_sigpipe }, old;
+	struct vsf_frontend *fe;
+	int fds = count_open_fds();
+	int sv[2], ret;
+
+	sigemptyset(&sa.sa_mask);
+	SETUP(sigaction(SIGPIPE, &sa, &old) == 0);
+	SETUP(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);
+	SETUP(vsf_frontend_new(NULL, &fe) == 0);
+	close(sv[1]);
+	sigpipes = 0;
+	ret = vsf_frontend_connect(fe, sv[0]);
+	CHECK_EQ(sigpipes, 0);
+	CHECK_EQ(ret, -EPIPE);
+	CHECK(vsf_frontend_last_error(fe)[0] != '\0');
+	CHECK_EQ(vsf_frontend_backend_fd(fe), -1);
+	close(sv[0]);
+	CHECK_EQ(count_open_fds(), fds);
+	vsf_frontend_free(fe);
+	SETUP(sigaction(SIGPIPE, &old, NULL) == 0);
 }

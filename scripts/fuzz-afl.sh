@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# AFL++ campaign (called by scripts/fuzz.sh, which builds first):
+#   scripts/fuzz-afl.sh TARGET SECONDS JOBS OUTDIR
+# One main instance with the CMPLOG binary and JOBS-1 secondaries, persistent
+# mode with the shared-memory testcase, seeds corpus/TARGET, dict/TARGET.dict.
+# Progress every 15 s from the instances' fuzzer_stats; summary at the end.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+target=$1 secs=$2 jobs=$3 out=$4
+bin=$root/build/afl/fuzz/$target
+cmplog=$root/build/afl-cmplog/fuzz/$target
+
+# No CPU governor or core_pattern changes on a shared machine; resume an old run.
+export AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_AFFINITY=1
+export AFL_AUTORESUME=1 AFL_NO_UI=1
+export ASAN_OPTIONS=abort_on_error=1:symbolize=0:detect_leaks=1:allocator_may_return_null=1
+export UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1
+
+common=(-i "$root/corpus/$target" -o "$out" -x "$root/dict/$target.dict" -V "$secs" -m none -t 10000)
+echo "fuzz.sh: AFL++ on $target for ${secs}s with $jobs instance(s); logs $out/*.log"
+pids=()
+afl-fuzz -M main -c "$cmplog" "${common[@]}" -- "$bin" >"$out/main.log" 2>&1 &
+pids+=($!)
+for ((i = 1; i < jobs; i++)); do
+	afl-fuzz -S "sec$i" "${common[@]}" -- "$bin" >"$out/sec$i.log" 2>&1 &
+	pids+=($!)
+done
+trap 'kill "${pids[@]}" 2>/dev/null' INT TERM
+
+# Sum or take the max of one fuzzer_stats field over the instances.
+stat() {
+	local field=$1 how=$2
+	cat "$out"/*/fuzzer_stats 2>/dev/null |
+		awk -F' *: *' -v f="$field" -v how="$how" '$1 == f { v = $2 + 0; s += v; if (v > m) m = v }
+			END { if (how == "max") print m + 0; else print s + 0 }'
+}
+start=$(date +%s)
+while :; do
+	alive=0
+	for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
+	((alive)) || break
+	sleep 15 &
+	wait $! 2>/dev/null || true
+	printf '[%5ds] execs %s  exec/s %s  corpus %s  crashes %s  coverage %s%%\n' \
+		$(($(date +%s) - start)) "$(stat execs_done sum)" "$(stat execs_per_sec sum)" \
+		"$(stat corpus_count sum)" "$(stat saved_crashes sum)" "$(stat bitmap_cvg max)"
+done
+status=0
+for p in "${pids[@]}"; do wait "$p" || status=$?; done
+elapsed=$(($(date +%s) - start))
+
+if [[ ! -f $out/main/fuzzer_stats ]]; then
+	echo "fuzz.sh: AFL++ did not start; see $out/main.log:" >&2
+	tail -n 20 "$out/main.log" >&2
+	exit 1
+fi
+mapfile -t findings < <(find "$out" -path '*/crashes/id:*' -o -path '*/hangs/id:*' | sort)
+seeds=$(find "corpus/$target" -type f | wc -l)
+echo
+echo "==== fuzz summary: $target (AFL++, $jobs instance(s), ${elapsed}s) ===="
+echo "executions:      $(stat execs_done sum)"
+echo "exec/s:          $(awk -v e="$(stat execs_done sum)" -v t="$elapsed" 'BEGIN { printf "%.0f", t ? e / t : 0 }')"
+echo "coverage:        $(stat bitmap_cvg max)% of the map, $(stat edges_found max) edges"
+echo "stability:       $(awk -F' *: *' '$1 == "stability" { print $2 }' "$out/main/fuzzer_stats")"
+echo "corpus:          $(stat corpus_count sum) entries ($seeds seeds) in $out/*/queue"
+echo "findings:        ${#findings[@]}"
+for f in "${findings[@]}"; do echo "  $f"; done
+((${#findings[@]})) && echo "reproduce: scripts/repro.sh $target <file>"
+((${#findings[@]})) && exit 1
+exit "$status"

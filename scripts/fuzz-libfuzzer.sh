@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# libFuzzer campaign (called by scripts/fuzz.sh, which builds first):
+#   scripts/fuzz-libfuzzer.sh TARGET SECONDS JOBS OUTDIR
+# Fork mode with JOBS workers, corpus in OUTDIR/corpus (seeded from
+# corpus/TARGET), findings in OUTDIR/crashes, progress every 15 s, summary.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+target=$1 secs=$2 jobs=$3 out=$4
+bin=$root/build/libfuzzer/fuzz/$target
+mkdir -p "$out/corpus" "$out/crashes"
+before=$(find "$out/corpus" -type f | wc -l)
+seeds=$(find "corpus/$target" -type f | wc -l)
+# libFuzzer flags from fuzz/<target>.options (dict resolved in dict/).
+flags=()
+while IFS='=' read -r key value; do
+	key=$(echo "$key" | tr -d ' ') value=$(echo "$value" | tr -d ' ')
+	[[ -z $key || $key == \[* || $key == \#* ]] && continue
+	[[ $key == dict ]] && value=$root/dict/$value
+	flags+=("-$key=$value")
+done <"fuzz/$target.options"
+flags+=(-max_total_time="$secs" -artifact_prefix="$out/crashes/" -print_final_stats=1)
+# Fork mode keeps going after a finding, so a long campaign collects them all.
+flags+=(-fork="$jobs" -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1)
+
+log=$out/libfuzzer.log
+echo "fuzz.sh: libFuzzer on $target for ${secs}s with $jobs job(s); log $log"
+start=$(date +%s)
+set +e
+"$bin" "${flags[@]}" "$out/corpus" "$root/corpus/$target" >"$log" 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null' INT TERM
+# Progress: the latest status line every 15 s.
+while kill -0 $pid 2>/dev/null; do
+	sleep 15 &
+	wait $! 2>/dev/null
+	line=$(grep -aE '^#[0-9]+' "$log" | tail -n 1)
+	[[ -n $line ]] && printf '[%5ds] %s\n' $(($(date +%s) - start)) "$line"
+done
+wait $pid
+status=$?
+set -e
+elapsed=$(($(date +%s) - start))
+
+last=$(grep -aE '^#[0-9]+' "$log" | tail -n 1)
+execs=$(grep -aoE 'stat::number_of_executed_units: [0-9]+' "$log" | awk '{s += $2} END {print s + 0}')
+[[ $execs == 0 ]] && execs=$(sed -nE 's/^#([0-9]+).*/\1/p' <<<"$last")
+cov=$(grep -aoE 'cov: [0-9]+' <<<"$last" | awk '{print $2}')
+ft=$(grep -aoE 'ft: [0-9]+' <<<"$last" | awk '{print $2}')
+after=$(find "$out/corpus" -type f | wc -l)
+mapfile -t findings < <(find "$out/crashes" -type f \( -name 'crash-*' -o -name 'timeout-*' -o -name 'leak-*' -o -name 'oom-*' \) | sort)
+
+echo
+echo "==== fuzz summary: $target (libFuzzer, $jobs job(s), ${elapsed}s) ===="
+echo "executions:      ${execs:-?}"
+echo "exec/s:          $(awk -v e="${execs:-0}" -v t="$elapsed" 'BEGIN { printf "%.0f", t ? e / t : 0 }')"
+echo "coverage:        ${cov:-?} edges, ${ft:-?} features"
+echo "corpus:          $after entries in $out/corpus ($((after - before)) new this run, $seeds seeds)"
+echo "findings:        ${#findings[@]}"
+for f in "${findings[@]}"; do
+	echo "  $f"
+done
+((${#findings[@]})) && echo "reproduce: scripts/repro.sh $target <file>"
+echo "log:             $log"
+# libFuzzer exits non-zero on a finding; the summary says what it was.
+((${#findings[@]})) && exit 1
+exit $((status == 0 ? 0 : status))
