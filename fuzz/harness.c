@@ -22,6 +22,7 @@
 #define LIVENESS_LIMIT_NS (1000ull * 1000 * 1000) /* one message, generously */
 #define PROBE_BYTES 64                             /* compared per probed page */
 #define MAX_REPLY_BYTES 4096
+#define MAX_CHUNKS 64                              /* writes for one op's bytes */
 
 unsigned long long vsf_harness_messages;
 
@@ -80,8 +81,9 @@ static void peer_write(int sock, const uint8_t *bytes, size_t len, size_t chunk,
 	} control;
 	size_t off = 0;
 
-	if (!chunk)
-		chunk = len;
+	/* Each write costs the socket a buffer of its own: bound their number. */
+	if (chunk < (len + MAX_CHUNKS - 1) / MAX_CHUNKS)
+		chunk = (len + MAX_CHUNKS - 1) / MAX_CHUNKS;
 	while (off < len) {
 		struct iovec iov = { .iov_base = (void *)(bytes + off),
 				     .iov_len = len - off < chunk ? len - off : chunk };

@@ -46,7 +46,8 @@
  *  0x08 send      u16 chunk, u8 nfds, u8 handle[nfds], bytes...
  *                 send fds=1,2 chunk=5 data=0900000009000000...
  *                 Raw backend-channel bytes, written in chunks of `chunk`
- *                 bytes (0: at once), the fds going with the first chunk.
+ *                 bytes (0: at once; chunks are made larger so that there
+ *                 are at most 64), the fds going with the first chunk.
  *  0x09 map       u32 hflags, u8 shmid, u64 fd_offset, u64 shm_offset,
  *  0x0a unmap     u64 len, u64 mflags, u16 chunk, u8 nfds, u8 handle[nfds]
  *                 map shmid=0 fd=1 fd_offset=0 shm_offset=0x1000 len=0x1000 rw need_reply

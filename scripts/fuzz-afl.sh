@@ -35,6 +35,17 @@ stat() {
 		awk -F' *: *' -v f="$field" -v how="$how" '$1 == f { v = $2 + 0; s += v; if (v > m) m = v }
 			END { if (how == "max") print m + 0; else print s + 0 }'
 }
+# Progress from each instance's plot_data (AFL++ appends a line every few
+# seconds once calibration is over): total_execs, execs_per_sec, corpus,
+# crashes, coverage.
+progress() {
+	local files=("$out"/*/plot_data)
+	[[ -f ${files[0]} ]] || { echo "starting"; return; }
+	for f in "${files[@]}"; do grep -v '^#' "$f" | tail -n 1; done |
+		awk -F', *' 'NF >= 13 { e += $12; r += $11; c += $4; k += $8; m = $7 }
+			END { if (NR) printf "execs %d  exec/s %.0f  corpus %d  crashes %d  coverage %s\n", e, r, c, k, m;
+			      else print "calibrating" }'
+}
 start=$(date +%s)
 while :; do
 	alive=0
@@ -42,9 +53,7 @@ while :; do
 	((alive)) || break
 	sleep 15 &
 	wait $! 2>/dev/null || true
-	printf '[%5ds] execs %s  exec/s %s  corpus %s  crashes %s  coverage %s%%\n' \
-		$(($(date +%s) - start)) "$(stat execs_done sum)" "$(stat execs_per_sec sum)" \
-		"$(stat corpus_count sum)" "$(stat saved_crashes sum)" "$(stat bitmap_cvg max)"
+	printf '[%5ds] %s\n' $(($(date +%s) - start)) "$(progress)"
 done
 status=0
 for p in "${pids[@]}"; do wait "$p" || status=$?; done

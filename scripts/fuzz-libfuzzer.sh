@@ -34,7 +34,7 @@ trap 'kill $pid 2>/dev/null' INT TERM
 while kill -0 $pid 2>/dev/null; do
 	sleep 15 &
 	wait $! 2>/dev/null
-	line=$(grep -aE '^#[0-9]+' "$log" | tail -n 1)
+	line=$(awk '/^#[0-9]+/ { l = $0 } END { print l }' "$log")
 	[[ -n $line ]] && printf '[%5ds] %s\n' $(($(date +%s) - start)) "$line"
 done
 wait $pid
@@ -42,11 +42,12 @@ status=$?
 set -e
 elapsed=$(($(date +%s) - start))
 
-last=$(grep -aE '^#[0-9]+' "$log" | tail -n 1)
-execs=$(grep -aoE 'stat::number_of_executed_units: [0-9]+' "$log" | awk '{s += $2} END {print s + 0}')
-[[ $execs == 0 ]] && execs=$(sed -nE 's/^#([0-9]+).*/\1/p' <<<"$last")
-cov=$(grep -aoE 'cov: [0-9]+' <<<"$last" | awk '{print $2}')
-ft=$(grep -aoE 'ft: [0-9]+' <<<"$last" | awk '{print $2}')
+# awk, not grep: no match is not an error under pipefail.
+last=$(awk '/^#[0-9]+/ { l = $0 } END { print l }' "$log")
+execs=$(awk '/stat::number_of_executed_units:/ { s += $2 } END { print s + 0 }' "$log")
+[[ $execs != 0 ]] || execs=$(sed -nE 's/^#([0-9]+).*/\1/p' <<<"$last")
+cov=$(awk '{ for (i = 1; i < NF; i++) if ($i == "cov:") print $(i + 1) }' <<<"$last")
+ft=$(awk '{ for (i = 1; i < NF; i++) if ($i == "ft:") print $(i + 1) }' <<<"$last")
 after=$(find "$out/corpus" -type f | wc -l)
 mapfile -t findings < <(find "$out/crashes" -type f \( -name 'crash-*' -o -name 'timeout-*' -o -name 'leak-*' -o -name 'oom-*' \) | sort)
 
