@@ -25,6 +25,22 @@
 #define MAX_CHUNKS 64                              /* writes for one op's bytes */
 
 unsigned long long vsf_harness_messages;
+static unsigned long long harness_execs;
+
+/*
+ * With VSF_STATS_FILE set, append "<inputs> <messages>" at exit, so that a
+ * benchmark can turn an engine's exec/s into messages/s (scripts/bench-fuzz.sh).
+ */
+__attribute__((destructor)) static void write_stats(void)
+{
+	const char *path = getenv("VSF_STATS_FILE");
+	FILE *fp;
+
+	if (!path || !harness_execs || !(fp = fopen(path, "a")))
+		return;
+	fprintf(fp, "%llu %llu\n", harness_execs, vsf_harness_messages);
+	fclose(fp);
+}
 
 struct run {
 	enum vsf_harness_kind kind;
@@ -758,5 +774,6 @@ void vsf_harness_run(enum vsf_harness_kind kind, const uint8_t *data, size_t siz
 	}
 	r.where.op_index = prog.nops;
 	run_finish(&r);
+	harness_execs++;
 	vsf_program_free(&prog);
 }

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Fuzzing throughput (a benchmark: prints numbers, asserts nothing): for each
+# harness, exec/s and messages/s under libFuzzer and under AFL++ (one process
+# each, ASan + UBSan, seeded with the committed corpus), AFL++ stability, and
+# the system-call floor of ../shared/bench/syscall_floor.c measured in the
+# same run (2 messages per map+unmap pair) for scale.
+# Usage: scripts/bench-fuzz.sh [seconds per run, default 60] [--no-afl]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+
+secs=${1:-60}
+afl=1
+[[ "${2:-}" == --no-afl ]] && afl=0
+mapfile -t harnesses <fuzz/harnesses.txt
+scripts/setup.sh $( ((afl)) && echo afl)
+cmake --preset libfuzzer >/dev/null
+cmake --build --preset libfuzzer -j"$(nproc)" --target "${harnesses[@]}" >/dev/null
+if ((afl)); then
+	cmake --preset afl >/dev/null
+	cmake --build --preset afl -j"$(nproc)" --target "${harnesses[@]}" >/dev/null
+fi
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# Sum "<inputs> <messages>" lines of a stats file: prints messages per input.
+per_input() {
+	awk '{ e += $1; m += $2 } END { printf "%.2f", e ? m / e : 0 }' "$1"
+}
+
+rows=()
+for h in "${harnesses[@]}"; do
+	mkdir -p "$work/$h-lf"
+	VSF_STATS_FILE=$work/$h-lf.stats build/libfuzzer/fuzz/$h -max_total_time="$secs" \
+		-dict="dict/$h.dict" -print_final_stats=1 -close_fd_mask=3 \
+		"$work/$h-lf" "corpus/$h" >"$work/$h-lf.log" 2>&1 || true
+	execs=$(awk '/stat::number_of_executed_units:/ { print $2 }' "$work/$h-lf.log")
+	mpi=$(per_input "$work/$h-lf.stats")
+	rows+=("$h|libFuzzer|$execs|$mpi|-")
+	if ((afl)); then
+		AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1 \
+		ASAN_OPTIONS=abort_on_error=1:symbolize=0 VSF_STATS_FILE=$work/$h-afl.stats \
+			afl-fuzz -i "corpus/$h" -o "$work/$h-afl" -x "dict/$h.dict" -V "$secs" -m none \
+			-t 10000 -- "build/afl/fuzz/$h" >"$work/$h-afl.log" 2>&1 || true
+		stats=$work/$h-afl/default/fuzzer_stats
+		execs=$(awk -F' *: *' '$1 == "execs_done" { print $2 }' "$stats")
+		stab=$(awk -F' *: *' '$1 == "stability" { print $2 }' "$stats")
+		rows+=("$h|AFL++|$execs|$(per_input "$work/$h-afl.stats")|$stab")
+	fi
+done
+
+floor_src=../shared/bench/syscall_floor.c
+floor_msgs=""
+if [[ -f $floor_src ]]; then
+	cc -O2 "$floor_src" -o "$work/floor"
+	pairs=$("$work/floor" 3 | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+$/) { print $i; exit } }')
+	floor_msgs=$((pairs * 2))
+fi
+
+echo
+printf '%-24s %-10s %10s %9s %8s %11s %10s\n' harness engine execs exec/s msg/exec messages/s stability
+for row in "${rows[@]}"; do
+	IFS='|' read -r h eng execs mpi stab <<<"$row"
+	eps=$(awk -v e="${execs:-0}" -v t="$secs" 'BEGIN { printf "%.0f", e / t }')
+	mps=$(awk -v e="$eps" -v m="$mpi" 'BEGIN { printf "%.0f", e * m }')
+	printf '%-24s %-10s %10s %9s %8s %11s %10s\n' "$h" "$eng" "${execs:-?}" "$eps" "$mpi" "$mps" "$stab"
+done
+[[ -n $floor_msgs ]] && echo "system-call floor (map+unmap with replies, same run): $floor_msgs messages/s"
+exit 0
