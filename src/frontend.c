@@ -31,6 +31,8 @@ struct vsf_frontend {
 	struct vsf_options opts;
 	vsf_log_fn log_fn;
 	void *log_opaque;
+	vsf_rx_hook_fn rx_hook;
+	void *rx_hook_opaque;
 	struct vsf_regions regions;
 	int backend_fd;
 	uint64_t protocol_features;
@@ -100,6 +102,22 @@ void vsf_frontend_set_log(struct vsf_frontend *fe, vsf_log_fn fn, void *opaque)
 {
 	fe->log_fn = fn;
 	fe->log_opaque = opaque;
+}
+
+void vsf_frontend_set_rx_hook(struct vsf_frontend *fe, vsf_rx_hook_fn fn, void *opaque)
+{
+	fe->rx_hook = fn;
+	fe->rx_hook_opaque = opaque;
+}
+
+/* Hand the message as wire bytes to the capture hook. */
+static void call_rx_hook(struct vsf_frontend *fe, const struct vsf_rx *rx)
+{
+	uint8_t wire[VSF_HEADER_SIZE + VSF_PAYLOAD_MAX];
+
+	vsf_encode_header(&rx->msg.hdr, wire);
+	memcpy(wire + VSF_HEADER_SIZE, rx->msg.payload, rx->msg.hdr.size);
+	fe->rx_hook(fe->rx_hook_opaque, wire, VSF_HEADER_SIZE + rx->msg.hdr.size, rx->fds, rx->nfds);
 }
 
 const char *vsf_frontend_last_error(const struct vsf_frontend *fe)
@@ -362,6 +380,8 @@ int vsf_frontend_handle_backend(struct vsf_frontend *fe, struct vsf_verdict *ver
 		return fail(fe, &err);
 	}
 
+	if (fe->rx_hook)
+		call_rx_hook(fe, &rx);
 	if (verdict)
 		verdict->nfds = rx.fds_overflow ? VSF_MAX_FDS + 1 : (unsigned)rx.nfds;
 	vsf_backend_dispatch(&fe->regions, vsf_frontend_shmem_negotiated(fe), &rx, &out);

@@ -84,6 +84,15 @@ struct vsf_verdict {
 };
 
 /*
+ * Observe every well-framed backend message before it is handled: its wire
+ * bytes (header and payload) and the fds that came with it (borrowed: valid
+ * only during the call). For traffic capture; NULL removes the hook.
+ */
+typedef void (*vsf_rx_hook_fn)(void *opaque, const uint8_t *msg, size_t len, const int *fds,
+			       size_t nfds);
+void vsf_frontend_set_rx_hook(struct vsf_frontend *fe, vsf_rx_hook_fn fn, void *opaque);
+
+/*
  * Receive and handle one backend message: validate, reply if NEED_REPLY,
  * then commit the change to the memory map. Returns 0 when a message was
  * handled (accepted or rejected, see verdict, which may be NULL), -EAGAIN
