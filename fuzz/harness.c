@@ -760,6 +760,7 @@ void vsf_harness_run(enum vsf_harness_kind kind, const uint8_t *data, size_t siz
 	if (vsf_program_decode(data, size, &prog) < 0)
 		return; /* out of memory: nothing to run */
 	run_init(&r, kind);
+	oracle_arm_close_check(&r.where);
 	for (size_t i = 0; i < prog.nops && executed < VSF_PROG_MAX_OPS; i++) {
 		const struct vsf_op *op = &prog.ops[i];
 
@@ -774,6 +775,7 @@ void vsf_harness_run(enum vsf_harness_kind kind, const uint8_t *data, size_t siz
 	}
 	r.where.op_index = prog.nops;
 	run_finish(&r);
+	oracle_disarm_close_check();
 	harness_execs++;
 	vsf_program_free(&prog);
 }

@@ -3,6 +3,7 @@
 #include "oracles.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -25,6 +26,29 @@ void oracle_fail(const struct oracle_where *where, const char *oracle, const cha
 	va_end(ap);
 	fputc('\n', stderr);
 	abort();
+}
+
+static const struct oracle_where *close_check_where;
+
+void oracle_arm_close_check(const struct oracle_where *where)
+{
+	close_check_where = where;
+}
+
+void oracle_disarm_close_check(void)
+{
+	close_check_where = NULL;
+}
+
+/* Interposes libc's close() for the code linked into a harness. */
+int close(int fd)
+{
+	long ret = syscall(SYS_close, fd);
+
+	if (ret < 0 && errno == EBADF && close_check_where)
+		oracle_fail(close_check_where, "resources",
+			    "close(%d): fd not open (closed twice, or never owned)", fd);
+	return (int)ret;
 }
 
 void oracle_probes_init(void)

@@ -40,6 +40,14 @@ _Noreturn void oracle_fail(const struct oracle_where *where, const char *oracle,
 			oracle_fail(where, oracle, __VA_ARGS__);               \
 	} while (0)
 
+/*
+ * While armed, a close() of an fd that is not open (EBADF) is reported as a
+ * `resources` violation at *where: it is the second close of a double close
+ * whose fd number was not reused in between, which a count cannot see.
+ */
+void oracle_arm_close_check(const struct oracle_where *where);
+void oracle_disarm_close_check(void);
+
 /* Create the probe pipe (once per process); call before counting fds. */
 void oracle_probes_init(void);
 /* True if one byte at addr can be read / written without a fault. */
