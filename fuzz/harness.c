@@ -699,7 +699,6 @@ static void run_init(struct run *r, enum vsf_harness_kind kind)
 	r->kind = kind;
 	r->where.harness = harness_name(kind);
 	r->peer = r->fe_chan[0] = r->fe_chan[1] = -1;
-	oracle_probes_init();
 	r->fd_baseline = probe_open_fds();
 	vsf_options_default(&opts);
 	opts.max_mappings = VSF_HARNESS_MAX_MAPPINGS;

@@ -48,8 +48,6 @@ _Noreturn void oracle_fail(const struct oracle_where *where, const char *oracle,
 void oracle_arm_close_check(const struct oracle_where *where);
 void oracle_disarm_close_check(void);
 
-/* Create the probe pipe (once per process); call before counting fds. */
-void oracle_probes_init(void);
 /* True if one byte at addr can be read / written without a fault. */
 bool probe_readable(const void *addr);
 bool probe_writable(void *addr);
