@@ -38,7 +38,8 @@ static int make_memfd(uint64_t size, const uint8_t *content, size_t clen)
 		setup_failed("ftruncate");
 	if (clen) {
 		static uint8_t tile[65536];
-		size_t tile_len = sizeof(tile) - sizeof(tile) % clen;
+		/* Fill no more of the tile than the file needs: it runs per fd op. */
+		size_t tile_len = size < sizeof(tile) ? (size_t)size : sizeof(tile) - sizeof(tile) % clen;
 
 		for (size_t i = 0; i < tile_len; i++)
 			tile[i] = content[i % clen];
