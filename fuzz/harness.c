@@ -13,7 +13,9 @@
 #include <unistd.h>
 
 #include "fd_table.h"
+#include "op_wire.h"
 #include "oracles.h"
+#include "peer_io.h"
 #include "program.h"
 #include "shadow_model.h"
 #include "vhost_shmem.h"
@@ -22,7 +24,6 @@
 #define LIVENESS_LIMIT_NS (1000ull * 1000 * 1000) /* one message, generously */
 #define PROBE_BYTES 64                             /* compared per probed page */
 #define MAX_REPLY_BYTES 4096
-#define MAX_CHUNKS 64                              /* writes for one op's bytes */
 
 unsigned long long vsf_harness_messages;
 static unsigned long long harness_execs;
@@ -85,82 +86,23 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
-/* ---- I/O as the backend (independent of src/channel.c) ---- */
+/* ---- I/O as the backend (fuzz/peer_io.c, independent of src/channel.c) ---- */
 
-/* Write bytes in chunks of `chunk` (0: at once); fds go with the first chunk. */
+/*
+ * Write bytes in chunks of `chunk`, fds with the first chunk. Chunk 0 is
+ * passed on as 1, which keeps what the harness has always done (0 ended up
+ * as the smallest chunk that makes at most 64 writes), so that inputs run as
+ * they did before the I/O moved to peer_io.c.
+ */
 static void peer_write(int sock, const uint8_t *bytes, size_t len, size_t chunk, const int *fds,
 		       size_t nfds)
 {
-	union {
-		char buf[CMSG_SPACE(VSF_PROG_MAX_OP_FDS * sizeof(int))];
-		struct cmsghdr align;
-	} control;
-	size_t off = 0;
+	int ret = peer_io_send(sock, bytes, len, chunk ? chunk : 1, fds, nfds, 0);
 
-	/* Each write costs the socket a buffer of its own: bound their number. */
-	if (chunk < (len + MAX_CHUNKS - 1) / MAX_CHUNKS)
-		chunk = (len + MAX_CHUNKS - 1) / MAX_CHUNKS;
-	while (off < len) {
-		struct iovec iov = { .iov_base = (void *)(bytes + off),
-				     .iov_len = len - off < chunk ? len - off : chunk };
-		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-		ssize_t n;
-
-		if (off == 0 && nfds) {
-			struct cmsghdr *c;
-
-			memset(&control, 0, sizeof(control));
-			mh.msg_control = control.buf;
-			mh.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
-			c = CMSG_FIRSTHDR(&mh);
-			c->cmsg_level = SOL_SOCKET;
-			c->cmsg_type = SCM_RIGHTS;
-			c->cmsg_len = CMSG_LEN(nfds * sizeof(int));
-			memcpy(CMSG_DATA(c), fds, nfds * sizeof(int));
-		}
-		n = sendmsg(sock, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (n <= 0)
-			setup_failed("harness sendmsg");
-		off += (size_t)n;
+	if (ret < 0) {
+		errno = -ret;
+		setup_failed("harness sendmsg");
 	}
-}
-
-/* Read everything pending on sock; fds received are stored (up to max) or closed. */
-static size_t peer_read_all(int sock, uint8_t *buf, size_t cap, int *fds, size_t max_fds,
-			    size_t *nfds)
-{
-	union {
-		char buf[CMSG_SPACE(16 * sizeof(int))];
-		struct cmsghdr align;
-	} control;
-	size_t got = 0;
-
-	if (nfds)
-		*nfds = 0;
-	while (got < cap) {
-		struct iovec iov = { .iov_base = buf + got, .iov_len = cap - got };
-		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
-				     .msg_controllen = sizeof(control.buf) };
-		ssize_t n = recvmsg(sock, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-
-		if (n <= 0)
-			break;
-		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
-			size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-
-			for (size_t i = 0; i < k; i++) {
-				int fd;
-
-				memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-				if (nfds && *nfds < max_fds)
-					fds[(*nfds)++] = fd;
-				else
-					close(fd);
-			}
-		}
-		got += (size_t)n;
-	}
-	return got;
 }
 
 /* ---- oracle helpers ---- */
@@ -342,16 +284,11 @@ static void write_u64_reply(int sock, uint32_t request, uint64_t value)
 /* The GET_SHMEM_CONFIG reply as the program describes it, cut or padded to its size. */
 static void write_config_reply(const struct run *r, int sock)
 {
-	static uint8_t buf[VSF_HEADER_SIZE + VSF_PAYLOAD_MAX];
-	struct vsf_wire_header h = { r->cfg_request, r->cfg_flags, r->cfg_size };
-	struct vsf_wire_shmem_config cfg = { .nregions = r->cfg_nregions };
-	size_t payload = r->cfg_size < VSF_PAYLOAD_MAX ? r->cfg_size : VSF_PAYLOAD_MAX;
+	static uint8_t buf[OP_WIRE_CONFIG_MAX];
+	size_t len = op_wire_config_reply(r->cfg_request, r->cfg_flags, r->cfg_size,
+					  r->cfg_nregions, r->cfg_sizes, buf);
 
-	memset(buf, 0, sizeof(buf));
-	memcpy(cfg.memory_sizes, r->cfg_sizes, sizeof(cfg.memory_sizes));
-	vsf_encode_header(&h, buf);
-	vsf_encode_shmem_config(&cfg, buf + VSF_HEADER_SIZE);
-	peer_write(sock, buf, VSF_HEADER_SIZE + payload, 0, NULL, 0);
+	peer_write(sock, buf, len, 0, NULL, 0);
 }
 
 /* Check the next request the front-end sent on its channel. */
@@ -402,7 +339,7 @@ static void connect_session(struct run *r)
 		     vsf_frontend_last_error(r->fe), s.ok ? "success" : "failure");
 
 	/* The requests the front-end sent, in order. */
-	end = buf + peer_read_all(r->fe_chan[1], buf, sizeof(buf), fds, 16, &nfds);
+	end = buf + peer_io_read_pending(r->fe_chan[1], buf, sizeof(buf), fds, 16, &nfds);
 	p = expect_request(r, buf, end, VSF_REQ_GET_FEATURES, VSF_FLAG_VERSION, 0);
 	if (s.sends_set_features) {
 		p = expect_request(r, p, end, VSF_REQ_SET_FEATURES, VSF_FLAG_VERSION, 8);
@@ -483,7 +420,7 @@ static void do_connect(struct run *r)
 static void check_replies(struct run *r, const struct model_verdict *mv)
 {
 	uint8_t buf[MAX_REPLY_BYTES];
-	size_t n = peer_read_all(r->peer, buf, sizeof(buf), NULL, 0, NULL);
+	size_t n = peer_io_read_pending(r->peer, buf, sizeof(buf), NULL, 0, NULL);
 	bool want = mv->reply && !mv->channel_closes;
 	struct vsf_wire_header h;
 	uint64_t value;
@@ -589,23 +526,10 @@ static void deliver(struct run *r, const uint8_t *bytes, size_t len, size_t chun
 
 static void do_mmap_op(struct run *r, const struct vsf_op *op)
 {
-	uint8_t msg[VSF_HEADER_SIZE + VSF_MMAP_PAYLOAD_SIZE];
-	struct vsf_wire_header h = {
-		.request = op->code == VSF_OP_MAP ? VSF_BACKEND_SHMEM_MAP : VSF_BACKEND_SHMEM_UNMAP,
-		.flags = op->mmap.hflags,
-		.size = VSF_MMAP_PAYLOAD_SIZE,
-	};
-	struct vsf_wire_mmap m = {
-		.shmid = op->mmap.shmid,
-		.fd_offset = op->mmap.fd_offset,
-		.shm_offset = op->mmap.shm_offset,
-		.len = op->mmap.len,
-		.flags = op->mmap.mflags,
-	};
+	uint8_t msg[OP_WIRE_MMAP_LEN];
+	size_t len = op_wire_mmap(op, msg);
 
-	vsf_encode_header(&h, msg);
-	vsf_encode_mmap(&m, msg + VSF_HEADER_SIZE);
-	deliver(r, msg, sizeof(msg), op->chunk, op->handles, op->nfds);
+	deliver(r, msg, len, op->chunk, op->handles, op->nfds);
 }
 
 static void do_reset(struct run *r)
@@ -641,12 +565,7 @@ static void set_config(struct run *r, const struct vsf_op *op)
 	r->cfg_flags = op->config.flags;
 	r->cfg_size = op->config.size;
 	r->cfg_nregions = op->config.nregions;
-	memset(r->cfg_sizes, 0, sizeof(r->cfg_sizes));
-	for (size_t i = 0; i < op->config.npairs; i++) {
-		struct vsf_size_pair sp = vsf_op_config_pair(op, i);
-
-		r->cfg_sizes[sp.shmid] = sp.size;
-	}
+	op_wire_config_sizes(op, r->cfg_sizes);
 }
 
 static void execute(struct run *r, const struct vsf_op *op)
