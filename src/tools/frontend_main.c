@@ -1,0 +1,506 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vhost-shmem-frontend: the front-end as a program, against a real backend.
+ *
+ * Connects to the backend's unix socket as QEMU does, negotiates features,
+ * hands over the backend channel (SET_BACKEND_REQ_FD), asks for the shared
+ * memory config (GET_SHMEM_CONFIG), then serves SHMEM_MAP / SHMEM_UNMAP
+ * until the backend goes away or SIGINT/SIGTERM arrives. Every request is
+ * logged on stderr with its verdict; --verify prints a checksum of every
+ * accepted mapping on stdout; --record writes the traffic as a fuzz program.
+ *
+ * Exit status: 0 clean stop (signal, backend gone), 1 error (no socket,
+ * refused, no SHMEM, lost framing), 2 usage.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "peer_io.h"
+#include "recorder.h"
+#include "tool_util.h"
+#include "vhost_shmem.h"
+#include "wire.h"
+
+#define PROG "vhost-shmem-frontend"
+#define VERIFY_CHUNK (64u << 10)
+
+enum { EXIT_STOP = 0, EXIT_ERROR = 1, EXIT_USAGE = 2 };
+
+/* The message the rx hook saw last, for the log line after it is handled. */
+struct seen_msg {
+	bool valid;
+	struct vsf_wire_header hdr;
+	struct vsf_wire_mmap mm; /* when hdr.size is a VhostUserMMap */
+	size_t nfds;
+};
+
+struct frontend_prog {
+	const char *sock_path;
+	const char *record_path;
+	bool verify, verbose;
+	struct vsf_options opts;
+	struct vsf_frontend *fe;
+	int conn;  /* the front-end channel */
+	int sigfd;
+	struct recorder *rec;
+	int record_err;
+	struct seen_msg seen;
+	unsigned long messages, accepted, rejected;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: " PROG " [--verify] [--record FILE] [--max-mappings N] [--timeout-ms N]\n"
+		"                            [-v] SOCKET_PATH\n"
+		"Connect to a vhost-user backend's unix socket, negotiate SHMEM, and serve its\n"
+		"SHMEM_MAP / SHMEM_UNMAP requests until it goes away or SIGINT/SIGTERM.\n"
+		"  --verify          read every accepted mapping, print its CRC-32 on stdout\n"
+		"  --record FILE     write the received traffic as a fuzz program (a seed for\n"
+		"                    fuzz_backend_channel)\n"
+		"  --max-mappings N  live mappings allowed (default 1024)\n"
+		"  --timeout-ms N    bound on one message or reply (default 5000)\n"
+		"  -v, --verbose     also print the library's own log\n"
+		"Requests and verdicts are logged on stderr. Exit status: 0 clean stop,\n"
+		"1 error, 2 usage.\n");
+}
+
+static void log_line(void *opaque, enum vsf_log_level level, const char *msg)
+{
+	static const char *const names[] = { "error", "warn", "info", "debug" };
+
+	fprintf(stderr, "vhost-shmem: %s: %s\n", names[level], msg);
+}
+
+/* ---- connecting ---- */
+
+static int connect_socket(const char *path)
+{
+	struct sockaddr_un addr;
+	struct stat st;
+	int fd, ret;
+
+	if (tool_unix_addr(path, &addr) < 0) {
+		fprintf(stderr, PROG ": %s: path too long for a unix socket (at most %zu bytes)\n",
+			path, sizeof(addr.sun_path) - 1);
+		return -ENAMETOOLONG;
+	}
+	if (stat(path, &st) < 0) {
+		ret = -errno;
+		fprintf(stderr, PROG ": %s: %s%s\n", path, strerror(errno),
+			ret == -ENOENT ? " (no backend socket there; is the backend running?)" : "");
+		return ret;
+	}
+	if (!S_ISSOCK(st.st_mode)) {
+		fprintf(stderr, PROG ": %s: not a unix socket\n", path);
+		return -ENOTSOCK;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		ret = -errno;
+		fprintf(stderr, PROG ": socket: %s\n", strerror(errno));
+		return ret;
+	}
+	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+		ret = -errno;
+		fprintf(stderr, PROG ": cannot connect to %s: %s%s\n", path, strerror(errno),
+			ret == -ECONNREFUSED ? " (no backend is listening on it)" : "");
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+static int negotiate(struct frontend_prog *fp)
+{
+	int ret = vsf_frontend_connect(fp->fe, fp->conn);
+
+	if (ret < 0) {
+		fprintf(stderr, PROG ": negotiation with the backend failed: %s\n",
+			vsf_frontend_last_error(fp->fe));
+		return ret;
+	}
+	if (!vsf_frontend_shmem_negotiated(fp->fe)) {
+		fprintf(stderr,
+			PROG ": the backend does not offer VHOST_USER_PROTOCOL_F_SHMEM (protocol "
+			"features negotiated: 0x%llx): it cannot map shared memory\n",
+			(unsigned long long)vsf_frontend_protocol_features(fp->fe));
+		return -ENOTSUP;
+	}
+	if (vsf_frontend_backend_fd(fp->fe) < 0) {
+		fprintf(stderr, PROG ": the backend does not offer VHOST_USER_PROTOCOL_F_BACKEND_REQ: "
+				"no backend channel for its requests\n");
+		return -ENOTSUP;
+	}
+	fprintf(stderr, PROG ": connected to %s: protocol features 0x%llx, %zu shared memory regions\n",
+		fp->sock_path, (unsigned long long)vsf_frontend_protocol_features(fp->fe),
+		vsf_frontend_region_count(fp->fe));
+	for (int id = 0; id < VSF_MAX_SHMEM_REGIONS; id++) {
+		struct vsf_region_info info;
+
+		if (vsf_frontend_region(fp->fe, (uint8_t)id, &info))
+			fprintf(stderr, PROG ": region shmid=%d size=0x%llx base=%p\n", id,
+				(unsigned long long)info.size, info.base);
+	}
+	return 0;
+}
+
+/* SIGINT and SIGTERM arrive on a signalfd, read in the serve loop. */
+static int open_signalfd(void)
+{
+	sigset_t set;
+	int fd;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -errno;
+	fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	return fd < 0 ? -errno : fd;
+}
+
+/* ---- serving ---- */
+
+static void rx_hook(void *opaque, const uint8_t *msg, size_t len, const int *fds, size_t nfds)
+{
+	struct frontend_prog *fp = opaque;
+	struct seen_msg *s = &fp->seen;
+	int ret;
+
+	memset(s, 0, sizeof(*s));
+	s->valid = true;
+	s->nfds = nfds;
+	vsf_decode_header(msg, &s->hdr);
+	if (s->hdr.size == VSF_MMAP_PAYLOAD_SIZE && len == VSF_HEADER_SIZE + VSF_MMAP_PAYLOAD_SIZE)
+		vsf_decode_mmap(msg + VSF_HEADER_SIZE, &s->mm);
+	if (!fp->rec || fp->record_err)
+		return;
+	ret = recorder_message(fp->rec, msg, len, fds, nfds);
+	if (ret == -EINVAL) {
+		fprintf(stderr, PROG ": record: message %lu holds the program record marker, "
+				"left out of %s\n", fp->messages + 1, fp->record_path);
+	} else if (ret < 0) {
+		fp->record_err = ret;
+		fprintf(stderr, PROG ": record: cannot write %s: %s; recording stopped\n",
+			fp->record_path, strerror(-ret));
+	}
+}
+
+/* "SHMEM_MAP shmid=0 fd_offset=0x0 shm_offset=0x1000 len=0x2000 rw" and the like. */
+static void describe(const struct seen_msg *s, char *buf, size_t len)
+{
+	uint32_t req = s->hdr.request;
+	const char *name = vsf_backend_request_name(req);
+	bool mmap = (req == VSF_BACKEND_SHMEM_MAP || req == VSF_BACKEND_SHMEM_UNMAP) &&
+		    s->hdr.size == VSF_MMAP_PAYLOAD_SIZE;
+	size_t n;
+
+	if (!mmap && name) {
+		n = (size_t)snprintf(buf, len, "%s (%u) size=%u", name, req, s->hdr.size);
+	} else if (!mmap) {
+		n = (size_t)snprintf(buf, len, "request %u size=%u", req, s->hdr.size);
+	} else if (req == VSF_BACKEND_SHMEM_MAP) {
+		n = (size_t)snprintf(buf, len, "%s shmid=%u fd_offset=0x%llx shm_offset=0x%llx len=0x%llx %s",
+				     name, s->mm.shmid, (unsigned long long)s->mm.fd_offset,
+				     (unsigned long long)s->mm.shm_offset,
+				     (unsigned long long)s->mm.len,
+				     s->mm.flags & VSF_MMAP_F_RW ? "rw" : "ro");
+	} else {
+		n = (size_t)snprintf(buf, len, "%s shmid=%u shm_offset=0x%llx len=0x%llx", name,
+				     s->mm.shmid, (unsigned long long)s->mm.shm_offset,
+				     (unsigned long long)s->mm.len);
+	}
+	if (mmap && s->mm.flags & ~VSF_MMAP_F_KNOWN && n < len)
+		n += (size_t)snprintf(buf + n, len - n, " mflags=0x%llx",
+				      (unsigned long long)s->mm.flags);
+	if ((s->hdr.flags & ~VSF_FLAG_NEED_REPLY) != VSF_FLAG_VERSION && n < len)
+		n += (size_t)snprintf(buf + n, len - n, " hflags=0x%x", s->hdr.flags);
+	if (s->nfds != (req == VSF_BACKEND_SHMEM_MAP) && n < len)
+		snprintf(buf + n, len - n, " nfds=%zu", s->nfds);
+}
+
+/* CRC-32 of the len bytes at addr, read without touching them directly:
+ * a backend that truncates its file after the map makes them fault. */
+static int checksum_mapping(const uint8_t *addr, uint64_t len, uint32_t *crc)
+{
+	static uint8_t buf[VERIFY_CHUNK];
+	uint64_t off = 0;
+
+	*crc = 0;
+	while (off < len) {
+		size_t n = len - off < sizeof(buf) ? (size_t)(len - off) : sizeof(buf);
+		struct iovec local = { buf, n }, remote = { (void *)(addr + off), n };
+		ssize_t got = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
+
+		if (got <= 0)
+			return got < 0 ? -errno : -EFAULT;
+		*crc = tool_crc32(*crc, buf, (size_t)got);
+		off += (uint64_t)got;
+	}
+	return 0;
+}
+
+static void verify_mapping(struct frontend_prog *fp)
+{
+	const struct vsf_wire_mmap *mm = &fp->seen.mm;
+	struct vsf_region_info region;
+	struct vsf_mapping_info m;
+	uint32_t crc;
+	size_t i;
+	int ret;
+
+	for (i = 0; vsf_frontend_mapping(fp->fe, i, &m); i++)
+		if (m.shmid == mm->shmid && m.shm_offset == mm->shm_offset)
+			break;
+	if (i == vsf_frontend_mapping_count(fp->fe) ||
+	    !vsf_frontend_region(fp->fe, m.shmid, &region)) {
+		fprintf(stderr, PROG ": verify: accepted mapping shmid=%u shm_offset=0x%llx not found\n",
+			mm->shmid, (unsigned long long)mm->shm_offset);
+		return;
+	}
+	ret = checksum_mapping((uint8_t *)region.base + m.shm_offset, m.len, &crc);
+	if (ret < 0) {
+		printf("verify shmid=%u shm_offset=0x%llx len=0x%llx unreadable: %s\n", m.shmid,
+		       (unsigned long long)m.shm_offset, (unsigned long long)m.len, strerror(-ret));
+		return;
+	}
+	printf("verify shmid=%u shm_offset=0x%llx len=0x%llx crc32=0x%08x\n", m.shmid,
+	       (unsigned long long)m.shm_offset, (unsigned long long)m.len, crc);
+}
+
+/*
+ * Handle one backend message. Returns 1 to go on, 0 when the backend closed
+ * the channel, or a negative errno when the channel failed (framing lost).
+ */
+static int serve_one(struct frontend_prog *fp)
+{
+	struct vsf_verdict v;
+	char what[192];
+	int ret;
+
+	fp->seen.valid = false;
+	ret = vsf_frontend_handle_backend(fp->fe, &v);
+	if (ret == -EAGAIN)
+		return 1;
+	if (fp->seen.valid) {
+		fp->messages++;
+		describe(&fp->seen, what, sizeof(what));
+		if (v.result == 0) {
+			fp->accepted++;
+			fprintf(stderr, "%s: accepted\n", what);
+		} else {
+			fp->rejected++;
+			fprintf(stderr, "%s: rejected: %s\n", what,
+				ret == 0 ? vsf_frontend_last_error(fp->fe) : strerror(-v.result));
+		}
+		if (fp->verify && v.result == 0 && v.request == VSF_BACKEND_SHMEM_MAP)
+			verify_mapping(fp);
+	}
+	if (ret == -ECONNRESET) {
+		fprintf(stderr, PROG ": the backend closed the backend channel\n");
+		return 0;
+	}
+	if (ret < 0) {
+		fprintf(stderr, PROG ": backend channel lost: %s\n", vsf_frontend_last_error(fp->fe));
+		return ret;
+	}
+	return 1;
+}
+
+/*
+ * The front-end channel is idle after negotiation: readable means the
+ * backend went away (EOF) or sent something nobody asked for (dropped).
+ * Returns 1 to go on, 0 when the backend is gone.
+ */
+static int check_frontend_channel(struct frontend_prog *fp)
+{
+	uint8_t buf[4096];
+	size_t n = peer_io_read_pending(fp->conn, buf, sizeof(buf), NULL, 0, NULL);
+	char c;
+
+	if (n) {
+		fprintf(stderr, PROG ": %zu unexpected bytes from the backend on the front-end "
+				"channel, dropped\n", n);
+		return 1;
+	}
+	if (recv(fp->conn, &c, 1, MSG_DONTWAIT | MSG_PEEK) < 0 && errno == EAGAIN)
+		return 1;
+	fprintf(stderr, PROG ": the backend closed the front-end channel\n");
+	return 0;
+}
+
+static int stop_on_signal(struct frontend_prog *fp)
+{
+	struct signalfd_siginfo si;
+
+	if (read(fp->sigfd, &si, sizeof(si)) != (ssize_t)sizeof(si))
+		return 1;
+	fprintf(stderr, PROG ": %s received, stopping (live mappings: %zu)\n",
+		si.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM", vsf_frontend_mapping_count(fp->fe));
+	return 0;
+}
+
+/* Serve until the backend goes away (0), a signal (0), or the channel fails (<0). */
+static int serve(struct frontend_prog *fp)
+{
+	for (;;) {
+		struct pollfd p[3] = {
+			{ .fd = vsf_frontend_backend_fd(fp->fe), .events = POLLIN },
+			{ .fd = fp->conn, .events = POLLIN },
+			{ .fd = fp->sigfd, .events = POLLIN },
+		};
+		int ret;
+
+		if (poll(p, 3, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			ret = -errno;
+			fprintf(stderr, PROG ": poll: %s\n", strerror(errno));
+			return ret;
+		}
+		if (p[2].revents)
+			ret = stop_on_signal(fp);
+		else if (p[0].revents) /* before the hang-up: messages sent before it count */
+			ret = serve_one(fp);
+		else if (p[1].revents)
+			ret = check_frontend_channel(fp);
+		else
+			ret = 1;
+		if (ret <= 0)
+			return ret;
+	}
+}
+
+static int parse_args(struct frontend_prog *fp, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "verify", no_argument, NULL, 'V' },
+		{ "record", required_argument, NULL, 'r' },
+		{ "max-mappings", required_argument, NULL, 'm' },
+		{ "timeout-ms", required_argument, NULL, 't' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	uint64_t v;
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'V':
+			fp->verify = true;
+			break;
+		case 'r':
+			fp->record_path = optarg;
+			break;
+		case 'm':
+			if (tool_parse_u64(optarg, UINT32_MAX, &v) < 0 || !v) {
+				fprintf(stderr, PROG ": --max-mappings: '%s' is not a number from 1 to %u\n",
+					optarg, UINT32_MAX);
+				return -EINVAL;
+			}
+			fp->opts.max_mappings = (uint32_t)v;
+			break;
+		case 't':
+			if (tool_parse_u64(optarg, 3600000, &v) < 0 || !v) {
+				fprintf(stderr, PROG ": --timeout-ms: '%s' is not a number from 1 to 3600000\n",
+					optarg);
+				return -EINVAL;
+			}
+			fp->opts.io_timeout_ms = (int)v;
+			break;
+		case 'v':
+			fp->verbose = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(EXIT_STOP);
+		default:
+			usage(stderr);
+			return -EINVAL;
+		}
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, PROG ": %s\n", optind == argc ? "SOCKET_PATH missing" : "too many arguments");
+		usage(stderr);
+		return -EINVAL;
+	}
+	fp->sock_path = argv[optind];
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct frontend_prog fp = { .conn = -1, .sigfd = -1 };
+	int status = EXIT_ERROR, ret;
+
+	vsf_options_default(&fp.opts);
+	if (parse_args(&fp, argc, argv) < 0)
+		return EXIT_USAGE;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	fp.conn = connect_socket(fp.sock_path);
+	if (fp.conn < 0)
+		return EXIT_ERROR;
+	if (vsf_frontend_new(&fp.opts, &fp.fe) < 0) {
+		fprintf(stderr, PROG ": out of memory\n");
+		goto out;
+	}
+	if (fp.verbose)
+		vsf_frontend_set_log(fp.fe, log_line, NULL);
+	if (negotiate(&fp) < 0)
+		goto out;
+	if (fp.record_path) {
+		ret = recorder_open(fp.record_path, fp.fe, &fp.rec);
+		if (ret < 0) {
+			fprintf(stderr, PROG ": record: cannot write %s: %s\n", fp.record_path,
+				strerror(-ret));
+			goto out;
+		}
+	}
+	vsf_frontend_set_rx_hook(fp.fe, rx_hook, &fp);
+	fp.sigfd = open_signalfd();
+	if (fp.sigfd < 0) {
+		fprintf(stderr, PROG ": signalfd: %s\n", strerror(-fp.sigfd));
+		goto out;
+	}
+
+	if (serve(&fp) == 0)
+		status = EXIT_STOP;
+	fprintf(stderr, PROG ": %lu messages: %lu accepted, %lu rejected\n", fp.messages,
+		fp.accepted, fp.rejected);
+out:
+	vsf_frontend_free(fp.fe); /* removes every mapping, closes the backend channel */
+	if (fp.rec) {
+		unsigned long n = recorder_count(fp.rec);
+
+		ret = recorder_close(fp.rec);
+		if (ret < 0 || fp.record_err) {
+			fprintf(stderr, PROG ": record: %s is incomplete: %s\n", fp.record_path,
+				strerror(-(ret < 0 ? ret : fp.record_err)));
+			status = EXIT_ERROR;
+		} else {
+			fprintf(stderr, PROG ": recorded %lu messages in %s\n", n, fp.record_path);
+		}
+	}
+	if (fp.sigfd >= 0)
+		close(fp.sigfd);
+	if (fp.conn >= 0)
+		close(fp.conn);
+	return status;
+}
