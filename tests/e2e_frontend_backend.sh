@@ -1,0 +1,263 @@
+#!/usr/bin/env bash
+# End-to-end tests: vhost-shmem-frontend against vsf-demo-backend, two real
+# processes over a unix socket. One case per CTest test:
+#   e2e_frontend_backend.sh CASE BUILD_DIR SOURCE_DIR
+# Cases:
+#   rules           tests/e2e/shmem_rules.txt (valid and invalid requests):
+#                   every reply as expected; /proc/PID/maps of the front-end
+#                   shows each memfd mapping in its region with the requested
+#                   protection while it lives, and none after the unmaps; its
+#                   fd count after the script equals the count before the first
+#                   map; --verify checksums equal what the backend sent; the
+#                   front-end exits 0 when the backend goes away
+#   record          --record FILE: vsf-prog shows session, config, fd and send
+#                   ops; fuzz_backend_channel_replay replays it without finding
+#   sigint          SIGINT while a mapping is live: exit 0, stopping message
+#   lost_framing    a payload size above the maximum: the front-end closes the
+#                   backend channel and exits 1
+#   missing_socket  no socket at the path: exit 1, clear message
+#   refused         a socket nobody listens on: exit 1, clear message
+#   no_shmem        a backend without SHMEM: exit 1, clear message
+# The backend's checkpoints (`# @pause` in a script) synchronise: it prints
+# "paused at line N" once the front-end has handled everything before, and
+# goes on when it reads a line. No sleeps; every wait has a deadline.
+set -euo pipefail
+
+case=${1:?case} bin=${2:?build dir} src=${3:?source dir}
+FE=$bin/src/tools/vhost-shmem-frontend
+BE=$bin/src/tools/vsf-demo-backend
+REPLAY=$bin/fuzz/fuzz_backend_channel_replay
+PROG=$bin/fuzz/vsf-prog
+DEADLINE=20 # seconds for any one wait; a normal run takes well under one
+
+t=$(mktemp -d "${TMPDIR:-/tmp}/vsf-e2e.XXXXXX")
+sock=$t/sock
+fe_pid='' be_pid='' be_in='' be_out=''
+
+# Subshells inherit the trap; a background child killed before it has
+# exec'd (the deadline's sleep) would run it. Only the test itself cleans up.
+main_pid=$BASHPID
+cleanup() {
+	local p
+	[[ $BASHPID == "$main_pid" ]] || return 0
+	for p in $fe_pid $be_pid; do
+		kill -KILL "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+	rm -rf "$t"
+}
+trap cleanup EXIT
+
+fail() {
+	local f
+	echo "FAIL (e2e $case): $*" >&2
+	for f in "$t"/*.out "$t"/*.err; do
+		[[ -e $f ]] && { echo "---- ${f##*/}"; cat "$f"; } >&2
+	done
+	exit 1
+}
+
+# Start the backend as a coprocess: its stdout and stdin are the checkpoint
+# protocol. Returns once it listens.
+start_backend() {
+	coproc BE_PROC { exec "$BE" "$@" 2>"$t/be.err"; }
+	be_pid=$BE_PROC_PID
+	exec {be_out}<&"${BE_PROC[0]}" {be_in}>&"${BE_PROC[1]}"
+	expect_line "listening on $sock"
+}
+
+expect_line() {
+	local line
+	IFS= read -r -t "$DEADLINE" line <&"$be_out" || fail "backend silent, expected '$1'"
+	# shellcheck disable=SC2053 # $1 is a pattern
+	[[ $line == $1 ]] || fail "backend said '$line', expected '$1'"
+}
+
+resume() { echo >&"$be_in"; }
+
+start_frontend() {
+	if [[ $be_out ]]; then # the backend's pipes stay with the test
+		"$FE" "$@" "$sock" >"$t/fe.out" 2>"$t/fe.err" {be_out}<&- {be_in}>&- &
+	else
+		"$FE" "$@" "$sock" >"$t/fe.out" 2>"$t/fe.err" &
+	fi
+	fe_pid=$!
+}
+
+# wait_exit PID NAME: wait at most DEADLINE seconds; the exit status in $status.
+wait_exit() {
+	local dog done=''
+	sleep "$DEADLINE" &
+	dog=$!
+	status=0
+	wait -n -p done "$1" "$dog" || status=$?
+	[[ $done != "$dog" ]] || fail "$2 did not exit within $DEADLINE s"
+	kill "$dog" 2>/dev/null || true
+	wait "$dog" 2>/dev/null || true
+}
+
+expect_exit() { # PID NAME STATUS
+	wait_exit "$1" "$2"
+	((status == $3)) || fail "$2 exited with $status, expected $3"
+}
+
+expect_stderr() { # FILE PATTERN
+	grep -q -- "$2" "$t/$1" || fail "no '$2' in $1"
+}
+
+fd_count() { ls "/proc/$fe_pid/fd" | wc -l; }
+
+# base= the base of region SHMID, from the front-end's log.
+region_base() {
+	base=$(sed -n "s/.*: region shmid=$1 size=0x[0-9a-f]* base=\\(0x[0-9a-f]*\\)\$/\\1/p" "$t/fe.err")
+	[[ $base ]] || fail "the front-end did not log region $1"
+}
+
+# expect_mapping SHMID OFFSET LEN PERMS: exactly that range of the region is
+# one mapping of a memfd with those permissions in the front-end.
+expect_mapping() {
+	local lo hi line
+	region_base "$1"
+	lo=$(printf '%08x' $((base + $2)))
+	hi=$(printf '%08x' $((base + $2 + $3)))
+	line=$(grep "^$lo-$hi " "/proc/$fe_pid/maps") ||
+		fail "no mapping $lo-$hi (region $1 +$2) in the front-end"
+	[[ $line == *" $4 "*"/memfd:vsf-fuzz"* ]] ||
+		fail "mapping of region $1 +$2 is '$line', expected $4 of the memfd"
+}
+
+# expect_reserved SHMID OFFSET: that page of the region is reserved (---p):
+# after an unmap the range goes back to the reservation, not to the process.
+expect_reserved() {
+	local addr range perms rest lo hi
+	region_base "$1"
+	addr=$((base + $2))
+	while read -r range perms rest; do
+		lo=$((16#${range%-*})) hi=$((16#${range#*-}))
+		if ((addr >= lo && addr < hi)); then
+			[[ $perms == ---p ]] || fail "region $1 +$2 is $perms, expected reserved (---p)"
+			return
+		fi
+	done <"/proc/$fe_pid/maps"
+	fail "region $1 +$2 is not mapped at all: the reservation was released"
+}
+
+memfd_mappings() { grep -c "/memfd:vsf-fuzz" "/proc/$fe_pid/maps" || true; }
+
+case $case in
+rules)
+	start_backend "$sock" "$src/tests/e2e/shmem_rules.txt"
+	start_frontend --verify
+	expect_line "paused at line 13" # negotiated, nothing mapped
+	fds_before=$(fd_count)
+	(($(memfd_mappings) == 0)) || fail "memfd mappings before the first map"
+	resume
+	expect_line "paused at line 32" # four mappings live
+	expect_mapping 0 0x2000 0x4000 rw-s
+	expect_mapping 3 0 0x4000 r--s
+	expect_mapping 0 0x30000 0x2000 r--s
+	expect_mapping 0 0x40000 0x1000 rw-s
+	n=$(memfd_mappings)
+	((n == 4)) || fail "$n memfd mappings in the front-end, expected 4"
+	resume
+	expect_line "paused at line 40" # everything unmapped
+	n=$(memfd_mappings)
+	((n == 0)) || fail "$n memfd mappings left after the unmaps"
+	fds_after=$(fd_count)
+	((fds_after == fds_before)) ||
+		fail "the front-end has $fds_after fds open, $fds_before before the first map"
+	expect_reserved 0 0x2000
+	expect_reserved 3 0
+	expect_reserved 0 0x30000
+	expect_reserved 0 0x40000
+	resume
+	expect_exit "$be_pid" backend 0
+	expect_exit "$fe_pid" front-end 0
+	expect_stderr fe.err "the backend closed the backend channel"
+	expect_stderr fe.err "SHMEM_MAP shmid=0 fd_offset=0x0 shm_offset=0x5000 len=0x2000 rw: rejected: "
+	# What the front-end read in each accepted mapping is what the backend sent.
+	n=$(grep -c '^verify .* crc32=' "$t/fe.out" || true)
+	((n == 4)) || fail "$n verified mappings, expected 4"
+	while read -r want; do
+		grep -q -- "^verify $want\$" "$t/fe.out" || fail "no 'verify $want' from the front-end"
+	done < <(sed -n 's/^line [0-9]*: content //p' "$t/be.err")
+	;;
+record)
+	start_backend "$sock" "$src/tests/e2e/shmem_rules.txt"
+	start_frontend --record "$t/rec.bin"
+	for line in 13 32 40; do
+		expect_line "paused at line $line"
+		resume
+	done
+	expect_exit "$be_pid" backend 0
+	expect_exit "$fe_pid" front-end 0
+	expect_stderr fe.err "recorded 25 messages in $t/rec.bin"
+	"$PROG" to-text "$t/rec.bin" >"$t/rec.out" || fail "vsf-prog cannot read the recording"
+	grep -qx "session features=0x40000000 protocol=0x100028" "$t/rec.out" || fail "no session op"
+	grep -qx "config nregions=2 sizes=0:0x100000,3:0x10000" "$t/rec.out" || fail "no config op"
+	grep -qx "fd [0-9]* memfd size=0x10000 data=a55a0102" "$t/rec.out" || fail "no memfd op"
+	grep -qx "fd [0-9]* memfd size=0x4000 seals=0x8 data=c3" "$t/rec.out" || fail "no sealed memfd"
+	grep -qx "fd [0-9]* rofile size=0x4000 data=77" "$t/rec.out" || fail "no rofile op"
+	grep -qx "fd [0-9]* pipe" "$t/rec.out" || fail "no pipe op"
+	grep -qx "fd [0-9]* devzero" "$t/rec.out" || fail "no devzero op"
+	n=$(grep -c "^send " "$t/rec.out" || true)
+	((n == 25)) || fail "$n send ops, expected 25"
+	grep -q "^send fds=[0-9]*,[0-9]* data=09000000" "$t/rec.out" || fail "no map with two fds"
+	"$REPLAY" "$t/rec.bin" >"$t/replay.out" 2>"$t/replay.err" ||
+		fail "fuzz_backend_channel_replay reports a finding on the recording"
+	grep -q "no finding" "$t/replay.out" || fail "the replay did not finish"
+	;;
+sigint)
+	printf '%s\n' 'fd 0 memfd size=0x2000 data=5a' \
+		'map shmid=0 fd=0 len=0x2000 rw need_reply' '# @pause' \
+		'unmap shmid=0 len=0x2000 need_reply' >"$t/script.txt"
+	start_backend "$sock" "$t/script.txt"
+	start_frontend
+	expect_line "paused at line 3"
+	expect_mapping 0 0 0x2000 rw-s
+	kill -INT "$fe_pid"
+	expect_exit "$fe_pid" front-end 0
+	expect_stderr fe.err "SIGINT received, stopping (live mappings: 1)"
+	kill -TERM "$be_pid"
+	wait_exit "$be_pid" backend
+	;;
+lost_framing)
+	# SHMEM_MAP with a payload size of 0x2000: framing cannot be trusted.
+	printf '%s\n' 'send data=090000000100000000200000' >"$t/script.txt"
+	start_backend "$sock" "$t/script.txt"
+	start_frontend
+	expect_exit "$be_pid" backend 0
+	expect_exit "$fe_pid" front-end 1
+	expect_stderr fe.err "backend channel lost: payload size 8192 above the 4096 maximum"
+	expect_stderr be.err "the front-end closed the backend channel, as it must"
+	;;
+missing_socket)
+	start_frontend
+	expect_exit "$fe_pid" front-end 1
+	expect_stderr fe.err "$sock: No such file or directory (no backend socket there; is the backend running?)"
+	;;
+refused)
+	# A backend killed while listening leaves its socket file: nobody listens on it.
+	printf '%s\n' '# nothing' >"$t/script.txt"
+	start_backend "$sock" "$t/script.txt"
+	kill -KILL "$be_pid"
+	wait_exit "$be_pid" backend
+	[[ -S $sock ]] || fail "the killed backend left no socket"
+	start_frontend
+	expect_exit "$fe_pid" front-end 1
+	expect_stderr fe.err "cannot connect to $sock: Connection refused (no backend is listening on it)"
+	;;
+no_shmem)
+	start_backend --no-shmem "$sock" "$src/tests/e2e/shmem_rules.txt"
+	start_frontend
+	expect_exit "$fe_pid" front-end 1
+	expect_stderr fe.err "the backend does not offer VHOST_USER_PROTOCOL_F_SHMEM"
+	expect_exit "$be_pid" backend 0
+	expect_stderr be.err "the front-end did not negotiate SHMEM"
+	;;
+*)
+	echo "usage: $0 rules|record|sigint|lost_framing|missing_socket|refused|no_shmem BUILD_DIR SOURCE_DIR" >&2
+	exit 2
+	;;
+esac
+echo "PASS e2e $case"
