@@ -15,6 +15,7 @@
 #   sigint          SIGINT while a mapping is live: exit 0, stopping message
 #   lost_framing    a payload size above the maximum: the front-end closes the
 #                   backend channel and exits 1
+#   gone_before_reply  the backend stops reading before a reply: exit 0
 #   missing_socket  no socket at the path: exit 1, clear message
 #   refused         a socket nobody listens on: exit 1, clear message
 #   no_shmem        a backend without SHMEM: exit 1, clear message
@@ -231,6 +232,15 @@ lost_framing)
 	expect_stderr fe.err "backend channel lost: payload size 8192 above the 4096 maximum"
 	expect_stderr be.err "the front-end closed the backend channel, as it must"
 	;;
+gone_before_reply)
+	printf '%s\n' 'fd 0 memfd size=0x1000' 'shutdown' 'map fd=0 len=0x1000 need_reply' \
+		>"$t/script.txt"
+	start_backend "$sock" "$t/script.txt"
+	start_frontend
+	expect_exit "$be_pid" backend 0
+	expect_exit "$fe_pid" front-end 0
+	expect_stderr fe.err "the backend closed the backend channel before the reply"
+	;;
 missing_socket)
 	start_frontend
 	expect_exit "$fe_pid" front-end 1
@@ -256,7 +266,7 @@ no_shmem)
 	expect_stderr be.err "the front-end did not negotiate SHMEM"
 	;;
 *)
-	echo "usage: $0 rules|record|sigint|lost_framing|missing_socket|refused|no_shmem BUILD_DIR SOURCE_DIR" >&2
+	echo "usage: $0 rules|record|sigint|lost_framing|gone_before_reply|missing_socket|refused|no_shmem BUILD_DIR SOURCE_DIR" >&2
 	exit 2
 	;;
 esac

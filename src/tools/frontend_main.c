@@ -285,7 +285,8 @@ static void verify_mapping(struct frontend_prog *fp)
 
 /*
  * Handle one backend message. Returns 1 to go on, 0 when the backend closed
- * the channel, or a negative errno when the channel failed (framing lost).
+ * the channel (also before reading a reply), or a negative errno when the
+ * channel failed (framing lost).
  */
 static int serve_one(struct frontend_prog *fp)
 {
@@ -313,6 +314,10 @@ static int serve_one(struct frontend_prog *fp)
 	}
 	if (ret == -ECONNRESET) {
 		fprintf(stderr, PROG ": the backend closed the backend channel\n");
+		return 0;
+	}
+	if (ret == -EPIPE) { /* it went away (or stopped reading) before our reply */
+		fprintf(stderr, PROG ": the backend closed the backend channel before the reply\n");
 		return 0;
 	}
 	if (ret < 0) {
