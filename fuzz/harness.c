@@ -88,16 +88,11 @@ static void close_fd(int *fd)
 
 /* ---- I/O as the backend (fuzz/peer_io.c, independent of src/channel.c) ---- */
 
-/*
- * Write bytes in chunks of `chunk`, fds with the first chunk. Chunk 0 is
- * passed on as 1, which keeps what the harness has always done (0 ended up
- * as the smallest chunk that makes at most 64 writes), so that inputs run as
- * they did before the I/O moved to peer_io.c.
- */
+/* Write bytes in chunks of `chunk` (0: at once), fds with the first chunk. */
 static void peer_write(int sock, const uint8_t *bytes, size_t len, size_t chunk, const int *fds,
 		       size_t nfds)
 {
-	int ret = peer_io_send(sock, bytes, len, chunk ? chunk : 1, fds, nfds, 0);
+	int ret = peer_io_send(sock, bytes, len, chunk, fds, nfds, 0);
 
 	if (ret < 0) {
 		errno = -ret;

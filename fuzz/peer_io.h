@@ -16,7 +16,7 @@
 /* Writes for one op's bytes at most: each costs the socket a buffer of its own. */
 #define PEER_IO_MAX_CHUNKS 64
 /* fds one call sends or keeps at most. */
-#define PEER_IO_MAX_FDS 16
+#define PEER_IO_MAX_FDS 64
 
 /*
  * Send len bytes in chunks of `chunk` bytes (0: at once; made larger so that

@@ -2,6 +2,8 @@
 #define _GNU_SOURCE
 #include "vsf_test.h"
 
+#include "peer_io.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -107,27 +109,7 @@ int make_memfd(size_t npages, uint8_t seed)
 
 void peer_send_raw(struct fixture *f, const void *buf, size_t len, const int *fds, size_t nfds)
 {
-	union {
-		char b[CMSG_SPACE(64 * sizeof(int))];
-		struct cmsghdr align;
-	} control;
-	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-
-	SETUP(nfds <= 64);
-	if (nfds) {
-		struct cmsghdr *c;
-
-		memset(&control, 0, sizeof(control));
-		mh.msg_control = control.b;
-		mh.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
-		c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(nfds * sizeof(int));
-		memcpy(CMSG_DATA(c), fds, nfds * sizeof(int));
-	}
-	SETUP(sendmsg(f->peer, &mh, MSG_NOSIGNAL) == (ssize_t)len);
+	SETUP(peer_io_send(f->peer, buf, len, 0, fds, nfds, -1) == 0);
 }
 
 void peer_send_mmap(struct fixture *f, uint32_t request, uint32_t hflags, uint8_t shmid,
