@@ -540,6 +540,25 @@ static void do_reset(struct run *r)
 		check_gone(r, &gone[i]);
 }
 
+/* The backend ends its stream: the front-end must see a clean end and close. */
+static void do_hangup(struct run *r)
+{
+	struct vsf_verdict v;
+	int ret;
+
+	if (!r->model.channel_open)
+		return;
+	if (shutdown(r->peer, SHUT_WR) < 0)
+		setup_failed("shutdown");
+	ret = timed_handle(r, &v);
+	r->model.channel_open = false;
+	ORACLE_CHECK(&r->where, "shadow-model", ret == -ECONNRESET,
+		     "end of stream: handle returned %d (%s), expected -ECONNRESET", ret,
+		     vsf_frontend_last_error(r->fe));
+	ORACLE_CHECK(&r->where, "shadow-model", vsf_frontend_backend_fd(r->fe) < 0,
+		     "end of stream but the channel stays open");
+}
+
 static void do_add_region(struct run *r, const struct vsf_op *op)
 {
 	int ret = vsf_frontend_add_region(r->fe, op->add_region.shmid, op->add_region.size);
@@ -592,6 +611,9 @@ static void execute(struct run *r, const struct vsf_op *op)
 				setup_failed("shutdown");
 			r->model.peer_read_shut = true;
 		}
+		break;
+	case VSF_OP_HANGUP:
+		do_hangup(r);
 		break;
 	case VSF_OP_SEND:
 		deliver(r, op->data, op->data_len, op->chunk, op->handles, op->nfds);

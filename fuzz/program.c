@@ -9,7 +9,7 @@
  *           opath) or kind=N, which the printer uses for unknown kinds
  *   session [features=N] [protocol=N] [ack=N]
  *   config [nregions=N] [sizes=SHMID:SIZE,...] [request=N] [flags=N] [size=N]
- *   connect | reset | shutdown
+ *   connect | reset | shutdown | hangup
  *   add_region [shmid=N] [size=N]
  *   send [fd=H | fds=H,H,...] [chunk=N] [data=HEX]
  *   map | unmap [shmid=N] [fd=H | fds=H,H,...] [fd_offset=N] [shm_offset=N]
@@ -86,6 +86,8 @@ const char *vsf_op_name(enum vsf_op_code code)
 		return "add_region";
 	case VSF_OP_SHUTDOWN:
 		return "shutdown";
+	case VSF_OP_HANGUP:
+		return "hangup";
 	case VSF_OP_SEND:
 		return "send";
 	case VSF_OP_MAP:
@@ -184,6 +186,7 @@ static bool decode_body(uint8_t code, const uint8_t *b, size_t n, struct vsf_op 
 	case VSF_OP_CONNECT:
 	case VSF_OP_RESET:
 	case VSF_OP_SHUTDOWN:
+	case VSF_OP_HANGUP:
 		return n == 0;
 	case VSF_OP_ADD_REGION:
 		if (n != ADD_FIXED)
@@ -377,6 +380,7 @@ int vsf_op_encode(const struct vsf_op *op, struct vsf_buf *out)
 	case VSF_OP_CONNECT:
 	case VSF_OP_RESET:
 	case VSF_OP_SHUTDOWN:
+	case VSF_OP_HANGUP:
 		break;
 	case VSF_OP_ADD_REGION:
 		b[0] = op->add_region.shmid;
@@ -907,8 +911,8 @@ static int parse_word(struct parser *ps, const char *w)
 
 static const enum vsf_op_code text_ops[] = {
 	VSF_OP_FD, VSF_OP_SESSION, VSF_OP_CONFIG, VSF_OP_CONNECT, VSF_OP_RESET,
-	VSF_OP_ADD_REGION, VSF_OP_SHUTDOWN, VSF_OP_SEND, VSF_OP_MAP, VSF_OP_UNMAP,
-	VSF_OP_BYTES,
+	VSF_OP_ADD_REGION, VSF_OP_SHUTDOWN, VSF_OP_HANGUP, VSF_OP_SEND, VSF_OP_MAP,
+	VSF_OP_UNMAP, VSF_OP_BYTES,
 };
 
 static const char seps[] = " \t\r\v\f";

@@ -43,6 +43,9 @@
  *  0x06 add_region u8 shmid, u64 size   (a region added by the device model)
  *                 add_region shmid=9 size=0x8000
  *  0x07 shutdown  the backend shuts down the read side of its channel end
+ *                 (replies cannot be delivered any more)
+ *  0x0b hangup    the backend shuts down the write side of its channel end
+ *                 (the front-end reads the end of the stream)
  *  0x08 send      u16 chunk, u8 nfds, u8 handle[nfds], bytes...
  *                 send fds=1,2 chunk=5 data=0900000009000000...
  *                 Raw backend-channel bytes, written in chunks of `chunk`
@@ -86,7 +89,7 @@
 #define VSF_PROG_MAX_FD_SIZE (1u << 20) /* bytes of one memfd or file */
 #define VSF_PROG_MAX_DATA    8192      /* raw bytes of one send, fd content, or bytes op */
 #define VSF_PROG_MAX_SIZES   256       /* size pairs in one config */
-#define VSF_PROG_MAX_OP_FDS  16        /* fd handles on one message op */
+#define VSF_PROG_MAX_OP_FDS  32        /* fd handles on one message op: more than fit the channel's control buffer */
 
 enum vsf_op_code {
 	VSF_OP_FD = 0x01,
@@ -99,6 +102,7 @@ enum vsf_op_code {
 	VSF_OP_SEND = 0x08,
 	VSF_OP_MAP = 0x09,
 	VSF_OP_UNMAP = 0x0a,
+	VSF_OP_HANGUP = 0x0b,
 	VSF_OP_BYTES = 0xff,
 };
 

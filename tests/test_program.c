@@ -129,6 +129,7 @@ static const char *const printed_lines[] = {
 	"connect",
 	"reset",
 	"shutdown",
+	"hangup",
 	"add_region",
 	"add_region shmid=9 size=0x8000",
 	"add_region shmid=255 size=0xffffffffffffffff",
@@ -437,8 +438,8 @@ TEST(decode_framing)
 	check_decodes(in, record(in, VSF_OP_SEND, 2, -1, 0), 1, &B);
 	check_decodes(in, record(in, VSF_OP_SEND, 4, 2, 2), 1, &B);
 	check_decodes(in, record(in, VSF_OP_SEND, 5, 2, 2), 1, codes);
-	check_decodes(in, record(in, VSF_OP_SEND, 3 + 16, 2, 16), 1, codes);
-	check_decodes(in, record(in, VSF_OP_SEND, 3 + 17, 2, 17), 1, &B);
+	check_decodes(in, record(in, VSF_OP_SEND, 3 + VSF_PROG_MAX_OP_FDS, 2, VSF_PROG_MAX_OP_FDS), 1, codes);
+	check_decodes(in, record(in, VSF_OP_SEND, 4 + VSF_PROG_MAX_OP_FDS, 2, VSF_PROG_MAX_OP_FDS + 1), 1, &B);
 	check_decodes(in, record(in, VSF_OP_SEND, 3 + VSF_PROG_MAX_DATA, -1, 0), 1, codes);
 	check_decodes(in, record(in, VSF_OP_SEND, 4 + VSF_PROG_MAX_DATA, -1, 0), 1, &B);
 
@@ -451,8 +452,8 @@ TEST(decode_framing)
 	check_decodes(in, record(in, VSF_OP_MAP, 41, 39, 1), 1, codes);
 	check_decodes(in, record(in, VSF_OP_MAP, 42, 39, 1), 1, &B);
 	codes[0] = VSF_OP_UNMAP;
-	check_decodes(in, record(in, VSF_OP_UNMAP, 56, 39, 16), 1, codes);
-	check_decodes(in, record(in, VSF_OP_UNMAP, 57, 39, 17), 1, &B);
+	check_decodes(in, record(in, VSF_OP_UNMAP, 40 + VSF_PROG_MAX_OP_FDS, 39, VSF_PROG_MAX_OP_FDS), 1, codes);
+	check_decodes(in, record(in, VSF_OP_UNMAP, 41 + VSF_PROG_MAX_OP_FDS, 39, VSF_PROG_MAX_OP_FDS + 1), 1, &B);
 
 	/* a bad record between good ones */
 	n = record(in, VSF_OP_CONNECT, 0, -1, 0);
@@ -531,7 +532,8 @@ static void rnd_op(struct vsf_op *op, struct op_store *st)
 {
 	static const enum vsf_op_code codes[] = {
 		VSF_OP_FD, VSF_OP_SESSION, VSF_OP_CONFIG, VSF_OP_CONNECT, VSF_OP_RESET,
-		VSF_OP_ADD_REGION, VSF_OP_SHUTDOWN, VSF_OP_SEND, VSF_OP_MAP, VSF_OP_UNMAP,
+		VSF_OP_ADD_REGION, VSF_OP_SHUTDOWN, VSF_OP_HANGUP, VSF_OP_SEND, VSF_OP_MAP,
+		VSF_OP_UNMAP,
 	};
 
 	memset(op, 0, sizeof(*op));
@@ -856,7 +858,7 @@ TEST(parse_errors)
 		{ "fd 3 memfd size=0x100000000", "line 1: size=0x100000000 out of range (max 4294967295)" },
 		{ "fd 1 memfd seals=256", "line 1: seals=256 out of range" },
 		{ "config nregions=4294967296", "line 1: nregions=4294967296 out of range" },
-		{ "send fds=0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16", "line 1: more than 16 fd handles" },
+		{ "send fds=0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,0", "line 1: more than 32 fd handles" },
 		{ "send fds=1,,2", "line 1: bad number '' for fds" },
 		{ "send fds=1,", "line 1: bad number '' for fds" },
 		{ "send fds=", "line 1: bad number '' for fds" },
