@@ -215,6 +215,7 @@ void model_negotiate(const struct shadow_model *m, uint64_t features, uint64_t p
 {
 	const uint64_t offered = (1ull << VSF_PROTOCOL_F_REPLY_ACK) |
 				 (1ull << VSF_PROTOCOL_F_BACKEND_REQ) |
+				 (1ull << VSF_PROTOCOL_F_BACKEND_SEND_FD) |
 				 (1ull << VSF_PROTOCOL_F_SHMEM);
 	struct shadow_model fresh = *m;
 

@@ -21,6 +21,26 @@
 #include "regions.h"
 #include "wire.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+#define VSF_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define VSF_ASAN 1
+#endif
+#endif
+#ifdef VSF_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
+
+#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+/*
+ * A fuzz harness may define this to look at the world after the reply was
+ * sent and before the change to the memory map is committed.
+ */
+void vsf_fuzz_before_commit(bool replied, bool map, uint8_t shmid, uint64_t shm_offset,
+			    uint64_t len) __attribute__((weak));
+#endif
+
 /* Defaults: generous for real devices, small enough that a fuzzer cannot
  * exhaust the address space or the kernel's map count. */
 #define VSF_DEFAULT_MAX_MAPPINGS     1024
@@ -34,6 +54,7 @@ struct vsf_frontend {
 	vsf_rx_hook_fn rx_hook;
 	void *rx_hook_opaque;
 	struct vsf_regions regions;
+	struct vsf_rx *rx; /* the message being handled (large: not on the stack) */
 	int backend_fd;
 	uint64_t protocol_features;
 	struct vsf_error last;
@@ -80,6 +101,11 @@ int vsf_frontend_new(const struct vsf_options *opts, struct vsf_frontend **out)
 
 	if (!fe)
 		return -ENOMEM;
+	fe->rx = malloc(sizeof(*fe->rx));
+	if (!fe->rx) {
+		free(fe);
+		return -ENOMEM;
+	}
 	if (opts)
 		fe->opts = *opts;
 	else
@@ -95,6 +121,10 @@ void vsf_frontend_free(struct vsf_frontend *fe)
 	if (!fe)
 		return;
 	vsf_frontend_disconnect(fe);
+#ifdef VSF_ASAN
+	ASAN_UNPOISON_MEMORY_REGION(fe->rx, sizeof(*fe->rx));
+#endif
+	free(fe->rx);
 	free(fe);
 }
 
@@ -152,8 +182,12 @@ void vsf_frontend_disconnect(struct vsf_frontend *fe)
 
 void vsf_frontend_reset(struct vsf_frontend *fe)
 {
+	size_t stuck;
+
 	log_msg(fe, VSF_LOG_INFO, "device reset: removing %zu mappings", fe->regions.nmaps);
-	vsf_regions_reset(&fe->regions);
+	stuck = vsf_regions_reset(&fe->regions);
+	if (stuck)
+		log_msg(fe, VSF_LOG_ERROR, "device reset: %zu mappings could not be removed", stuck);
 }
 
 int vsf_frontend_attach(struct vsf_frontend *fe, int backend_fd, uint64_t protocol_features)
@@ -205,14 +239,37 @@ static int send_request(struct vsf_frontend *fe, int fd, uint32_t request, uint3
 	return vsf_channel_send(fd, fe->opts.io_timeout_ms, &h, payload, fds, nfds, err);
 }
 
-/* Receive the reply to request: flags exactly 0x5, the id echoed, size and no fds. */
-static int recv_reply(struct vsf_frontend *fe, int fd, uint32_t request, uint32_t size,
-		      struct vsf_rx *rx, struct vsf_error *err)
+/*
+ * Receive one message into fe->rx. Under ASan the payload bytes past the
+ * message's size are poisoned, so code that reads more than arrived (a short
+ * payload taken for a whole one) is caught, not fed stale bytes.
+ */
+static int receive(struct vsf_frontend *fe, int fd, struct vsf_error *err)
 {
-	const char *name = vsf_frontend_request_name(request);
+	struct vsf_rx *rx = fe->rx;
 	int ret;
 
+#ifdef VSF_ASAN
+	ASAN_UNPOISON_MEMORY_REGION(rx->msg.payload, sizeof(rx->msg.payload));
+#endif
 	ret = vsf_channel_recv(fd, fe->opts.io_timeout_ms, rx, err);
+#ifdef VSF_ASAN
+	if (ret == 0)
+		ASAN_POISON_MEMORY_REGION(rx->msg.payload + rx->msg.hdr.size,
+					  sizeof(rx->msg.payload) - rx->msg.hdr.size);
+#endif
+	return ret;
+}
+
+/* Receive the reply to request into fe->rx: flags exactly 0x5, the id echoed, size, no fds. */
+static int recv_reply(struct vsf_frontend *fe, int fd, uint32_t request, uint32_t size,
+		      struct vsf_error *err)
+{
+	const char *name = vsf_frontend_request_name(request);
+	struct vsf_rx *rx = fe->rx;
+	int ret;
+
+	ret = receive(fe, fd, err);
 	if (ret == -EAGAIN) {
 		vsf_error_clear(err);
 		return vsf_error_set(err, -ETIMEDOUT, "%s: no reply in %d ms", name,
@@ -237,14 +294,14 @@ static int recv_reply(struct vsf_frontend *fe, int fd, uint32_t request, uint32_
 }
 
 static int get_u64(struct vsf_frontend *fe, int fd, uint32_t request, uint64_t *value,
-		   struct vsf_rx *rx, struct vsf_error *err)
+		   struct vsf_error *err)
 {
 	int ret = send_request(fe, fd, request, 0, NULL, 0, NULL, 0, err);
 
 	if (ret == 0)
-		ret = recv_reply(fe, fd, request, VSF_U64_PAYLOAD_SIZE, rx, err);
+		ret = recv_reply(fe, fd, request, VSF_U64_PAYLOAD_SIZE, err);
 	if (ret == 0)
-		*value = vsf_load_le64(rx->msg.payload);
+		*value = vsf_load_le64(fe->rx->msg.payload);
 	return ret;
 }
 
@@ -258,8 +315,7 @@ static int set_u64(struct vsf_frontend *fe, int fd, uint32_t request, uint64_t v
 }
 
 /* Create the backend channel and hand one end to the backend. */
-static int set_backend_req_fd(struct vsf_frontend *fe, int fd, struct vsf_rx *rx,
-			      struct vsf_error *err)
+static int set_backend_req_fd(struct vsf_frontend *fe, int fd, struct vsf_error *err)
 {
 	bool ack = fe->protocol_features & (1ull << VSF_PROTOCOL_F_REPLY_ACK);
 	int sv[2];
@@ -271,10 +327,10 @@ static int set_backend_req_fd(struct vsf_frontend *fe, int fd, struct vsf_rx *rx
 			   NULL, 0, &sv[1], 1, err);
 	close(sv[1]);
 	if (ret == 0 && ack) {
-		ret = recv_reply(fe, fd, VSF_REQ_SET_BACKEND_REQ_FD, VSF_U64_PAYLOAD_SIZE, rx, err);
-		if (ret == 0 && vsf_load_le64(rx->msg.payload) != 0)
+		ret = recv_reply(fe, fd, VSF_REQ_SET_BACKEND_REQ_FD, VSF_U64_PAYLOAD_SIZE, err);
+		if (ret == 0 && vsf_load_le64(fe->rx->msg.payload) != 0)
 			ret = vsf_error_set(err, -EPROTO, "SET_BACKEND_REQ_FD: backend replied 0x%llx",
-					    (unsigned long long)vsf_load_le64(rx->msg.payload));
+					    (unsigned long long)vsf_load_le64(fe->rx->msg.payload));
 	}
 	if (ret < 0) {
 		close(sv[0]);
@@ -284,18 +340,17 @@ static int set_backend_req_fd(struct vsf_frontend *fe, int fd, struct vsf_rx *rx
 	return 0;
 }
 
-static int get_shmem_config(struct vsf_frontend *fe, int fd, struct vsf_rx *rx,
-			    struct vsf_error *err)
+static int get_shmem_config(struct vsf_frontend *fe, int fd, struct vsf_error *err)
 {
 	struct vsf_wire_shmem_config cfg;
 	int ret;
 
 	ret = send_request(fe, fd, VSF_REQ_GET_SHMEM_CONFIG, 0, NULL, 0, NULL, 0, err);
 	if (ret == 0)
-		ret = recv_reply(fe, fd, VSF_REQ_GET_SHMEM_CONFIG, VSF_CONFIG_PAYLOAD_SIZE, rx, err);
+		ret = recv_reply(fe, fd, VSF_REQ_GET_SHMEM_CONFIG, VSF_CONFIG_PAYLOAD_SIZE, err);
 	if (ret < 0)
 		return ret;
-	vsf_decode_shmem_config(rx->msg.payload, &cfg);
+	vsf_decode_shmem_config(fe->rx->msg.payload, &cfg);
 	return vsf_regions_configure(&fe->regions, cfg.nregions, cfg.memory_sizes, err);
 }
 
@@ -303,54 +358,53 @@ int vsf_frontend_connect(struct vsf_frontend *fe, int fd)
 {
 	struct vsf_error err = { 0 };
 	uint64_t features, offered;
-	struct vsf_rx *rx;
 	int ret;
 
 	/* Regions the device model added beforehand may stay; a session may not. */
 	if (fe->backend_fd >= 0 || fe->protocol_features)
 		return fail(fe, &(struct vsf_error){ -EISCONN, "connect: already connected" });
-	rx = malloc(sizeof(*rx));
-	if (!rx)
-		return fail(fe, &(struct vsf_error){ -ENOMEM, "connect: out of memory" });
 
-	ret = get_u64(fe, fd, VSF_REQ_GET_FEATURES, &features, rx, &err);
+	ret = get_u64(fe, fd, VSF_REQ_GET_FEATURES, &features, &err);
 	if (ret < 0)
-		goto err_disconnect;
+		goto err_drop_session;
 	if (!(features & (1ull << VSF_F_PROTOCOL_FEATURES))) {
 		ret = vsf_error_set(&err, -ENOTSUP,
 				    "backend does not offer VHOST_USER_F_PROTOCOL_FEATURES");
-		goto err_disconnect;
+		goto err_drop_session;
 	}
 	ret = set_u64(fe, fd, VSF_REQ_SET_FEATURES, 1ull << VSF_F_PROTOCOL_FEATURES, &err);
 	if (ret == 0)
-		ret = get_u64(fe, fd, VSF_REQ_GET_PROTOCOL_FEATURES, &offered, rx, &err);
+		ret = get_u64(fe, fd, VSF_REQ_GET_PROTOCOL_FEATURES, &offered, &err);
 	if (ret < 0)
-		goto err_disconnect;
+		goto err_drop_session;
 	fe->protocol_features = offered & VSF_PROTOCOL_FEATURES_OFFERED;
 	ret = set_u64(fe, fd, VSF_REQ_SET_PROTOCOL_FEATURES, fe->protocol_features, &err);
 	if (ret < 0)
-		goto err_disconnect;
+		goto err_drop_session;
 	log_msg(fe, VSF_LOG_INFO, "protocol features 0x%llx negotiated",
 		(unsigned long long)fe->protocol_features);
 
 	if (fe->protocol_features & (1ull << VSF_PROTOCOL_F_BACKEND_REQ)) {
-		ret = set_backend_req_fd(fe, fd, rx, &err);
+		ret = set_backend_req_fd(fe, fd, &err);
 		if (ret < 0)
-			goto err_disconnect;
+			goto err_drop_session;
 	}
 	/* Without SHMEM there is no config request and no region. */
 	if (vsf_frontend_shmem_negotiated(fe)) {
-		ret = get_shmem_config(fe, fd, rx, &err);
+		ret = get_shmem_config(fe, fd, &err);
 		if (ret < 0)
-			goto err_disconnect;
+			goto err_drop_session;
 		log_msg(fe, VSF_LOG_INFO, "config: %zu shared memory regions", fe->regions.nregions);
 	}
-	free(rx);
 	return 0;
 
-err_disconnect:
-	free(rx);
-	vsf_frontend_disconnect(fe);
+err_drop_session:
+	/* The config is the last step and all or nothing: no region came from it,
+	 * and the device model's regions stay. */
+	if (fe->backend_fd >= 0)
+		close(fe->backend_fd);
+	fe->backend_fd = -1;
+	fe->protocol_features = 0;
 	return fail(fe, &err);
 }
 
@@ -366,12 +420,12 @@ int vsf_frontend_handle_backend(struct vsf_frontend *fe, struct vsf_verdict *ver
 {
 	struct vsf_backend_outcome out;
 	struct vsf_error err = { 0 };
-	struct vsf_rx rx;
+	struct vsf_rx *rx = fe->rx;
 	int ret;
 
 	if (fe->backend_fd < 0)
 		return fail(fe, &(struct vsf_error){ -ENOTCONN, "no backend channel" });
-	ret = vsf_channel_recv(fe->backend_fd, fe->opts.io_timeout_ms, &rx, &err);
+	ret = receive(fe, fe->backend_fd, &err);
 	if (ret == -EAGAIN)
 		return ret;
 	if (ret < 0) {
@@ -381,14 +435,14 @@ int vsf_frontend_handle_backend(struct vsf_frontend *fe, struct vsf_verdict *ver
 	}
 
 	if (fe->rx_hook)
-		call_rx_hook(fe, &rx);
+		call_rx_hook(fe, rx);
 	if (verdict)
-		verdict->nfds = rx.fds_overflow ? VSF_MAX_FDS + 1 : (unsigned)rx.nfds;
-	vsf_backend_dispatch(&fe->regions, vsf_frontend_shmem_negotiated(fe), &rx, &out);
+		verdict->nfds = rx->fds_overflow ? VSF_MAX_FDS + 1 : (unsigned)rx->nfds;
+	vsf_backend_dispatch(&fe->regions, vsf_frontend_shmem_negotiated(fe), rx, &out);
 	if (out.result < 0)
 		note_error(fe, VSF_LOG_WARN, &out.err);
 	else
-		log_msg(fe, VSF_LOG_INFO, "%s accepted", vsf_backend_request_name(rx.msg.hdr.request));
+		log_msg(fe, VSF_LOG_INFO, "%s accepted", vsf_backend_request_name(rx->msg.hdr.request));
 
 	/*
 	 * Reply first, then commit the change to the memory map. A front-end
@@ -406,12 +460,19 @@ int vsf_frontend_handle_backend(struct vsf_frontend *fe, struct vsf_verdict *ver
 	if (out.change.kind != VSF_CHANGE_NONE) {
 		struct vsf_error commit_err = { 0 };
 
+#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+		if (vsf_fuzz_before_commit)
+			vsf_fuzz_before_commit(out.reply && ret == 0, out.change.kind == VSF_CHANGE_MAP,
+					       out.change.mapping.shmid, out.change.mapping.shm_offset,
+					       out.change.mapping.len);
+#endif
+		/* Committed even when the reply failed: the request was accepted. */
 		if (vsf_regions_commit(&fe->regions, &out.change, &commit_err) < 0)
 			fail(fe, &commit_err);
 	}
 
 	if (verdict) {
-		verdict->request = rx.msg.hdr.request;
+		verdict->request = rx->msg.hdr.request;
 		verdict->result = out.result;
 		verdict->replied = out.reply && ret == 0;
 		verdict->reply_value = out.reply_value;

@@ -2,11 +2,14 @@
 #define _GNU_SOURCE
 #include "regions.h"
 
+#include <linux/magic.h>
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 void vsf_regions_init(struct vsf_regions *r, uint32_t max_mappings, uint64_t max_reserved)
@@ -238,6 +241,7 @@ int vsf_regions_prepare_map(struct vsf_regions *r, const struct vsf_mapping *m, 
 {
 	const struct vsf_region *reg;
 	uint64_t fd_end;
+	struct statfs sfs;
 	struct stat st;
 	void *staged;
 	int ret;
@@ -257,8 +261,11 @@ int vsf_regions_prepare_map(struct vsf_regions *r, const struct vsf_mapping *m, 
 				     m->shmid);
 	if (r->nmaps >= r->max_mappings)
 		return vsf_error_set(err, -ENOSPC, "mapping limit %u reached", r->max_mappings);
-	if (fstat(fd, &st) < 0)
+	if (fstat(fd, &st) < 0 || fstatfs(fd, &sfs) < 0)
 		return vsf_error_set(err, -EBADF, "cannot stat the fd: %s", strerror(errno));
+	/* The kernel rounds a hugetlbfs mapping up to a huge page: more than len. */
+	if (sfs.f_type == HUGETLBFS_MAGIC)
+		return vsf_error_set(err, -EINVAL, "hugetlbfs fds are not supported");
 	/*
 	 * A mapping past the end of its object faults with SIGBUS when touched.
 	 * Only a regular file (memfd included) has a size we can check without
@@ -369,12 +376,17 @@ void vsf_regions_abandon(struct vsf_change *change)
 	change->staged = NULL;
 }
 
-void vsf_regions_reset(struct vsf_regions *r)
+size_t vsf_regions_reset(struct vsf_regions *r)
 {
+	size_t kept = 0;
+
+	/* A mapping the kernel would not replace stays in the table: it is still there. */
 	for (size_t i = 0; i < r->nmaps; i++) {
 		const struct vsf_mapping *m = &r->maps[i];
 
-		reserve_fixed(r->region_by_id[m->shmid]->base + m->shm_offset, m->len);
+		if (reserve_fixed(r->region_by_id[m->shmid]->base + m->shm_offset, m->len) < 0)
+			r->maps[kept++] = *m;
 	}
-	r->nmaps = 0;
+	r->nmaps = kept;
+	return kept;
 }

@@ -81,7 +81,7 @@ int vsf_regions_commit(struct vsf_regions *r, struct vsf_change *change, struct 
 /* Drop a prepared change without making it visible. */
 void vsf_regions_abandon(struct vsf_change *change);
 
-/* Device reset: remove every mapping, keep the reservations. */
-void vsf_regions_reset(struct vsf_regions *r);
+/* Device reset: remove every mapping, keep the reservations. Returns how many could not be removed. */
+size_t vsf_regions_reset(struct vsf_regions *r);
 
 #endif

@@ -54,10 +54,14 @@ enum vsf_backend_request {
 #define VSF_PROTOCOL_F_BACKEND_SEND_FD 10
 #define VSF_PROTOCOL_F_SHMEM           20
 
-/* The protocol features this front-end offers. */
+/*
+ * The protocol features this front-end offers. BACKEND_SEND_FD because the
+ * spec lets a backend send fds on the backend channel (SHMEM_MAP's) only
+ * once it is negotiated.
+ */
 #define VSF_PROTOCOL_FEATURES_OFFERED                                          \
 	((1ull << VSF_PROTOCOL_F_REPLY_ACK) | (1ull << VSF_PROTOCOL_F_BACKEND_REQ) | \
-	 (1ull << VSF_PROTOCOL_F_SHMEM))
+	 (1ull << VSF_PROTOCOL_F_BACKEND_SEND_FD) | (1ull << VSF_PROTOCOL_F_SHMEM))
 
 /* VhostUserMMap.flags: bit 0 requests a read-write mapping. */
 #define VSF_MMAP_F_RW    0x1ull

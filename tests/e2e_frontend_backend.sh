@@ -194,7 +194,7 @@ record)
 	expect_exit "$fe_pid" front-end 0
 	expect_stderr fe.err "recorded 25 messages in $t/rec.bin"
 	"$PROG" to-text "$t/rec.bin" >"$t/rec.out" || fail "vsf-prog cannot read the recording"
-	grep -qx "session features=0x40000000 protocol=0x100028" "$t/rec.out" || fail "no session op"
+	grep -qx "session features=0x40000000 protocol=0x100428" "$t/rec.out" || fail "no session op"
 	grep -qx "config nregions=2 sizes=0:0x100000,3:0x10000" "$t/rec.out" || fail "no config op"
 	grep -qx "fd [0-9]* memfd size=0x10000 data=a55a0102" "$t/rec.out" || fail "no memfd op"
 	grep -qx "fd [0-9]* memfd size=0x4000 seals=0x8 data=c3" "$t/rec.out" || fail "no sealed memfd"

@@ -378,8 +378,10 @@ TEST(connect_full_negotiation)
 	CHECK_EQ(s.fb.set_features & ~s.fb.features, 0); /* only what was offered */
 	CHECK_EQ(s.fb.seen[2].size, 0);
 	CHECK_EQ(s.fb.seen[3].size, 8);
-	CHECK_EQ(s.fb.set_protocol_features, PF_REPLY_ACK | PF_BACKEND_REQ | PF_SHMEM);
-	CHECK_EQ(vsf_frontend_protocol_features(s.fe), PF_REPLY_ACK | PF_BACKEND_REQ | PF_SHMEM);
+	CHECK_EQ(s.fb.set_protocol_features,
+		 PF_REPLY_ACK | PF_BACKEND_REQ | PF_BACKEND_SEND_FD | PF_SHMEM);
+	CHECK_EQ(vsf_frontend_protocol_features(s.fe),
+		 PF_REPLY_ACK | PF_BACKEND_REQ | PF_BACKEND_SEND_FD | PF_SHMEM);
 	CHECK(vsf_frontend_shmem_negotiated(s.fe));
 	/* REPLY_ACK negotiated: the backend channel fd asks for a reply. */
 	CHECK(s.fb.seen[4].flags & VSF_FLAG_NEED_REPLY);
