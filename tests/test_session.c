@@ -230,8 +230,12 @@ static long now_ms(void)
 	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Connect a new front-end to the fake backend scripted in s->fb. */
-static void session_run(struct session *s, const struct vsf_options *o)
+/*
+ * Connect a new front-end to the fake backend scripted in s->fb; if
+ * device_size is not 0, the device model adds region device_shmid first.
+ */
+static void session_run_with_region(struct session *s, const struct vsf_options *o,
+				    uint8_t device_shmid, uint64_t device_size)
 {
 	pthread_t t;
 	int sv[2];
@@ -239,6 +243,8 @@ static void session_run(struct session *s, const struct vsf_options *o)
 
 	SETUP(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);
 	SETUP(vsf_frontend_new(o, &s->fe) == 0);
+	if (device_size)
+		SETUP(vsf_frontend_add_region(s->fe, device_shmid, device_size) == 0);
 	s->sock = sv[0];
 	s->fb.sock = sv[1];
 	SETUP(pthread_create(&t, NULL, fake_backend_run, &s->fb) == 0);
@@ -249,6 +255,11 @@ static void session_run(struct session *s, const struct vsf_options *o)
 	SETUP(shutdown(s->sock, SHUT_WR) == 0);
 	SETUP(pthread_join(t, NULL) == 0);
 	CHECK(!s->fb.broken);
+}
+
+static void session_run(struct session *s, const struct vsf_options *o)
+{
+	session_run_with_region(s, o, 0, 0);
 }
 
 /* Close the test's own fds: both ends of the front-end channel and the
@@ -455,6 +466,39 @@ TEST(connect_backend_without_protocol_features)
 	session_close_fds(&s);
 	CHECK_EQ(count_open_fds(), fds);
 	vsf_frontend_free(s.fe);
+}
+
+/* Regions the device model added before connecting survive the connect,
+ * successful or not; a config naming one of their shmids fails whole. */
+TEST(connect_keeps_device_model_regions)
+{
+	uint64_t sizes[256] = { [0] = page() };
+	struct vsf_region_info ri;
+	struct session s;
+
+	fake_init(&s.fb, sizes);
+	session_run_with_region(&s, NULL, 5, 2 * page());
+	CHECK_EQ(s.ret, 0);
+	CHECK_EQ(vsf_frontend_region_count(s.fe), 2);
+	CHECK(vsf_frontend_region(s.fe, 5, &ri) && ri.size == 2 * page());
+	session_fini(&s);
+
+	fake_init(&s.fb, sizes);
+	s.fb.features &= ~F_PROTOCOL_FEATURES;
+	session_run_with_region(&s, NULL, 5, 2 * page());
+	CHECK_EQ(s.ret, -ENOTSUP);
+	CHECK_EQ(vsf_frontend_region_count(s.fe), 1);
+	CHECK(vsf_frontend_region(s.fe, 5, &ri) && ri.size == 2 * page());
+	session_fini(&s);
+
+	fake_init(&s.fb, sizes);
+	session_run_with_region(&s, NULL, 0, 2 * page());
+	CHECK_EQ(s.ret, -EEXIST);
+	CHECK_EQ(vsf_frontend_region_count(s.fe), 1);
+	CHECK(vsf_frontend_region(s.fe, 0, &ri) && ri.size == 2 * page());
+	CHECK_EQ(vsf_frontend_backend_fd(s.fe), -1);
+	CHECK(!vsf_frontend_shmem_negotiated(s.fe));
+	session_fini(&s);
 }
 
 TEST(connect_backend_without_shmem)
