@@ -180,3 +180,19 @@ void fd_table_close_all(struct fd_table *t)
 		close(t->retired[i].fd);
 	t->nretired = 0;
 }
+
+bool fd_probe_write_sealed_ro_mmap(void)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	int fd = memfd_create("vsf-probe", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	void *p;
+
+	if (fd < 0 || ftruncate(fd, page) < 0 || fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE) < 0)
+		setup_failed("sealed memfd probe");
+	p = mmap(NULL, (size_t)page, PROT_READ, MAP_SHARED, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED)
+		return false;
+	munmap(p, (size_t)page);
+	return true;
+}

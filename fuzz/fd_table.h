@@ -41,4 +41,11 @@ size_t fd_table_open_count(const struct fd_table *t);
 int fd_table_find_damaged(const struct fd_table *t);
 void fd_table_close_all(struct fd_table *t);
 
+/*
+ * Does this kernel allow a read-only MAP_SHARED mapping of a memfd sealed
+ * with F_SEAL_WRITE? Linux >= 6.7 does; older kernels refuse it (EPERM).
+ * Creates and maps a one-page memfd; call it once, at start-up.
+ */
+bool fd_probe_write_sealed_ro_mmap(void);
+
 #endif

@@ -43,6 +43,17 @@ __attribute__((destructor)) static void write_stats(void)
 	fclose(fp);
 }
 
+/*
+ * Probed before main(), like oracles.c's probe pipe (a lazy probe would take
+ * a branch in the first input only, which AFL++ counts as instability).
+ */
+static bool write_sealed_maps_ro;
+
+__attribute__((constructor)) static void probe_kernel(void)
+{
+	write_sealed_maps_ro = fd_probe_write_sealed_ro_mmap();
+}
+
 struct run {
 	enum vsf_harness_kind kind;
 	struct oracle_where where;
@@ -643,6 +654,7 @@ static void run_init(struct run *r, enum vsf_harness_kind kind)
 	if (vsf_frontend_new(&opts, &r->fe) < 0)
 		setup_failed("vsf_frontend_new");
 	model_init(&r->model, VSF_HARNESS_MAX_MAPPINGS, VSF_HARNESS_MAX_RESERVED);
+	r->model.write_sealed_maps_ro = write_sealed_maps_ro;
 	fd_table_init(&r->fds);
 	/* A backend that offers everything and declares no region, until told otherwise. */
 	r->features = 1ull << VSF_F_PROTOCOL_FEATURES;

@@ -8,7 +8,8 @@
 typedef unsigned __int128 u128;
 
 /* memfd seals that forbid a shared writable mapping (F_SEAL_WRITE, F_SEAL_FUTURE_WRITE). */
-#define MODEL_SEALS_NO_WRITE (0x0008u | 0x0010u)
+#define MODEL_SEAL_WRITE     0x0008u
+#define MODEL_SEALS_NO_WRITE (MODEL_SEAL_WRITE | 0x0010u)
 
 void model_init(struct shadow_model *m, uint32_t max_mappings, uint64_t max_reserved)
 {
@@ -123,10 +124,13 @@ static bool overlaps_any(const struct shadow_model *m, uint8_t shmid, u128 start
 }
 
 /* Can fd be mapped len bytes at fd_offset, rw or not, without a fault later? */
-static bool fd_mappable(const struct model_fd *fd, u128 fd_end, bool rw)
+static bool fd_mappable(const struct shadow_model *m, const struct model_fd *fd, u128 fd_end,
+			bool rw)
 {
 	switch (fd->kind) {
 	case VSF_FD_MEMFD:
+		if (!rw && (fd->seals & MODEL_SEAL_WRITE) && !m->write_sealed_maps_ro)
+			return false; /* Linux < 6.7: no shared mapping of a write-sealed memfd */
 		return fd_end <= fd->size && !(rw && (fd->seals & MODEL_SEALS_NO_WRITE));
 	case VSF_FD_ROFILE:
 		return fd_end <= fd->size && !rw;
@@ -174,7 +178,7 @@ static void decide(struct shadow_model *m, const struct vsf_wire_header *h, cons
 	}
 	if (!is_page_multiple(m, mm.fd_offset) || fd_end > (u128)INT64_MAX ||
 	    overlaps_any(m, mm.shmid, start, end) || m->nmaps >= m->max_mappings ||
-	    m->nmaps >= MODEL_MAX_MAPPINGS || !fd_mappable(&fds[0], fd_end, mm.flags & 1))
+	    m->nmaps >= MODEL_MAX_MAPPINGS || !fd_mappable(m, &fds[0], fd_end, mm.flags & 1))
 		return;
 	v->change.content_fd = fds[0].content_fd;
 	m->maps[m->nmaps++] = v->change;

@@ -42,6 +42,9 @@ struct shadow_model {
 	uint32_t max_mappings;
 	uint64_t max_reserved;
 	uint64_t page_size;
+	/* Set by model_init's caller: the kernel maps an F_SEAL_WRITE memfd
+	 * read-only shared (Linux >= 6.7; older kernels refuse with EPERM). */
+	bool write_sealed_maps_ro;
 	bool shmem;        /* SHMEM negotiated */
 	bool channel_open; /* the backend channel exists and is usable */
 	bool peer_read_shut;
