@@ -653,7 +653,8 @@ static void run_init(struct run *r, enum vsf_harness_kind kind)
 	opts.io_timeout_ms = 0; /* everything was written before it is read */
 	if (vsf_frontend_new(&opts, &r->fe) < 0)
 		setup_failed("vsf_frontend_new");
-	model_init(&r->model, VSF_HARNESS_MAX_MAPPINGS, VSF_HARNESS_MAX_RESERVED);
+	model_init(&r->model, VSF_HARNESS_MAX_MAPPINGS, VSF_HARNESS_MAX_RESERVED,
+		   (uint64_t)sysconf(_SC_PAGESIZE));
 	r->model.write_sealed_maps_ro = write_sealed_maps_ro;
 	fd_table_init(&r->fds);
 	/* A backend that offers everything and declares no region, until told otherwise. */

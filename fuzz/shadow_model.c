@@ -11,12 +11,13 @@ typedef unsigned __int128 u128;
 #define MODEL_SEAL_WRITE     0x0008u
 #define MODEL_SEALS_NO_WRITE (MODEL_SEAL_WRITE | 0x0010u)
 
-void model_init(struct shadow_model *m, uint32_t max_mappings, uint64_t max_reserved)
+void model_init(struct shadow_model *m, uint32_t max_mappings, uint64_t max_reserved,
+		uint64_t page_size)
 {
 	memset(m, 0, sizeof(*m));
 	m->max_mappings = max_mappings;
 	m->max_reserved = max_reserved;
-	m->page_size = 4096;
+	m->page_size = page_size;
 }
 
 void model_disconnect(struct shadow_model *m)

@@ -61,7 +61,9 @@ struct model_verdict {
 	struct model_mapping change; /* accepted map/unmap: the mapping added/removed */
 };
 
-void model_init(struct shadow_model *m, uint32_t max_mappings, uint64_t max_reserved);
+/* page_size: the system's (a power of two), as the caller finds it. */
+void model_init(struct shadow_model *m, uint32_t max_mappings, uint64_t max_reserved,
+		uint64_t page_size);
 /* Forget the session: no regions, no mappings, no channel. */
 void model_disconnect(struct shadow_model *m);
 /* A new session with protocol features pf (already negotiated). */
