@@ -7,6 +7,47 @@
 
 typedef unsigned __int128 u128;
 
+/*
+ * The wire layouts, read here byte by byte at their offsets rather than with
+ * src/wire.c, so that a layout bug there cannot cancel out in the model.
+ */
+#define MODEL_HEADER_BYTES 12 /* u32 request, u32 flags, u32 size */
+#define MODEL_MMAP_BYTES   40 /* u8 shmid, 7 padding, u64 fd_offset, shm_offset, len, flags */
+
+struct model_header {
+	uint32_t request, flags, size;
+};
+
+struct model_mmap {
+	uint8_t shmid;
+	uint64_t fd_offset, shm_offset, len, flags;
+};
+
+static uint64_t load_le(const uint8_t *p, int nbytes)
+{
+	uint64_t v = 0;
+
+	while (nbytes--)
+		v = v << 8 | p[nbytes];
+	return v;
+}
+
+static void read_header(const uint8_t *b, struct model_header *h)
+{
+	h->request = (uint32_t)load_le(b, 4);
+	h->flags = (uint32_t)load_le(b + 4, 4);
+	h->size = (uint32_t)load_le(b + 8, 4);
+}
+
+static void read_mmap(const uint8_t *b, struct model_mmap *mm)
+{
+	mm->shmid = b[0];
+	mm->fd_offset = load_le(b + 8, 8);
+	mm->shm_offset = load_le(b + 16, 8);
+	mm->len = load_le(b + 24, 8);
+	mm->flags = load_le(b + 32, 8);
+}
+
 /* memfd seals that forbid a shared writable mapping (F_SEAL_WRITE, F_SEAL_FUTURE_WRITE). */
 #define MODEL_SEAL_WRITE     0x0008u
 #define MODEL_SEALS_NO_WRITE (MODEL_SEAL_WRITE | 0x0010u)
@@ -141,11 +182,11 @@ static bool fd_mappable(const struct shadow_model *m, const struct model_fd *fd,
 }
 
 /* Decide a well-framed message; fills v->accepted and v->change, applies it. */
-static void decide(struct shadow_model *m, const struct vsf_wire_header *h, const uint8_t *payload,
+static void decide(struct shadow_model *m, const struct model_header *h, const uint8_t *payload,
 		   const struct model_fd *fds, size_t nfds, struct model_verdict *v)
 {
 	bool is_map = h->request == VSF_BACKEND_SHMEM_MAP;
-	struct vsf_wire_mmap mm;
+	struct model_mmap mm;
 	u128 start, end, fd_end;
 
 	v->accepted = false;
@@ -153,9 +194,9 @@ static void decide(struct shadow_model *m, const struct vsf_wire_header *h, cons
 		return;
 	if (h->request != VSF_BACKEND_SHMEM_MAP && h->request != VSF_BACKEND_SHMEM_UNMAP)
 		return;
-	if (!m->shmem || h->size != 40 || nfds > VSF_MAX_FDS || nfds != (is_map ? 1u : 0u))
+	if (!m->shmem || h->size != MODEL_MMAP_BYTES || nfds > VSF_MAX_FDS || nfds != (is_map ? 1u : 0u))
 		return;
-	vsf_decode_mmap(payload, &mm);
+	read_mmap(payload, &mm);
 	start = mm.shm_offset;
 	end = start + mm.len;
 	fd_end = (u128)mm.fd_offset + mm.len;
@@ -189,23 +230,23 @@ static void decide(struct shadow_model *m, const struct vsf_wire_header *h, cons
 void model_message(struct shadow_model *m, const uint8_t *bytes, size_t len,
 		   const struct model_fd *fds, size_t nfds, struct model_verdict *v)
 {
-	struct vsf_wire_header h;
+	struct model_header h;
 
 	memset(v, 0, sizeof(*v));
 	/* Framing: a whole header, a size within the maximum, the whole payload. */
-	if (len < VSF_HEADER_SIZE) {
+	if (len < MODEL_HEADER_BYTES) {
 		m->channel_open = false;
 		return;
 	}
-	vsf_decode_header(bytes, &h);
+	read_header(bytes, &h);
 	v->request = h.request;
-	if (h.size > VSF_PAYLOAD_MAX || len - VSF_HEADER_SIZE < h.size) {
+	if (h.size > VSF_PAYLOAD_MAX || len - MODEL_HEADER_BYTES < h.size) {
 		m->channel_open = false;
 		return;
 	}
 	v->framed = true;
-	v->consumed = VSF_HEADER_SIZE + h.size;
-	decide(m, &h, bytes + VSF_HEADER_SIZE, fds, nfds, v);
+	v->consumed = MODEL_HEADER_BYTES + h.size;
+	decide(m, &h, bytes + MODEL_HEADER_BYTES, fds, nfds, v);
 	v->reply = h.flags & VSF_FLAG_NEED_REPLY;
 	if (v->reply && m->peer_read_shut) {
 		/* The reply cannot be delivered (EPIPE): the front-end drops the channel. */

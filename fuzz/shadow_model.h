@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The shadow model: a pure reference model of the front-end (no system
- * calls, no code shared with src/ beyond the wire constants). It predicts,
+ * calls, no code shared with src/: from wire.h it takes only constants such
+ * as request ids, flag and feature bits and limits; it reads the message
+ * header and VhostUserMMap from the bytes itself). It predicts,
  * for every event of a fuzz program, what the front-end must do: accept or
  * reject each backend message, reply or not, keep or lose framing, accept
  * or reject a config, and which mappings and regions exist afterwards.
