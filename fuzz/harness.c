@@ -198,7 +198,10 @@ static bool model_page_mapped(const struct run *r, uint8_t shmid, uint64_t offse
 	return false;
 }
 
-/* A free page of a region must be inaccessible (still reserved). */
+/*
+ * A free page of a region must be inaccessible and still reserved: mapped
+ * (msync fails with ENOMEM on a hole), so nothing else can land there.
+ */
 static void check_free_page(struct run *r, uint8_t shmid, uint64_t offset)
 {
 	uint8_t *p;
@@ -209,6 +212,9 @@ static void check_free_page(struct run *r, uint8_t shmid, uint64_t offset)
 	ORACLE_CHECK(&r->where, "memory-truth", !probe_readable(p),
 		     "region %u offset 0x%llx is accessible but nothing is mapped there", shmid,
 		     (unsigned long long)offset);
+	ORACLE_CHECK(&r->where, "memory-truth", msync(p, r->model.page_size, MS_ASYNC) == 0,
+		     "region %u offset 0x%llx: the range was released instead of kept reserved",
+		     shmid, (unsigned long long)offset);
 }
 
 /* One page of a mapping: readable, the fd's bytes, the requested protection. */
