@@ -30,7 +30,7 @@ void fd_table_init(struct fd_table *t)
 /* A memfd of size bytes with content tiled over it (zeros if none). */
 static int make_memfd(uint64_t size, const uint8_t *content, size_t clen)
 {
-	int fd = memfd_create("vsf-fuzz", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	int fd = memfd_create(FD_TABLE_MEMFD_NAME, MFD_CLOEXEC | MFD_ALLOW_SEALING);
 
 	if (fd < 0)
 		setup_failed("memfd_create");

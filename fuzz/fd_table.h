@@ -16,6 +16,8 @@
 #include "shadow_model.h"
 
 #define FD_TABLE_MAX_RETIRED VSF_PROG_MAX_OPS
+/* The name of every memfd the table creates ("/memfd:vsf-fuzz" in /proc/PID/maps). */
+#define FD_TABLE_MEMFD_NAME "vsf-fuzz"
 
 struct fd_resource {
 	int fd;             /* -1: empty slot */

@@ -703,6 +703,9 @@ static void run_finish(struct run *r)
 	ORACLE_CHECK(&r->where, "resources", probe_open_fds() == r->fd_baseline,
 		     "%d fds open after teardown, %d before the input", probe_open_fds(),
 		     r->fd_baseline);
+	/* A staged mapping leaked, or a mapping left outside the regions. */
+	ORACLE_CHECK(&r->where, "resources", !probe_maps_contain("memfd:" FD_TABLE_MEMFD_NAME),
+		     "a mapping of a harness memfd is left after teardown (/proc/self/maps)");
 }
 
 void vsf_harness_run(enum vsf_harness_kind kind, const uint8_t *data, size_t size)

@@ -117,3 +117,31 @@ int probe_open_fds(void)
 	}
 	return n - 1; /* the directory's own fd */
 }
+
+bool probe_maps_contain(const char *needle)
+{
+	static char buf[16384];
+	size_t nlen = strlen(needle), keep = 0;
+	bool found = false;
+	ssize_t got = 0;
+	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		perror("open /proc/self/maps");
+		abort();
+	}
+	while (!found && (got = read(fd, buf + keep, sizeof(buf) - keep)) > 0) {
+		size_t len = keep + (size_t)got;
+
+		found = memmem(buf, len, needle, nlen) != NULL;
+		/* Keep a possible start of the needle for the next read. */
+		keep = len < nlen - 1 ? len : nlen - 1;
+		memmove(buf, buf + len - keep, keep);
+	}
+	if (!found && got < 0) {
+		perror("read /proc/self/maps");
+		abort();
+	}
+	close(fd);
+	return found;
+}

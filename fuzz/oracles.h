@@ -14,7 +14,8 @@
  *                   reservation elsewhere, no fault when an accepted mapping
  *                   is touched
  *   resources       same open fds, harness fds intact, no mapping left
- *                   after teardown (heap leaks: LeakSanitizer)
+ *                   after teardown, no mapping of a harness memfd left
+ *                   anywhere (heap leaks: LeakSanitizer)
  *   liveness        every message handled in bounded time
  */
 #ifndef VSF_ORACLES_H
@@ -53,5 +54,7 @@ bool probe_readable(const void *addr);
 bool probe_writable(void *addr);
 /* Open fds of the process. */
 int probe_open_fds(void);
+/* True if /proc/self/maps contains needle (one open and a read loop, no stdio). */
+bool probe_maps_contain(const char *needle);
 
 #endif
