@@ -27,6 +27,7 @@
 
 unsigned long long vsf_harness_messages;
 static unsigned long long harness_execs;
+static uint64_t last_digest;
 
 /*
  * With VSF_STATS_FILE set, append "<inputs> <messages>" at exit, so that a
@@ -64,6 +65,7 @@ struct run {
 	int fe_chan[2];    /* session harness: front-end channel, [1] is the backend's */
 	bool connected;
 	int fd_baseline;
+	uint64_t digest; /* FNV-1a of what the front-end did (vsf_harness_last_digest) */
 	/* What the backend answers (session and config ops). */
 	uint64_t features, protocol_features, ack;
 	uint32_t cfg_request, cfg_flags, cfg_size, cfg_nregions;
@@ -95,6 +97,33 @@ static void close_fd(int *fd)
 	if (*fd >= 0)
 		close(*fd);
 	*fd = -1;
+}
+
+/* ---- the run's digest ---- */
+
+#define FNV_OFFSET_BASIS 0xcbf29ce484222325ull
+#define FNV_PRIME        0x100000001b3ull
+
+static void digest_bytes(struct run *r, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+
+	for (size_t i = 0; i < len; i++)
+		r->digest = (r->digest ^ p[i]) * FNV_PRIME;
+}
+
+static void digest_u64(struct run *r, uint64_t v)
+{
+	uint8_t le[8];
+
+	for (int i = 0; i < 8; i++)
+		le[i] = (uint8_t)(v >> (8 * i));
+	digest_bytes(r, le, sizeof(le));
+}
+
+uint64_t vsf_harness_last_digest(void)
+{
+	return last_digest;
 }
 
 /* ---- I/O as the backend (fuzz/peer_io.c, independent of src/channel.c) ---- */
@@ -346,6 +375,7 @@ static void connect_session(struct run *r)
 	write_config_reply(r, r->fe_chan[1]);
 
 	ret = vsf_frontend_connect(r->fe, r->fe_chan[0]);
+	digest_u64(r, (uint64_t)ret);
 	ORACLE_CHECK(&r->where, "shadow-model", (ret == 0) == s.ok,
 		     "connect returned %d (%s), model expects %s", ret,
 		     vsf_frontend_last_error(r->fe), s.ok ? "success" : "failure");
@@ -397,6 +427,7 @@ static void connect_attached(struct run *r)
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 		setup_failed("socketpair");
 	ret = vsf_frontend_attach(r->fe, sv[0], pf);
+	digest_u64(r, (uint64_t)ret);
 	ORACLE_CHECK(&r->where, "shadow-model", ret == 0, "attach failed: %d", ret);
 	r->peer = sv[1];
 	model_attach(&r->model, pf, true);
@@ -404,6 +435,7 @@ static void connect_attached(struct run *r)
 		return;
 	config_sizes(r, sizes);
 	ret = vsf_frontend_configure(r->fe, r->cfg_nregions, sizes);
+	digest_u64(r, (uint64_t)ret);
 	ok = model_configure(&r->model, r->cfg_nregions, sizes);
 	ORACLE_CHECK(&r->where, "shadow-model", (ret == 0) == ok,
 		     "configure returned %d (%s), model expects %s", ret,
@@ -436,6 +468,9 @@ static void check_replies(struct run *r, const struct model_verdict *mv)
 	bool want = mv->reply && !mv->channel_closes;
 	struct vsf_wire_header h;
 	uint64_t value;
+
+	digest_u64(r, n);
+	digest_bytes(r, buf, n);
 
 	ORACLE_CHECK(&r->where, "reply-protocol", n == (want ? VSF_HEADER_SIZE + 8 : 0),
 		     "request %u: %zu reply bytes, expected %s", mv->request, n,
@@ -494,8 +529,13 @@ static void deliver(struct run *r, const uint8_t *bytes, size_t len, size_t chun
 
 	for (;;) {
 		struct model_verdict mv;
-		struct vsf_verdict v;
+		struct vsf_verdict v = { 0 }; /* not filled when framing is lost */
 		int ret = timed_handle(r, &v);
+
+		digest_u64(r, (uint64_t)ret);
+		digest_u64(r, v.request);
+		digest_u64(r, (uint64_t)v.result);
+		digest_u64(r, v.replied);
 
 		if (off == len) {
 			ORACLE_CHECK(&r->where, "shadow-model", ret == -EAGAIN,
@@ -568,6 +608,7 @@ static void do_hangup(struct run *r)
 	if (shutdown(r->peer, SHUT_WR) < 0)
 		setup_failed("shutdown");
 	ret = timed_handle(r, &v);
+	digest_u64(r, (uint64_t)ret);
 	r->model.channel_open = false;
 	ORACLE_CHECK(&r->where, "shadow-model", ret == -ECONNRESET,
 		     "end of stream: handle returned %d (%s), expected -ECONNRESET", ret,
@@ -580,6 +621,8 @@ static void do_add_region(struct run *r, const struct vsf_op *op)
 {
 	int ret = vsf_frontend_add_region(r->fe, op->add_region.shmid, op->add_region.size);
 	bool ok = model_add_region(&r->model, op->add_region.shmid, op->add_region.size);
+
+	digest_u64(r, (uint64_t)ret);
 
 	ORACLE_CHECK(&r->where, "shadow-model", (ret == 0) == ok,
 		     "add_region %u 0x%llx returned %d, model expects %s", op->add_region.shmid,
@@ -653,6 +696,7 @@ static void run_init(struct run *r, enum vsf_harness_kind kind)
 	r->where.harness = harness_name(kind);
 	r->peer = r->fe_chan[0] = r->fe_chan[1] = -1;
 	r->fd_baseline = probe_open_fds();
+	r->digest = FNV_OFFSET_BASIS;
 	vsf_options_default(&opts);
 	opts.max_mappings = VSF_HARNESS_MAX_MAPPINGS;
 	opts.max_reserved_bytes = VSF_HARNESS_MAX_RESERVED;
@@ -714,6 +758,7 @@ void vsf_harness_run(enum vsf_harness_kind kind, const uint8_t *data, size_t siz
 	struct run r;
 	size_t executed = 0;
 
+	last_digest = 0;
 	if (vsf_program_decode(data, size, &prog) < 0)
 		return; /* out of memory: nothing to run */
 	run_init(&r, kind);
@@ -726,13 +771,16 @@ void vsf_harness_run(enum vsf_harness_kind kind, const uint8_t *data, size_t siz
 		r.where.op_index = i;
 		r.where.op_name = vsf_op_name(op->code);
 		execute(&r, op);
-		if (r.fe) /* fe is only NULL after teardown */
+		if (r.fe) { /* fe is only NULL after teardown */
 			check_fds(&r);
+			digest_u64(&r, vsf_frontend_mapping_count(r.fe));
+		}
 		executed++;
 	}
 	r.where.op_index = prog.nops;
 	run_finish(&r);
 	oracle_disarm_close_check();
+	last_digest = r.digest;
 	harness_execs++;
 	vsf_program_free(&prog);
 }

@@ -26,6 +26,14 @@ enum vsf_harness_kind {
 /* Run one input; aborts with an oracle report on a violation. */
 void vsf_harness_run(enum vsf_harness_kind kind, const uint8_t *data, size_t size);
 
+/*
+ * A 64-bit digest (FNV-1a) of what the front-end did in the last run: per
+ * message the request, result, whether it replied and the reply bytes; the
+ * return value of every connect and add_region; the mapping count after each
+ * op. The same input must give the same digest (replay checks this).
+ */
+uint64_t vsf_harness_last_digest(void);
+
 /* Backend messages handled since the process started (for throughput figures). */
 extern unsigned long long vsf_harness_messages;
 

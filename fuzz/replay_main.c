@@ -4,7 +4,8 @@
  * so every harness is also a plain program (CTest replays the corpus with
  * it, and a crash report reproduces without a fuzzer). Each input is copied
  * into a buffer of exactly its size (ASan sees any overread), run twice (a
- * second run that differs is a stability bug), and timed out on its own.
+ * second run whose digest of what the front-end did differs from the first
+ * is a stability bug, reported as NONDETERMINISTIC), and timed out on its own.
  *
  * Usage: <harness>_replay [-t SECONDS] FILE|DIR...
  */
@@ -18,6 +19,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "harness.h"
 
 #define RUNS_PER_INPUT 2
 
@@ -40,6 +43,7 @@ static int replay_file(const char *path, unsigned timeout)
 {
 	FILE *fp = fopen(path, "rb");
 	uint8_t *buf = NULL;
+	uint64_t digest[RUNS_PER_INPUT];
 	long len;
 
 	if (!fp || fseek(fp, 0, SEEK_END) < 0 || (len = ftell(fp)) < 0 || fseek(fp, 0, SEEK_SET) < 0)
@@ -54,6 +58,14 @@ static int replay_file(const char *path, unsigned timeout)
 		alarm(timeout);
 		LLVMFuzzerTestOneInput(buf, (size_t)len);
 		alarm(0);
+		digest[i] = vsf_harness_last_digest();
+		if (digest[i] != digest[0]) {
+			fprintf(stderr,
+				"\n==vsf== NONDETERMINISTIC: %s: run 1 digest 0x%016llx, run %d digest 0x%016llx\n",
+				path, (unsigned long long)digest[0], i + 1,
+				(unsigned long long)digest[i]);
+			abort();
+		}
 	}
 	free(buf);
 	return 0;
