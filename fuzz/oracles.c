@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -65,13 +66,30 @@ int close(int fd)
 }
 
 /*
- * Before main(): a lazy set-up would take a branch in the first input only,
- * which AFL++ counts as instability.
+ * /proc/self/fd opened once names the process that opened it: a forked
+ * child (AFL++'s fork server forks after the constructors) opens its own,
+ * or it would count its parent's fds.
+ */
+static void open_proc_fd_dir(void)
+{
+	if (proc_fd_dir >= 0)
+		close(proc_fd_dir);
+	proc_fd_dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (proc_fd_dir < 0) {
+		perror("open /proc/self/fd");
+		abort();
+	}
+}
+
+/*
+ * Before main(), and in a child at fork time: a lazy set-up would take a
+ * branch in the first input only, which AFL++ counts as instability.
  */
 __attribute__((constructor)) static void probes_init(void)
 {
-	proc_fd_dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (pipe2(probe_pipe, O_CLOEXEC | O_NONBLOCK) < 0 || proc_fd_dir < 0) {
+	open_proc_fd_dir();
+	if (pipe2(probe_pipe, O_CLOEXEC | O_NONBLOCK) < 0 ||
+	    pthread_atfork(NULL, NULL, open_proc_fd_dir) != 0) {
 		perror("probe set-up");
 		abort();
 	}
