@@ -25,6 +25,7 @@ void fd_table_init(struct fd_table *t)
 	for (size_t i = 0; i < VSF_PROG_MAX_HANDLES; i++)
 		t->slot[i].fd = -1;
 	t->nretired = 0;
+	t->bytes_left = VSF_PROG_MAX_FD_BYTES;
 }
 
 /* A memfd of size bytes with content tiled over it (zeros if none). */
@@ -67,7 +68,7 @@ static int reopen(int fd, int flags)
 	return nfd;
 }
 
-static int create_fd(struct model_fd *d, const struct vsf_op *op)
+static int create_fd(struct model_fd *d, const struct vsf_op *op, uint64_t *bytes_left)
 {
 	uint64_t size = op->fd.size < VSF_PROG_MAX_FD_SIZE ? op->fd.size : VSF_PROG_MAX_FD_SIZE;
 	int fd, pair[2];
@@ -75,6 +76,10 @@ static int create_fd(struct model_fd *d, const struct vsf_op *op)
 	d->kind = op->fd.kind % VSF_FD_KIND_COUNT;
 	d->size = 0;
 	d->seals = 0;
+	if (d->kind == VSF_FD_MEMFD || d->kind == VSF_FD_ROFILE || d->kind == VSF_FD_OPATH) {
+		size = size < *bytes_left ? size : *bytes_left;
+		*bytes_left -= size;
+	}
 	switch (d->kind) {
 	case VSF_FD_MEMFD:
 		fd = make_memfd(size, op->data, op->data_len);
@@ -127,7 +132,7 @@ void fd_table_create(struct fd_table *t, const struct vsf_op *op)
 			setup_failed("fd table: too many retired fds");
 		t->retired[t->nretired++] = *r;
 	}
-	r->fd = create_fd(&r->desc, op);
+	r->fd = create_fd(&r->desc, op, &t->bytes_left);
 	r->desc.content_fd = r->fd;
 	if (fstat(r->fd, &st) < 0)
 		setup_failed("fstat");

@@ -30,10 +30,15 @@ struct fd_table {
 	struct fd_resource slot[VSF_PROG_MAX_HANDLES];
 	struct fd_resource retired[FD_TABLE_MAX_RETIRED];
 	size_t nretired;
+	uint64_t bytes_left; /* of VSF_PROG_MAX_FD_BYTES, for the sized fds still to come */
 };
 
 void fd_table_init(struct fd_table *t);
-/* Create the resource an fd op describes (aborts on the harness's own failures). */
+/*
+ * Create the resource an fd op describes (aborts on the harness's own
+ * failures). Its size is clamped to VSF_PROG_MAX_FD_SIZE and to what is left
+ * of the table's VSF_PROG_MAX_FD_BYTES; desc.size is the clamped size.
+ */
 void fd_table_create(struct fd_table *t, const struct vsf_op *op);
 /* The resource behind a handle, or NULL. */
 const struct fd_resource *fd_table_get(const struct fd_table *t, uint8_t handle);

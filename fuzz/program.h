@@ -71,7 +71,10 @@
  *
  * Caps that keep one input from exhausting the machine: VSF_PROG_MAX_OPS
  * ops are executed (the rest ignored), fd sizes are clamped to
- * VSF_PROG_MAX_FD_SIZE, and raw data is at most VSF_PROG_MAX_DATA bytes.
+ * VSF_PROG_MAX_FD_SIZE, the sized fds of one input (memfd, rofile, opath)
+ * together to VSF_PROG_MAX_FD_BYTES (in op order: once it is spent, an fd
+ * gets what is left, possibly 0 bytes), and raw data is at most
+ * VSF_PROG_MAX_DATA bytes.
  */
 #ifndef VSF_PROGRAM_H
 #define VSF_PROGRAM_H
@@ -87,6 +90,7 @@
 #define VSF_PROG_MAX_OPS     256       /* ops executed per input */
 #define VSF_PROG_MAX_HANDLES 16        /* fd resource table */
 #define VSF_PROG_MAX_FD_SIZE (1u << 20) /* bytes of one memfd or file */
+#define VSF_PROG_MAX_FD_BYTES (16u << 20) /* bytes of all the fds of one input */
 #define VSF_PROG_MAX_DATA    8192      /* raw bytes of one send, fd content, or bytes op */
 #define VSF_PROG_MAX_SIZES   256       /* size pairs in one config */
 #define VSF_PROG_MAX_OP_FDS  32        /* fd handles on one message op: more than fit the channel's control buffer */
