@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "commit_order.h"
 #include "fd_table.h"
 #include "op_wire.h"
 #include "oracles.h"
@@ -453,6 +454,7 @@ static void do_connect(struct run *r)
 		connect_attached(r);
 	else
 		connect_session(r);
+	commit_order_watch(r->fe, r->peer, &r->where);
 	r->connected = true;
 	check_regions(r);
 	check_region_edges(r);
@@ -778,6 +780,7 @@ void vsf_harness_run(enum vsf_harness_kind kind, const uint8_t *data, size_t siz
 		executed++;
 	}
 	r.where.op_index = prog.nops;
+	commit_order_unwatch();
 	run_finish(&r);
 	oracle_disarm_close_check();
 	last_digest = r.digest;

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+#include "commit_order.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "wire.h"
+
+static struct {
+	const struct vsf_frontend *fe;
+	int peer;
+	const struct oracle_where *where;
+} watched;
+
+void commit_order_watch(const struct vsf_frontend *fe, int peer, const struct oracle_where *where)
+{
+	watched.fe = fe;
+	watched.peer = peer;
+	watched.where = where;
+}
+
+void commit_order_unwatch(void)
+{
+	watched.fe = NULL;
+}
+
+/* Called by src/frontend.c in fuzzing builds (a weak reference there). */
+void vsf_fuzz_before_commit(bool replied, bool map, uint8_t shmid, uint64_t shm_offset,
+			    uint64_t len);
+
+void vsf_fuzz_before_commit(bool replied, bool map, uint8_t shmid, uint64_t shm_offset,
+			    uint64_t len)
+{
+	uint8_t reply[VSF_HEADER_SIZE + 8];
+	struct vsf_region_info info;
+
+	(void)len;
+	if (!watched.fe)
+		return;
+	if (replied)
+		ORACLE_CHECK(watched.where, "reply-protocol",
+			     recv(watched.peer, reply, sizeof(reply), MSG_PEEK | MSG_DONTWAIT) ==
+				     (ssize_t)sizeof(reply),
+			     "the change is being committed before its reply is on the wire");
+	if (!vsf_frontend_region(watched.fe, shmid, &info))
+		return;
+	/* Not yet mapped before a map commits; still mapped before an unmap does. */
+	ORACLE_CHECK(watched.where, "reply-protocol",
+		     probe_readable((uint8_t *)info.base + shm_offset) == !map,
+		     "region %u offset 0x%llx already %s before the commit", shmid,
+		     (unsigned long long)shm_offset, map ? "mapped" : "unmapped");
+}
