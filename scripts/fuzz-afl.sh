@@ -44,7 +44,7 @@ progress() {
 	for f in "${files[@]}"; do grep -v '^#' "$f" | tail -n 1; done |
 		awk -F', *' 'NF >= 13 { e += $12; r += $11; c += $4; k += $8; m = $7 }
 			END { if (NR) printf "execs %d  exec/s %.0f  corpus %d  crashes %d  coverage %s\n", e, r, c, k, m;
-			      else print "calibrating" }'
+			      else print "running (AFL++ writes its first statistics after about a minute)" }'
 }
 start=$(date +%s)
 while :; do
