@@ -35,9 +35,9 @@ stat() {
 		awk -F' *: *' -v f="$field" -v how="$how" '$1 == f { v = $2 + 0; s += v; if (v > m) m = v }
 			END { if (how == "max") print m + 0; else print s + 0 }'
 }
-# Progress from each instance's plot_data (AFL++ appends a line every few
-# seconds once calibration is over): total_execs, execs_per_sec, corpus,
-# crashes, coverage.
+# Progress from the last line of each instance's plot_data (AFL++ 4.04 appends
+# one about once a minute): total_execs, execs_per_sec, corpus, crashes,
+# coverage.
 progress() {
 	local files=("$out"/*/plot_data)
 	[[ -f ${files[0]} ]] || { echo "starting"; return; }
