@@ -62,17 +62,18 @@ static int deadline_wait_ms(const struct deadline *d)
 	return now >= d->end_ms ? 0 : (int)(d->end_ms - now);
 }
 
-/* Wait until fd is ready for events; 0, -EAGAIN on timeout, or -errno. */
+/*
+ * Wait until fd is ready for events; 0, -EAGAIN on timeout, or -errno. A
+ * signal ends the wait as if fd were ready: the caller's next try fails with
+ * EAGAIN and waits again for what is left of the deadline, not all of it.
+ */
 static int wait_ready(int fd, short events, int timeout_ms)
 {
 	struct pollfd p = { .fd = fd, .events = events };
-	int n;
+	int n = poll(&p, 1, timeout_ms < 0 ? -1 : timeout_ms);
 
-	do
-		n = poll(&p, 1, timeout_ms < 0 ? -1 : timeout_ms);
-	while (n < 0 && errno == EINTR);
 	if (n < 0)
-		return -errno;
+		return errno == EINTR ? 0 : -errno;
 	return n == 0 ? -EAGAIN : 0;
 }
 
