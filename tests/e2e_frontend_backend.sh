@@ -12,6 +12,8 @@
 #                   front-end exits 0 when the backend goes away
 #   record          --record FILE: vsf-prog shows session, config, fd and send
 #                   ops; fuzz_backend_channel_replay replays it without finding
+#   record_cap      a recording longer than a harness executes (256 ops): the
+#                   front-end says from which message on it does not replay
 #   sigint          SIGINT while a mapping is live: exit 0, stopping message
 #   lost_framing    a payload size above the maximum: the front-end closes the
 #                   backend channel and exits 1
@@ -208,6 +210,20 @@ record)
 		fail "fuzz_backend_channel_replay reports a finding on the recording"
 	grep -q "no finding" "$t/replay.out" || fail "the replay did not finish"
 	;;
+record_cap)
+	# session + config + 300 messages: messages 255.. are past the 256 ops.
+	{
+		echo 'fd 0 memfd size=0x1000 data=5a'
+		for ((i = 0; i < 300; i++)); do echo 'unmap shmid=0 shm_offset=0x1000 len=0x1000'; done
+		echo 'map shmid=0 fd=0 len=0x1000 rw need_reply'
+	} >"$t/script.txt"
+	start_backend "$sock" "$t/script.txt"
+	start_frontend --record "$t/rec.bin"
+	expect_exit "$be_pid" backend 0
+	expect_exit "$fe_pid" front-end 0
+	expect_stderr fe.err "record: message 255 is past what a harness replays (256 ops"
+	expect_stderr fe.err "recorded 301 messages in $t/rec.bin (a harness replays the first 254 only)"
+	;;
 sigint)
 	printf '%s\n' 'fd 0 memfd size=0x2000 data=5a' \
 		'map shmid=0 fd=0 len=0x2000 rw need_reply' '# @pause' \
@@ -266,7 +282,7 @@ no_shmem)
 	expect_stderr be.err "the front-end did not negotiate SHMEM"
 	;;
 *)
-	echo "usage: $0 rules|record|sigint|lost_framing|gone_before_reply|missing_socket|refused|no_shmem BUILD_DIR SOURCE_DIR" >&2
+	echo "usage: $0 rules|record|record_cap|sigint|lost_framing|gone_before_reply|missing_socket|refused|no_shmem BUILD_DIR SOURCE_DIR" >&2
 	exit 2
 	;;
 esac

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "peer_io.h"
+#include "program.h"
 #include "recorder.h"
 #include "tool_util.h"
 #include "vhost_shmem.h"
@@ -198,6 +199,11 @@ static void rx_hook(void *opaque, const uint8_t *msg, size_t len, const int *fds
 		fp->record_err = ret;
 		fprintf(stderr, PROG ": record: cannot write %s: %s; recording stopped\n",
 			fp->record_path, strerror(-ret));
+	} else if (recorder_first_unreplayed(fp->rec) == recorder_count(fp->rec)) {
+		fprintf(stderr, PROG ": record: message %lu is past what a harness replays (%d ops, "
+				"%u MiB of fds per input); it and the rest are recorded but not "
+				"replayed as received\n", recorder_count(fp->rec), VSF_PROG_MAX_OPS,
+			VSF_PROG_MAX_FD_BYTES >> 20);
 	}
 }
 
@@ -492,7 +498,7 @@ int main(int argc, char **argv)
 out:
 	vsf_frontend_free(fp.fe); /* removes every mapping, closes the backend channel */
 	if (fp.rec) {
-		unsigned long n = recorder_count(fp.rec);
+		unsigned long n = recorder_count(fp.rec), beyond = recorder_first_unreplayed(fp.rec);
 
 		ret = recorder_close(fp.rec);
 		if (ret < 0 || fp.record_err) {
@@ -500,7 +506,10 @@ out:
 				strerror(-(ret < 0 ? ret : fp.record_err)));
 			status = EXIT_ERROR;
 		} else {
-			fprintf(stderr, PROG ": recorded %lu messages in %s\n", n, fp.record_path);
+			fprintf(stderr, PROG ": recorded %lu messages in %s", n, fp.record_path);
+			if (beyond)
+				fprintf(stderr, " (a harness replays the first %lu only)", beyond - 1);
+			fputc('\n', stderr);
 		}
 	}
 	if (fp.sigfd >= 0)

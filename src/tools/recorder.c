@@ -23,6 +23,9 @@ struct recorder {
 	struct vsf_buf buf;  /* the records of one message, written at once */
 	uint8_t next_handle; /* handles are given out round-robin */
 	unsigned long messages;
+	size_t ops;             /* ops written, for the harnesses' caps */
+	uint64_t fd_bytes;      /* sizes of the sized fds (memfd, rofile, opath) written */
+	unsigned long beyond;   /* first message past those caps, 0 if none */
 	uint8_t content[VSF_PROG_MAX_DATA];
 	uint16_t prefix[VSF_PROG_MAX_DATA]; /* scratch for shortest_period() */
 };
@@ -167,6 +170,8 @@ static int append_fd_op(struct recorder *rec, int fd, uint8_t handle)
 
 	describe_fd(rec, fd, &op);
 	op.fd.handle = handle;
+	if (op.fd.kind == VSF_FD_MEMFD || op.fd.kind == VSF_FD_ROFILE || op.fd.kind == VSF_FD_OPATH)
+		rec->fd_bytes += op.fd.size;
 	for (;;) {
 		ret = vsf_op_encode(&op, &rec->buf);
 		if (ret < 0)
@@ -186,6 +191,7 @@ int recorder_message(struct recorder *rec, const uint8_t *msg, size_t len, const
 	uint8_t handles[VSF_PROG_MAX_OP_FDS];
 	struct vsf_op send = { .code = VSF_OP_SEND, .data = msg, .data_len = len };
 	size_t start, pos;
+	uint64_t fd_bytes = rec->fd_bytes;
 	int ret = 0;
 
 	rec->buf.len = 0;
@@ -205,9 +211,13 @@ int recorder_message(struct recorder *rec, const uint8_t *msg, size_t len, const
 		ret = -EINVAL; /* the message's own bytes hold the marker */
 	if (ret < 0) {
 		rec->buf.len = 0;
+		rec->fd_bytes = fd_bytes;
 		return ret;
 	}
 	rec->messages++;
+	rec->ops += nfds + 1;
+	if (!rec->beyond && (rec->ops > VSF_PROG_MAX_OPS || rec->fd_bytes > VSF_PROG_MAX_FD_BYTES))
+		rec->beyond = rec->messages;
 	return flush_buf(rec);
 }
 
@@ -244,6 +254,7 @@ static int append_session(struct recorder *rec, const struct vsf_frontend *fe)
 		ret = vsf_op_encode(&config, &rec->buf);
 	if (!ret)
 		ret = flush_buf(rec);
+	rec->ops = 2;
 	return ret;
 }
 
@@ -272,6 +283,11 @@ int recorder_open(const char *path, const struct vsf_frontend *fe, struct record
 unsigned long recorder_count(const struct recorder *rec)
 {
 	return rec->messages;
+}
+
+unsigned long recorder_first_unreplayed(const struct recorder *rec)
+{
+	return rec->beyond;
 }
 
 int recorder_close(struct recorder *rec)

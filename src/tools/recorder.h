@@ -51,6 +51,14 @@ int recorder_message(struct recorder *rec, const uint8_t *msg, size_t len, const
 /* Messages recorded so far. */
 unsigned long recorder_count(const struct recorder *rec);
 
+/*
+ * The first message (1-based) a harness does not replay as recorded: by then
+ * the file holds more than VSF_PROG_MAX_OPS ops (the rest are not executed)
+ * or its fds more than VSF_PROG_MAX_FD_BYTES (later fds are cut short).
+ * 0 while the whole recording replays.
+ */
+unsigned long recorder_first_unreplayed(const struct recorder *rec);
+
 /* Close the file. 0, or -errno if it could not be written completely. */
 int recorder_close(struct recorder *rec);
 
