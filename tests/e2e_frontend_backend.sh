@@ -155,7 +155,7 @@ rules)
 	fds_before=$(fd_count)
 	(($(memfd_mappings) == 0)) || fail "memfd mappings before the first map"
 	resume
-	expect_line "paused at line 32" # four mappings live
+	expect_line "paused at line 33" # four mappings live
 	expect_mapping 0 0x2000 0x4000 rw-s
 	expect_mapping 3 0 0x4000 r--s
 	expect_mapping 0 0x30000 0x2000 r--s
@@ -163,7 +163,7 @@ rules)
 	n=$(memfd_mappings)
 	((n == 4)) || fail "$n memfd mappings in the front-end, expected 4"
 	resume
-	expect_line "paused at line 40" # everything unmapped
+	expect_line "paused at line 41" # everything unmapped
 	n=$(memfd_mappings)
 	((n == 0)) || fail "$n memfd mappings left after the unmaps"
 	fds_after=$(fd_count)
@@ -178,6 +178,7 @@ rules)
 	expect_exit "$fe_pid" front-end 0
 	expect_stderr fe.err "the backend closed the backend channel"
 	expect_stderr fe.err "SHMEM_MAP shmid=0 fd_offset=0x0 shm_offset=0x5000 len=0x2000 rw: rejected: "
+	expect_stderr fe.err "shm_offset=0x20000 len=0x1000 rw nfds>8: rejected: "
 	# What the front-end read in each accepted mapping is what the backend sent.
 	n=$(grep -c '^verify .* crc32=' "$t/fe.out" || true)
 	((n == 4)) || fail "$n verified mappings, expected 4"
@@ -188,13 +189,13 @@ rules)
 record)
 	start_backend "$sock" "$src/tests/e2e/shmem_rules.txt"
 	start_frontend --record "$t/rec.bin"
-	for line in 13 32 40; do
+	for line in 13 33 41; do
 		expect_line "paused at line $line"
 		resume
 	done
 	expect_exit "$be_pid" backend 0
 	expect_exit "$fe_pid" front-end 0
-	expect_stderr fe.err "recorded 25 messages in $t/rec.bin"
+	expect_stderr fe.err "recorded 26 messages in $t/rec.bin"
 	"$PROG" to-text "$t/rec.bin" >"$t/rec.out" || fail "vsf-prog cannot read the recording"
 	grep -qx "session features=0x40000000 protocol=0x100428" "$t/rec.out" || fail "no session op"
 	grep -qx "config nregions=2 sizes=0:0x100000,3:0x10000" "$t/rec.out" || fail "no config op"
@@ -204,7 +205,7 @@ record)
 	grep -qx "fd [0-9]* pipe" "$t/rec.out" || fail "no pipe op"
 	grep -qx "fd [0-9]* devzero" "$t/rec.out" || fail "no devzero op"
 	n=$(grep -c "^send " "$t/rec.out" || true)
-	((n == 25)) || fail "$n send ops, expected 25"
+	((n == 26)) || fail "$n send ops, expected 26"
 	grep -q "^send fds=[0-9]*,[0-9]* data=09000000" "$t/rec.out" || fail "no map with two fds"
 	"$REPLAY" "$t/rec.bin" >"$t/replay.out" 2>"$t/replay.err" ||
 		fail "fuzz_backend_channel_replay reports a finding on the recording"

@@ -236,7 +236,9 @@ static void describe(const struct seen_msg *s, char *buf, size_t len)
 				      (unsigned long long)s->mm.flags);
 	if ((s->hdr.flags & ~VSF_FLAG_NEED_REPLY) != VSF_FLAG_VERSION && n < len)
 		n += (size_t)snprintf(buf + n, len - n, " hflags=0x%x", s->hdr.flags);
-	if (s->nfds != (req == VSF_BACKEND_SHMEM_MAP) && n < len)
+	if (s->nfds > VSF_MAX_FDS && n < len) /* the channel closed them all */
+		snprintf(buf + n, len - n, " nfds>%d", VSF_MAX_FDS);
+	else if (s->nfds != (req == VSF_BACKEND_SHMEM_MAP) && n < len)
 		snprintf(buf + n, len - n, " nfds=%zu", s->nfds);
 }
 
@@ -305,6 +307,7 @@ static int serve_one(struct frontend_prog *fp)
 	if (ret == -EAGAIN)
 		return 1;
 	if (fp->seen.valid) {
+		fp->seen.nfds = v.nfds; /* more than VSF_MAX_FDS reach the hook as none */
 		fp->messages++;
 		describe(&fp->seen, what, sizeof(what));
 		if (v.result == 0) {
