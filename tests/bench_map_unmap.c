@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "peer_io.h"
 #include "vhost_shmem.h"
 #include "wire.h"
 
@@ -70,28 +71,10 @@ static void peer_send(struct bench *b, uint32_t request, int fd)
 		.len = MAP_LEN,
 		.flags = VSF_MMAP_F_RW,
 	};
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} control;
-	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 
 	vsf_encode_header(&h, buf);
 	vsf_encode_mmap(&mm, buf + VSF_HEADER_SIZE);
-	if (fd >= 0) {
-		struct cmsghdr *c;
-
-		memset(&control, 0, sizeof(control));
-		mh.msg_control = control.buf;
-		mh.msg_controllen = sizeof(control.buf);
-		c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	}
-	ENSURE(sendmsg(b->peer, &mh, MSG_NOSIGNAL) == (ssize_t)sizeof(buf));
+	ENSURE(peer_io_send(b->peer, buf, sizeof(buf), 0, &fd, fd >= 0, -1) == 0);
 }
 
 /* The backend reads the reply to request: exactly one, no fds, value 0. */

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "peer_io.h"
 #include "vsf_test.h"
 
 #define GIB (1ull << 30)
@@ -112,29 +113,15 @@ static bool fake_read(int sock, uint8_t *buf, size_t len, int *fds, int *nfds)
 static void fake_send(int sock, uint32_t request, uint32_t flags, uint32_t size,
 		      const void *payload, int fd)
 {
-	union {
-		char b[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} control;
-	uint8_t hbuf[VSF_HEADER_SIZE];
 	struct vsf_wire_header h = { request, flags, size };
-	struct iovec iov[2] = { { hbuf, sizeof(hbuf) }, { (void *)payload, size } };
-	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = size ? 2 : 1 };
+	uint8_t *buf = malloc(VSF_HEADER_SIZE + size);
 
-	vsf_encode_header(&h, hbuf);
-	if (fd >= 0) {
-		struct cmsghdr *c;
-
-		memset(&control, 0, sizeof(control));
-		mh.msg_control = control.b;
-		mh.msg_controllen = sizeof(control.b);
-		c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	}
-	SETUP(sendmsg(sock, &mh, MSG_NOSIGNAL) == (ssize_t)(sizeof(hbuf) + size));
+	SETUP(buf);
+	vsf_encode_header(&h, buf);
+	if (size)
+		memcpy(buf + VSF_HEADER_SIZE, payload, size);
+	SETUP(peer_io_send(sock, buf, VSF_HEADER_SIZE + size, 0, &fd, fd >= 0, -1) == 0);
+	free(buf);
 }
 
 static void fake_reply_u64(struct fake_backend *fb, uint32_t request, uint64_t value)
