@@ -66,16 +66,6 @@ static void send_in_chunks(int sock, const uint8_t *buf, size_t fd_chunk, const 
 	}
 }
 
-/* The channel still works: a valid map then unmap round trip succeeds. */
-static void check_channel_usable(struct fixture *f)
-{
-	int fd = make_memfd(1, 0x40);
-
-	CHECK_EQ(do_map(f, 0, fd, 0, 15 * f->page, f->page, false), 0);
-	CHECK_EQ(do_unmap(f, 0, 15 * f->page, f->page), 0);
-	close(fd);
-}
-
 /* The front-end closed its end: the peer reads end of stream. */
 static bool peer_sees_eof(struct fixture *f)
 {

@@ -19,16 +19,6 @@
 /* Region 0: 16 pages; region 3: 4 pages. */
 static const int two_regions[] = { 0, 16, 3, 4, -1 };
 
-/* The channel still works: a valid map then unmap round trip succeeds. */
-static void check_channel_usable(struct fixture *f)
-{
-	int fd = make_memfd(1, 0x40);
-
-	CHECK_EQ(do_map(f, 0, fd, 0, 15 * f->page, f->page, false), 0);
-	CHECK_EQ(do_unmap(f, 0, 15 * f->page, f->page), 0);
-	close(fd);
-}
-
 /* A rejected map: error reply, no mapping added, no fd left behind, channel usable. */
 static void check_map_rejected(struct fixture *f, uint8_t shmid, int fd, uint64_t fd_offset,
 			       uint64_t shm_offset, uint64_t len, bool rw, int expect)

@@ -183,6 +183,15 @@ int do_unmap(struct fixture *f, uint8_t shmid, uint64_t shm_offset, uint64_t len
 	return do_mmap_req(f, VSF_BACKEND_SHMEM_UNMAP, shmid, -1, 0, shm_offset, len, false);
 }
 
+void check_channel_usable(struct fixture *f)
+{
+	int fd = make_memfd(1, 0x40);
+
+	CHECK_EQ(do_map(f, 0, fd, 0, 15 * f->page, f->page, false), 0);
+	CHECK_EQ(do_unmap(f, 0, 15 * f->page, f->page), 0);
+	close(fd);
+}
+
 /* ---- process probes ---- */
 
 int count_open_fds(void)

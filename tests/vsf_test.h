@@ -98,6 +98,8 @@ int read_replies(struct fixture *f, struct vsf_wire_header *hdr, uint64_t *value
 int do_map(struct fixture *f, uint8_t shmid, int fd, uint64_t fd_offset, uint64_t shm_offset,
 	   uint64_t len, bool rw);
 int do_unmap(struct fixture *f, uint8_t shmid, uint64_t shm_offset, uint64_t len);
+/* The channel still works: a map then unmap at region 0 offset 15 pages succeeds. */
+void check_channel_usable(struct fixture *f);
 
 /* ---- process probes ---- */
 int count_open_fds(void);
