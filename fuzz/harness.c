@@ -351,6 +351,17 @@ static const uint8_t *expect_request(struct run *r, const uint8_t *p, const uint
 	return p + VSF_HEADER_SIZE;
 }
 
+/* Check the next request, a u64 payload that must be value. */
+static const uint8_t *expect_u64_request(struct run *r, const uint8_t *p, const uint8_t *end,
+					 uint32_t request, uint64_t value)
+{
+	p = expect_request(r, p, end, request, VSF_FLAG_VERSION, 8);
+	ORACLE_CHECK(&r->where, "reply-protocol", vsf_load_le64(p) == value,
+		     "%s 0x%llx, expected 0x%llx", vsf_frontend_request_name(request),
+		     (unsigned long long)vsf_load_le64(p), (unsigned long long)value);
+	return p + 8;
+}
+
 static void connect_session(struct run *r)
 {
 	static uint8_t buf[4096];
@@ -364,16 +375,24 @@ static void connect_session(struct run *r)
 	int ret;
 
 	config_sizes(r, sizes);
-	model_negotiate(&r->model, r->features, r->protocol_features, r->ack, cfg_header_ok,
-			r->cfg_nregions, sizes, &s);
+	model_negotiate(&r->model, r->features, r->protocol_features, VSF_HARNESS_DEVICE_FEATURES,
+			r->ack, cfg_header_ok, r->cfg_nregions, sizes, &s);
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, r->fe_chan) < 0)
 		setup_failed("socketpair");
-	/* One thread plays both sides: the backend's answers are written up front. */
+	/*
+	 * One thread plays both sides: the backend's answers are written up
+	 * front, one for each question the model says the front-end asks (a
+	 * front-end that asks something else reads a wrong answer and fails).
+	 */
 	write_u64_reply(r->fe_chan[1], VSF_REQ_GET_FEATURES, r->features);
-	write_u64_reply(r->fe_chan[1], VSF_REQ_GET_PROTOCOL_FEATURES, r->protocol_features);
+	if (s.sends_protocol)
+		write_u64_reply(r->fe_chan[1], VSF_REQ_GET_PROTOCOL_FEATURES, r->protocol_features);
 	if (s.expects_ack)
 		write_u64_reply(r->fe_chan[1], VSF_REQ_SET_BACKEND_REQ_FD, r->ack);
-	write_config_reply(r, r->fe_chan[1]);
+	if (s.sends_owner)
+		write_u64_reply(r->fe_chan[1], VSF_REQ_GET_FEATURES, r->features);
+	if (s.sends_config)
+		write_config_reply(r, r->fe_chan[1]);
 
 	ret = vsf_frontend_connect(r->fe, r->fe_chan[0]);
 	digest_u64(r, (uint64_t)ret);
@@ -384,17 +403,9 @@ static void connect_session(struct run *r)
 	/* The requests the front-end sent, in order. */
 	end = buf + peer_io_read_pending(r->fe_chan[1], buf, sizeof(buf), fds, 16, &nfds);
 	p = expect_request(r, buf, end, VSF_REQ_GET_FEATURES, VSF_FLAG_VERSION, 0);
-	if (s.sends_set_features) {
-		p = expect_request(r, p, end, VSF_REQ_SET_FEATURES, VSF_FLAG_VERSION, 8);
-		ORACLE_CHECK(&r->where, "reply-protocol",
-			     vsf_load_le64(p) & (1ull << VSF_F_PROTOCOL_FEATURES),
-			     "SET_FEATURES without VHOST_USER_F_PROTOCOL_FEATURES");
-		p = expect_request(r, p + 8, end, VSF_REQ_GET_PROTOCOL_FEATURES, VSF_FLAG_VERSION, 0);
-		p = expect_request(r, p, end, VSF_REQ_SET_PROTOCOL_FEATURES, VSF_FLAG_VERSION, 8);
-		ORACLE_CHECK(&r->where, "reply-protocol", vsf_load_le64(p) == s.negotiated,
-			     "SET_PROTOCOL_FEATURES 0x%llx, expected 0x%llx",
-			     (unsigned long long)vsf_load_le64(p), (unsigned long long)s.negotiated);
-		p += 8;
+	if (s.sends_protocol) {
+		p = expect_request(r, p, end, VSF_REQ_GET_PROTOCOL_FEATURES, VSF_FLAG_VERSION, 0);
+		p = expect_u64_request(r, p, end, VSF_REQ_SET_PROTOCOL_FEATURES, s.negotiated);
 	}
 	if (s.sends_backend_fd) {
 		p = expect_request(r, p, end, VSF_REQ_SET_BACKEND_REQ_FD,
@@ -402,8 +413,14 @@ static void connect_session(struct run *r)
 		ORACLE_CHECK(&r->where, "reply-protocol", nfds == 1,
 			     "SET_BACKEND_REQ_FD carried %zu fds", nfds);
 	}
+	if (s.sends_owner) {
+		p = expect_request(r, p, end, VSF_REQ_SET_OWNER, VSF_FLAG_VERSION, 0);
+		p = expect_request(r, p, end, VSF_REQ_GET_FEATURES, VSF_FLAG_VERSION, 0);
+	}
 	if (s.sends_config)
 		p = expect_request(r, p, end, VSF_REQ_GET_SHMEM_CONFIG, VSF_FLAG_VERSION, 0);
+	if (s.sends_set_features)
+		p = expect_u64_request(r, p, end, VSF_REQ_SET_FEATURES, s.acked);
 	ORACLE_CHECK(&r->where, "reply-protocol", p == end,
 		     "front-end channel: %zd unexpected bytes after negotiation", end - p);
 
@@ -703,6 +720,7 @@ static void run_init(struct run *r, enum vsf_harness_kind kind)
 	opts.max_mappings = VSF_HARNESS_MAX_MAPPINGS;
 	opts.max_reserved_bytes = VSF_HARNESS_MAX_RESERVED;
 	opts.io_timeout_ms = 0; /* everything was written before it is read */
+	opts.device_features = VSF_HARNESS_DEVICE_FEATURES;
 	if (vsf_frontend_new(&opts, &r->fe) < 0)
 		setup_failed("vsf_frontend_new");
 	model_init(&r->model, VSF_HARNESS_MAX_MAPPINGS, VSF_HARNESS_MAX_RESERVED,
@@ -710,7 +728,7 @@ static void run_init(struct run *r, enum vsf_harness_kind kind)
 	r->model.write_sealed_maps_ro = write_sealed_maps_ro;
 	fd_table_init(&r->fds);
 	/* A backend that offers everything and declares no region, until told otherwise. */
-	r->features = 1ull << VSF_F_PROTOCOL_FEATURES;
+	r->features = (1ull << VSF_F_VERSION_1) | (1ull << VSF_F_PROTOCOL_FEATURES);
 	r->protocol_features = VSF_PROTOCOL_FEATURES_OFFERED;
 	r->cfg_request = VSF_REQ_GET_SHMEM_CONFIG;
 	r->cfg_flags = VSF_REPLY_FLAGS;

@@ -22,6 +22,9 @@ enum vsf_harness_kind {
 /* Limits the harness gives the front-end: small, so that they are reachable. */
 #define VSF_HARNESS_MAX_MAPPINGS 8
 #define VSF_HARNESS_MAX_RESERVED (64ull << 20)
+/* Device feature bits the harness's device model supports (bits 0 and 9, as
+ * a block device's SIZE_MAX and FLUSH): the acknowledgement must be masked. */
+#define VSF_HARNESS_DEVICE_FEATURES ((1ull << 0) | (1ull << 9))
 
 /* Run one input; aborts with an oracle report on a violation. */
 void vsf_harness_run(enum vsf_harness_kind kind, const uint8_t *data, size_t size);

@@ -24,9 +24,11 @@
  *                 added), rofile (the same content, opened read-only), pipe,
  *                 eventfd, socket, devzero, dir, opath.
  *  0x02 session   u64 features, u64 protocol_features, u64 ack
- *                 session features=0x40000000 protocol=0x100028 ack=0
- *                 What the backend answers to GET_FEATURES,
+ *                 session features=0x140000000 protocol=0x100028 ack=0
+ *                 What the backend answers to GET_FEATURES (both times),
  *                 GET_PROTOCOL_FEATURES and SET_BACKEND_REQ_FD (REPLY_ACK).
+ *                 Until a session op, the backend offers VERSION_1,
+ *                 PROTOCOL_FEATURES and every protocol feature we take.
  *                 The backend-channel harness attaches with
  *                 protocol & what the front-end offers.
  *  0x03 config    u32 request, u32 flags, u32 size, u32 nregions,

@@ -256,7 +256,7 @@ void model_message(struct shadow_model *m, const uint8_t *bytes, size_t len,
 }
 
 void model_negotiate(const struct shadow_model *m, uint64_t features, uint64_t protocol_features,
-		     uint64_t ack, bool config_header_ok, uint32_t nregions,
+		     uint64_t device_features, uint64_t ack, bool config_header_ok, uint32_t nregions,
 		     const uint64_t sizes[VSF_MAX_SHMEM_REGIONS], struct model_session *s)
 {
 	const uint64_t offered = (1ull << VSF_PROTOCOL_F_REPLY_ACK) |
@@ -266,21 +266,28 @@ void model_negotiate(const struct shadow_model *m, uint64_t features, uint64_t p
 	struct shadow_model fresh = *m;
 
 	memset(s, 0, sizeof(*s));
-	if (!(features >> VSF_F_PROTOCOL_FEATURES & 1))
+	/* A legacy device (no VERSION_1) is refused after the first GET_FEATURES. */
+	if (!(features >> VSF_F_VERSION_1 & 1))
 		return;
-	s->sends_set_features = s->sends_protocol = true;
-	s->negotiated = protocol_features & offered;
+	if (features >> VSF_F_PROTOCOL_FEATURES & 1) {
+		s->sends_protocol = true;
+		s->negotiated = protocol_features & offered;
+	}
 	if (s->negotiated >> VSF_PROTOCOL_F_BACKEND_REQ & 1) {
 		s->sends_backend_fd = true;
 		s->expects_ack = s->negotiated >> VSF_PROTOCOL_F_REPLY_ACK & 1;
 		if (s->expects_ack && ack != 0)
 			return;
 	}
+	s->sends_owner = true; /* SET_OWNER, then GET_FEATURES again */
 	if (s->negotiated >> VSF_PROTOCOL_F_SHMEM & 1) {
 		s->sends_config = true;
 		model_attach(&fresh, s->negotiated, false);
 		if (!config_header_ok || !model_config_valid(&fresh, nregions, sizes))
 			return;
 	}
+	s->sends_set_features = true;
+	s->acked = features & ((1ull << VSF_F_VERSION_1) | (1ull << VSF_F_PROTOCOL_FEATURES) |
+			       device_features);
 	s->ok = true;
 }

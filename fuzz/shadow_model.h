@@ -87,15 +87,22 @@ size_t model_region_count(const struct shadow_model *m);
 void model_message(struct shadow_model *m, const uint8_t *bytes, size_t len,
 		   const struct model_fd *fds, size_t nfds, struct model_verdict *v);
 
-/* The result of negotiating with a backend that answers as given. */
+/*
+ * The result of negotiating with a backend that answers as given: which
+ * requests the front-end sends (in the order of the fields, the order
+ * docs/protocol.md gives) and what it sets.
+ */
 struct model_session {
 	bool ok;
 	uint64_t negotiated;       /* protocol features the front-end sets */
-	bool sends_set_features, sends_protocol, sends_backend_fd, expects_ack, sends_config;
+	uint64_t acked;            /* virtio features in SET_FEATURES */
+	bool sends_protocol, sends_backend_fd, expects_ack, sends_owner, sends_config,
+		sends_set_features;
 };
 
+/* device_features: what the front-end was told the device supports. */
 void model_negotiate(const struct shadow_model *m, uint64_t features, uint64_t protocol_features,
-		     uint64_t ack, bool config_header_ok, uint32_t nregions,
+		     uint64_t device_features, uint64_t ack, bool config_header_ok, uint32_t nregions,
 		     const uint64_t sizes[VSF_MAX_SHMEM_REGIONS], struct model_session *s);
 
 #endif

@@ -56,7 +56,7 @@ struct vsf_frontend {
 	struct vsf_regions regions;
 	struct vsf_rx *rx; /* the message being handled (large: not on the stack) */
 	int backend_fd;
-	uint64_t protocol_features;
+	struct vsf_negotiated neg; /* protocol_features also set by attach */
 	struct vsf_error last;
 };
 
@@ -65,6 +65,7 @@ void vsf_options_default(struct vsf_options *opts)
 	opts->max_mappings = VSF_DEFAULT_MAX_MAPPINGS;
 	opts->max_reserved_bytes = VSF_DEFAULT_MAX_RESERVED;
 	opts->io_timeout_ms = VSF_DEFAULT_IO_TIMEOUT_MS;
+	opts->device_features = 0;
 }
 
 __attribute__((format(printf, 3, 4)))
@@ -162,20 +163,31 @@ int vsf_frontend_backend_fd(const struct vsf_frontend *fe)
 
 uint64_t vsf_frontend_protocol_features(const struct vsf_frontend *fe)
 {
-	return fe->protocol_features;
+	return fe->neg.protocol_features;
+}
+
+void vsf_frontend_negotiated(const struct vsf_frontend *fe, struct vsf_negotiated *out)
+{
+	*out = fe->neg;
 }
 
 bool vsf_frontend_shmem_negotiated(const struct vsf_frontend *fe)
 {
-	return fe->protocol_features & (1ull << VSF_PROTOCOL_F_SHMEM);
+	return fe->neg.protocol_features & (1ull << VSF_PROTOCOL_F_SHMEM);
 }
 
-void vsf_frontend_disconnect(struct vsf_frontend *fe)
+/* Forget the session's negotiated state (not the regions). */
+static void forget_session(struct vsf_frontend *fe)
 {
 	if (fe->backend_fd >= 0)
 		close(fe->backend_fd);
 	fe->backend_fd = -1;
-	fe->protocol_features = 0;
+	fe->neg = (struct vsf_negotiated){ 0 };
+}
+
+void vsf_frontend_disconnect(struct vsf_frontend *fe)
+{
+	forget_session(fe);
 	vsf_regions_destroy(&fe->regions);
 	vsf_regions_init(&fe->regions, fe->opts.max_mappings, fe->opts.max_reserved_bytes);
 }
@@ -199,7 +211,7 @@ int vsf_frontend_attach(struct vsf_frontend *fe, int backend_fd, uint64_t protoc
 	if (backend_fd < 0)
 		return fail(fe, &(struct vsf_error){ -EBADF, "attach: no backend fd" });
 	fe->backend_fd = backend_fd;
-	fe->protocol_features = protocol_features;
+	fe->neg.protocol_features = protocol_features;
 	return 0;
 }
 
@@ -317,7 +329,7 @@ static int set_u64(struct vsf_frontend *fe, int fd, uint32_t request, uint64_t v
 /* Create the backend channel and hand one end to the backend. */
 static int set_backend_req_fd(struct vsf_frontend *fe, int fd, struct vsf_error *err)
 {
-	bool ack = fe->protocol_features & (1ull << VSF_PROTOCOL_F_REPLY_ACK);
+	bool ack = fe->neg.protocol_features & (1ull << VSF_PROTOCOL_F_REPLY_ACK);
 	int sv[2];
 	int ret;
 
@@ -340,9 +352,10 @@ static int set_backend_req_fd(struct vsf_frontend *fe, int fd, struct vsf_error 
 	return 0;
 }
 
-static int get_shmem_config(struct vsf_frontend *fe, int fd, struct vsf_error *err)
+/* Ask for the config and validate it whole; nothing is reserved yet. */
+static int get_shmem_config(struct vsf_frontend *fe, int fd, struct vsf_wire_shmem_config *cfg,
+			    struct vsf_error *err)
 {
-	struct vsf_wire_shmem_config cfg;
 	int ret;
 
 	ret = send_request(fe, fd, VSF_REQ_GET_SHMEM_CONFIG, 0, NULL, 0, NULL, 0, err);
@@ -350,48 +363,96 @@ static int get_shmem_config(struct vsf_frontend *fe, int fd, struct vsf_error *e
 		ret = recv_reply(fe, fd, VSF_REQ_GET_SHMEM_CONFIG, VSF_CONFIG_PAYLOAD_SIZE, err);
 	if (ret < 0)
 		return ret;
-	vsf_decode_shmem_config(fe->rx->msg.payload, &cfg);
-	return vsf_regions_configure(&fe->regions, cfg.nregions, cfg.memory_sizes, err);
+	vsf_decode_shmem_config(fe->rx->msg.payload, cfg);
+	return vsf_regions_check_config(&fe->regions, cfg->nregions, cfg->memory_sizes, err);
 }
 
+/* GET_PROTOCOL_FEATURES, then SET_PROTOCOL_FEATURES with the bits we share. */
+static int negotiate_protocol_features(struct vsf_frontend *fe, int fd, struct vsf_error *err)
+{
+	struct vsf_negotiated *neg = &fe->neg;
+	int ret;
+
+	ret = get_u64(fe, fd, VSF_REQ_GET_PROTOCOL_FEATURES, &neg->protocol_features_offered, err);
+	if (ret < 0)
+		return ret;
+	neg->protocol_features = neg->protocol_features_offered & VSF_PROTOCOL_FEATURES_OFFERED;
+	return set_u64(fe, fd, VSF_REQ_SET_PROTOCOL_FEATURES, neg->protocol_features, err);
+}
+
+/*
+ * The order is QEMU's (docs/protocol.md, "Negotiation sequence"): its
+ * vhost-user back-end init (features, protocol features, backend channel),
+ * then SET_OWNER and GET_FEATURES from vhost_dev_init, GET_SHMEM_CONFIG at
+ * device realize, and SET_FEATURES, which QEMU sends at device start.
+ */
 int vsf_frontend_connect(struct vsf_frontend *fe, int fd)
 {
+	const uint64_t version_1 = 1ull << VSF_F_VERSION_1;
+	const uint64_t protocol = 1ull << VSF_F_PROTOCOL_FEATURES;
+	struct vsf_negotiated *neg = &fe->neg;
+	struct vsf_wire_shmem_config cfg;
 	struct vsf_error err = { 0 };
-	uint64_t features, offered;
+	uint64_t ours, again;
 	int ret;
 
 	/* Regions the device model added beforehand may stay; a session may not. */
-	if (fe->backend_fd >= 0 || fe->protocol_features)
+	if (fe->backend_fd >= 0 || neg->protocol_features || neg->features)
 		return fail(fe, &(struct vsf_error){ -EISCONN, "connect: already connected" });
 
-	ret = get_u64(fe, fd, VSF_REQ_GET_FEATURES, &features, &err);
+	ret = get_u64(fe, fd, VSF_REQ_GET_FEATURES, &neg->features_offered, &err);
 	if (ret < 0)
 		goto err_drop_session;
-	if (!(features & (1ull << VSF_F_PROTOCOL_FEATURES))) {
+	if (!(neg->features_offered & version_1)) {
 		ret = vsf_error_set(&err, -ENOTSUP,
-				    "backend does not offer VHOST_USER_F_PROTOCOL_FEATURES");
+				    "backend does not offer VIRTIO_F_VERSION_1 (features 0x%llx): "
+				    "legacy devices are not supported",
+				    (unsigned long long)neg->features_offered);
 		goto err_drop_session;
 	}
-	ret = set_u64(fe, fd, VSF_REQ_SET_FEATURES, 1ull << VSF_F_PROTOCOL_FEATURES, &err);
-	if (ret == 0)
-		ret = get_u64(fe, fd, VSF_REQ_GET_PROTOCOL_FEATURES, &offered, &err);
-	if (ret < 0)
-		goto err_drop_session;
-	fe->protocol_features = offered & VSF_PROTOCOL_FEATURES_OFFERED;
-	ret = set_u64(fe, fd, VSF_REQ_SET_PROTOCOL_FEATURES, fe->protocol_features, &err);
-	if (ret < 0)
-		goto err_drop_session;
-	log_msg(fe, VSF_LOG_INFO, "protocol features 0x%llx negotiated",
-		(unsigned long long)fe->protocol_features);
-
-	if (fe->protocol_features & (1ull << VSF_PROTOCOL_F_BACKEND_REQ)) {
+	if (neg->features_offered & protocol) {
+		ret = negotiate_protocol_features(fe, fd, &err);
+		if (ret < 0)
+			goto err_drop_session;
+		log_msg(fe, VSF_LOG_INFO, "protocol features 0x%llx negotiated",
+			(unsigned long long)neg->protocol_features);
+	}
+	if (neg->protocol_features & (1ull << VSF_PROTOCOL_F_BACKEND_REQ)) {
 		ret = set_backend_req_fd(fe, fd, &err);
 		if (ret < 0)
 			goto err_drop_session;
 	}
+
+	ret = send_request(fe, fd, VSF_REQ_SET_OWNER, 0, NULL, 0, NULL, 0, &err);
+	if (ret == 0)
+		ret = get_u64(fe, fd, VSF_REQ_GET_FEATURES, &again, &err);
+	if (ret < 0)
+		goto err_drop_session;
+	if (again != neg->features_offered) {
+		ret = vsf_error_set(&err, -EPROTO,
+				    "GET_FEATURES: the backend offered 0x%llx, then 0x%llx after SET_OWNER",
+				    (unsigned long long)neg->features_offered,
+				    (unsigned long long)again);
+		goto err_drop_session;
+	}
+
 	/* Without SHMEM there is no config request and no region. */
 	if (vsf_frontend_shmem_negotiated(fe)) {
-		ret = get_shmem_config(fe, fd, &err);
+		ret = get_shmem_config(fe, fd, &cfg, &err);
+		if (ret < 0)
+			goto err_drop_session;
+	}
+
+	/* PROTOCOL_FEATURES when offered, as QEMU does: the handshake took place. */
+	ours = version_1 | protocol | fe->opts.device_features;
+	neg->features = neg->features_offered & ours;
+	ret = set_u64(fe, fd, VSF_REQ_SET_FEATURES, neg->features, &err);
+	if (ret < 0)
+		goto err_drop_session;
+	log_msg(fe, VSF_LOG_INFO, "features 0x%llx acknowledged", (unsigned long long)neg->features);
+
+	if (vsf_frontend_shmem_negotiated(fe)) {
+		ret = vsf_regions_configure(&fe->regions, cfg.nregions, cfg.memory_sizes, &err);
 		if (ret < 0)
 			goto err_drop_session;
 		log_msg(fe, VSF_LOG_INFO, "config: %zu shared memory regions", fe->regions.nregions);
@@ -399,12 +460,9 @@ int vsf_frontend_connect(struct vsf_frontend *fe, int fd)
 	return 0;
 
 err_drop_session:
-	/* The config is the last step and all or nothing: no region came from it,
-	 * and the device model's regions stay. */
-	if (fe->backend_fd >= 0)
-		close(fe->backend_fd);
-	fe->backend_fd = -1;
-	fe->protocol_features = 0;
+	/* The regions are reserved last and all or nothing: none came from the
+	 * config, and the device model's regions stay. */
+	forget_session(fe);
 	return fail(fe, &err);
 }
 

@@ -25,9 +25,12 @@ struct vsf_options {
 	uint64_t max_reserved_bytes; /* sum of all region sizes */
 	int io_timeout_ms;           /* whole message from its first byte, or a
 	                                reply from its request; <0 blocks */
+	uint64_t device_features;    /* device feature bits the embedding device
+	                                model supports: acknowledged when offered,
+	                                besides VERSION_1 and PROTOCOL_FEATURES */
 };
 
-/* Defaults: 1024 mappings, 64 GiB reserved, 5000 ms I/O timeout. */
+/* Defaults: 1024 mappings, 64 GiB reserved, 5000 ms I/O timeout, no device features. */
 void vsf_options_default(struct vsf_options *opts);
 
 enum vsf_log_level { VSF_LOG_ERROR, VSF_LOG_WARN, VSF_LOG_INFO, VSF_LOG_DEBUG };
@@ -43,9 +46,14 @@ void vsf_frontend_set_log(struct vsf_frontend *fe, vsf_log_fn fn, void *opaque);
 const char *vsf_frontend_last_error(const struct vsf_frontend *fe);
 
 /*
- * Drive the front-end channel on fd (borrowed, blocking I/O): feature
- * negotiation, SET_BACKEND_REQ_FD, and GET_SHMEM_CONFIG if SHMEM was
- * negotiated. On success the backend channel is vsf_frontend_backend_fd().
+ * Drive the front-end channel on fd (borrowed, blocking I/O) in the order
+ * QEMU's front-end uses (docs/protocol.md): GET_FEATURES, the protocol
+ * features, SET_BACKEND_REQ_FD if BACKEND_REQ was negotiated, SET_OWNER,
+ * GET_FEATURES again, GET_SHMEM_CONFIG if SHMEM was negotiated, and last
+ * SET_FEATURES (this front-end has no separate device start). A backend
+ * that does not offer VIRTIO_F_VERSION_1 is refused (-ENOTSUP): legacy
+ * devices are out of scope. One without SHMEM gets a session with no
+ * region. On success the backend channel, if any, is vsf_frontend_backend_fd().
  */
 int vsf_frontend_connect(struct vsf_frontend *fe, int frontend_fd);
 
@@ -73,6 +81,16 @@ void vsf_frontend_reset(struct vsf_frontend *fe);
 int vsf_frontend_backend_fd(const struct vsf_frontend *fe);
 bool vsf_frontend_shmem_negotiated(const struct vsf_frontend *fe);
 uint64_t vsf_frontend_protocol_features(const struct vsf_frontend *fe);
+
+/* What vsf_frontend_connect() negotiated (all 0 before, or after attach for
+ * the virtio features, which attach does not negotiate). */
+struct vsf_negotiated {
+	uint64_t features_offered;          /* GET_FEATURES */
+	uint64_t features;                  /* acknowledged with SET_FEATURES */
+	uint64_t protocol_features_offered; /* GET_PROTOCOL_FEATURES */
+	uint64_t protocol_features;         /* SET_PROTOCOL_FEATURES */
+};
+void vsf_frontend_negotiated(const struct vsf_frontend *fe, struct vsf_negotiated *out);
 
 /* What happened to one backend message. */
 struct vsf_verdict {

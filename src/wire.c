@@ -101,6 +101,7 @@ const char *vsf_frontend_request_name(uint32_t request)
 	switch (request) {
 	case VSF_REQ_GET_FEATURES: return "GET_FEATURES";
 	case VSF_REQ_SET_FEATURES: return "SET_FEATURES";
+	case VSF_REQ_SET_OWNER: return "SET_OWNER";
 	case VSF_REQ_GET_PROTOCOL_FEATURES: return "GET_PROTOCOL_FEATURES";
 	case VSF_REQ_SET_PROTOCOL_FEATURES: return "SET_PROTOCOL_FEATURES";
 	case VSF_REQ_SET_BACKEND_REQ_FD: return "SET_BACKEND_REQ_FD";

@@ -25,6 +25,7 @@
 enum vsf_frontend_request {
 	VSF_REQ_GET_FEATURES          = 1,
 	VSF_REQ_SET_FEATURES          = 2,
+	VSF_REQ_SET_OWNER             = 3,
 	VSF_REQ_GET_PROTOCOL_FEATURES = 15,
 	VSF_REQ_SET_PROTOCOL_FEATURES = 16,
 	VSF_REQ_SET_BACKEND_REQ_FD    = 21,
@@ -45,8 +46,11 @@ enum vsf_backend_request {
 	VSF_BACKEND_SHMEM_UNMAP              = 10,
 };
 
-/* Virtio feature bit that enables the protocol-feature handshake. */
+/* Virtio feature bits the front-end itself acknowledges. PROTOCOL_FEATURES
+ * enables the protocol-feature handshake; VERSION_1 is a modern (non-legacy)
+ * device, which every libvhost-user backend requires. */
 #define VSF_F_PROTOCOL_FEATURES 30
+#define VSF_F_VERSION_1         32
 
 /* Protocol feature bits. */
 #define VSF_PROTOCOL_F_REPLY_ACK       3

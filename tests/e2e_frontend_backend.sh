@@ -20,7 +20,9 @@
 #   gone_before_reply  the backend stops reading before a reply: exit 0
 #   missing_socket  no socket at the path: exit 1, clear message
 #   refused         a socket nobody listens on: exit 1, clear message
-#   no_shmem        a backend without SHMEM: exit 1, clear message
+#   no_shmem        a backend without SHMEM: a session with no region; its map
+#                   is rejected, the front-end stays until the backend leaves,
+#                   then exits 0
 # The backend's checkpoints (`# @pause` in a script) synchronise: it prints
 # "paused at line N" once the front-end has handled everything before, and
 # goes on when it reads a line. No sleeps; every wait has a deadline.
@@ -197,7 +199,7 @@ record)
 	expect_exit "$fe_pid" front-end 0
 	expect_stderr fe.err "recorded 26 messages in $t/rec.bin"
 	"$PROG" to-text "$t/rec.bin" >"$t/rec.out" || fail "vsf-prog cannot read the recording"
-	grep -qx "session features=0x40000000 protocol=0x100428" "$t/rec.out" || fail "no session op"
+	grep -qx "session features=0x140000000 protocol=0x100428" "$t/rec.out" || fail "no session op"
 	grep -qx "config nregions=2 sizes=0:0x100000,3:0x10000" "$t/rec.out" || fail "no config op"
 	grep -qx "fd [0-9]* memfd size=0x10000 data=a55a0102" "$t/rec.out" || fail "no memfd op"
 	grep -qx "fd [0-9]* memfd size=0x4000 seals=0x8 data=c3" "$t/rec.out" || fail "no sealed memfd"
@@ -275,12 +277,18 @@ refused)
 	expect_stderr fe.err "cannot connect to $sock: Connection refused (no backend is listening on it)"
 	;;
 no_shmem)
-	start_backend --no-shmem "$sock" "$src/tests/e2e/shmem_rules.txt"
+	printf '%s\n' 'fd 0 memfd size=0x1000' 'map fd=0 len=0x1000 rw need_reply # expect=fail' \
+		'# @pause' >"$t/script.txt"
+	start_backend --no-shmem "$sock" "$t/script.txt"
 	start_frontend
-	expect_exit "$fe_pid" front-end 1
-	expect_stderr fe.err "the backend does not offer VHOST_USER_PROTOCOL_F_SHMEM"
-	expect_exit "$be_pid" backend 0
+	expect_line "paused at line 3"
+	expect_stderr fe.err "protocol features 0x428 (offered 0x428), 0 shared memory regions"
+	expect_stderr fe.err "the backend does not offer VHOST_USER_PROTOCOL_F_SHMEM: no shared memory regions; serving until it goes away"
+	expect_stderr fe.err "SHMEM_MAP shmid=0 fd_offset=0x0 shm_offset=0x0 len=0x1000 rw: rejected"
 	expect_stderr be.err "the front-end did not negotiate SHMEM"
+	resume
+	expect_exit "$be_pid" backend 0
+	expect_exit "$fe_pid" front-end 0
 	;;
 *)
 	echo "usage: $0 rules|record|record_cap|sigint|lost_framing|gone_before_reply|missing_socket|refused|no_shmem BUILD_DIR SOURCE_DIR" >&2

@@ -27,6 +27,7 @@
 #define FAKE_WAIT_MS 2000
 
 #define F_PROTOCOL_FEATURES (1ull << VSF_F_PROTOCOL_FEATURES)
+#define F_VERSION_1         (1ull << VSF_F_VERSION_1)
 #define PF_REPLY_ACK        (1ull << VSF_PROTOCOL_F_REPLY_ACK)
 #define PF_BACKEND_REQ      (1ull << VSF_PROTOCOL_F_BACKEND_REQ)
 #define PF_BACKEND_SEND_FD  (1ull << VSF_PROTOCOL_F_BACKEND_SEND_FD)
@@ -35,6 +36,7 @@
 struct fake_backend {
 	/* script */
 	uint64_t features;
+	uint64_t features_after_owner;   /* GET_FEATURES after SET_OWNER, if not 0 */
 	uint64_t protocol_features;
 	uint64_t backend_req_reply;      /* value replied to SET_BACKEND_REQ_FD */
 	bool config_silent;              /* never reply to GET_SHMEM_CONFIG */
@@ -57,7 +59,7 @@ struct fake_backend {
 static void fake_init(struct fake_backend *fb, const uint64_t sizes[256])
 {
 	memset(fb, 0, sizeof(*fb));
-	fb->features = F_PROTOCOL_FEATURES | 1ull | (1ull << 32);
+	fb->features = F_PROTOCOL_FEATURES | F_VERSION_1 | 1ull;
 	fb->protocol_features = PF_REPLY_ACK | PF_BACKEND_REQ | PF_SHMEM;
 	fb->config_request = VSF_REQ_GET_SHMEM_CONFIG;
 	fb->config_flags = VSF_REPLY_FLAGS;
@@ -146,6 +148,14 @@ static void fake_reply_config(struct fake_backend *fb)
 		close(fd);
 }
 
+static bool saw_owner(const struct fake_backend *fb)
+{
+	for (int i = 0; i < fb->nseen; i++)
+		if (fb->seen[i].request == VSF_REQ_SET_OWNER)
+			return true;
+	return false;
+}
+
 /* Serve requests until the front-end shuts its end down. */
 static void *fake_backend_run(void *arg)
 {
@@ -168,7 +178,9 @@ static void *fake_backend_run(void *arg)
 		fb->seen_nfds[fb->nseen++] = nfds;
 		switch (h.request) {
 		case VSF_REQ_GET_FEATURES:
-			fake_reply_u64(fb, h.request, fb->features);
+			fake_reply_u64(fb, h.request,
+				       fb->features_after_owner && saw_owner(fb) ?
+					       fb->features_after_owner : fb->features);
 			break;
 		case VSF_REQ_SET_FEATURES:
 			if (h.size == 8)
@@ -312,7 +324,10 @@ static void check_config_rejected(const struct fake_backend *script, const struc
 	session_run(&s, o);
 	CHECK_EQ(s.ret, expect);
 	CHECK(vsf_frontend_last_error(s.fe)[0] != '\0');
-	CHECK(saw(&s, s.fb.nseen - 1, VSF_REQ_GET_SHMEM_CONFIG));
+	CHECK(saw_any(&s, VSF_REQ_GET_SHMEM_CONFIG));
+	/* A config that breaks a rule is refused before SET_FEATURES; one the
+	 * address space cannot hold is found only when reserved, after it. */
+	CHECK_EQ(saw_any(&s, VSF_REQ_SET_FEATURES), expect == -ENOMEM);
 	CHECK_EQ(vsf_frontend_region_count(s.fe), 0);
 	CHECK_EQ(vsf_frontend_backend_fd(s.fe), -1);
 	CHECK(vm_size_kb() - vm < (long)(GIB / 2 / 1024));
@@ -343,9 +358,27 @@ static uint64_t page(void)
 	return (uint64_t)sysconf(_SC_PAGESIZE);
 }
 
+/* The requests of a full negotiation, in QEMU's order (docs/protocol.md). */
+static const struct {
+	uint32_t request, flags, size;
+	int nfds;
+} full_sequence[] = {
+	{ VSF_REQ_GET_FEATURES, VSF_FLAG_VERSION, 0, 0 },
+	{ VSF_REQ_GET_PROTOCOL_FEATURES, VSF_FLAG_VERSION, 0, 0 },
+	{ VSF_REQ_SET_PROTOCOL_FEATURES, VSF_FLAG_VERSION, 8, 0 },
+	/* REPLY_ACK negotiated: the backend channel fd asks for a reply. */
+	{ VSF_REQ_SET_BACKEND_REQ_FD, VSF_FLAG_VERSION | VSF_FLAG_NEED_REPLY, 0, 1 },
+	{ VSF_REQ_SET_OWNER, VSF_FLAG_VERSION, 0, 0 },
+	{ VSF_REQ_GET_FEATURES, VSF_FLAG_VERSION, 0, 0 },
+	{ VSF_REQ_GET_SHMEM_CONFIG, VSF_FLAG_VERSION, 0, 0 },
+	{ VSF_REQ_SET_FEATURES, VSF_FLAG_VERSION, 8, 0 },
+};
+
 TEST(connect_full_negotiation)
 {
 	uint64_t sizes[256] = { [0] = 4 * page(), [5] = 2 * page(), [200] = 8 * page() };
+	const int n = (int)(sizeof(full_sequence) / sizeof(full_sequence[0]));
+	struct vsf_negotiated neg;
 	struct session s;
 	struct fixture f;
 	struct vsf_region_info ri;
@@ -355,37 +388,28 @@ TEST(connect_full_negotiation)
 	fake_init(&s.fb, sizes);
 	/* More than the front-end knows: it must take only its own bits. */
 	s.fb.protocol_features |= PF_BACKEND_SEND_FD | (1ull << 40);
+	s.fb.features |= 1ull << 40;
 	session_run(&s, NULL);
 	CHECK_EQ(s.ret, 0);
-	CHECK_EQ(s.fb.nseen, 6);
-	CHECK(saw(&s, 0, VSF_REQ_GET_FEATURES));
-	CHECK(saw(&s, 1, VSF_REQ_SET_FEATURES));
-	CHECK(saw(&s, 2, VSF_REQ_GET_PROTOCOL_FEATURES));
-	CHECK(saw(&s, 3, VSF_REQ_SET_PROTOCOL_FEATURES));
-	CHECK(saw(&s, 4, VSF_REQ_SET_BACKEND_REQ_FD));
-	CHECK(saw(&s, 5, VSF_REQ_GET_SHMEM_CONFIG));
-	/* Every request: version 1, never REPLY; only SET_BACKEND_REQ_FD has fds. */
-	for (int i = 0; i < s.fb.nseen; i++) {
-		CHECK_EQ(s.fb.seen[i].flags & VSF_FLAG_VERSION_MASK, VSF_FLAG_VERSION);
-		CHECK(!(s.fb.seen[i].flags & VSF_FLAG_REPLY));
-		CHECK_EQ(s.fb.seen_nfds[i], i == 4 ? 1 : 0);
+	CHECK_EQ(s.fb.nseen, n);
+	for (int i = 0; i < n && i < s.fb.nseen; i++) {
+		CHECK_EQ(s.fb.seen[i].request, full_sequence[i].request);
+		CHECK_EQ(s.fb.seen[i].flags, full_sequence[i].flags);
+		CHECK_EQ(s.fb.seen[i].size, full_sequence[i].size);
+		CHECK_EQ(s.fb.seen_nfds[i], full_sequence[i].nfds);
 	}
-	CHECK_EQ(s.fb.seen[0].size, 0);
-	CHECK_EQ(s.fb.seen[1].size, 8);
-	CHECK(s.fb.set_features & F_PROTOCOL_FEATURES);
-	CHECK_EQ(s.fb.set_features & ~s.fb.features, 0); /* only what was offered */
-	CHECK_EQ(s.fb.seen[2].size, 0);
-	CHECK_EQ(s.fb.seen[3].size, 8);
+	/* VERSION_1 and PROTOCOL_FEATURES, nothing the device model did not
+	 * claim (no device features by default). */
+	CHECK_EQ(s.fb.set_features, F_VERSION_1 | F_PROTOCOL_FEATURES);
 	CHECK_EQ(s.fb.set_protocol_features,
 		 PF_REPLY_ACK | PF_BACKEND_REQ | PF_BACKEND_SEND_FD | PF_SHMEM);
-	CHECK_EQ(vsf_frontend_protocol_features(s.fe),
-		 PF_REPLY_ACK | PF_BACKEND_REQ | PF_BACKEND_SEND_FD | PF_SHMEM);
+	vsf_frontend_negotiated(s.fe, &neg);
+	CHECK_EQ(neg.features_offered, s.fb.features);
+	CHECK_EQ(neg.features, F_VERSION_1 | F_PROTOCOL_FEATURES);
+	CHECK_EQ(neg.protocol_features_offered, s.fb.protocol_features);
+	CHECK_EQ(neg.protocol_features, PF_REPLY_ACK | PF_BACKEND_REQ | PF_BACKEND_SEND_FD | PF_SHMEM);
+	CHECK_EQ(vsf_frontend_protocol_features(s.fe), neg.protocol_features);
 	CHECK(vsf_frontend_shmem_negotiated(s.fe));
-	/* REPLY_ACK negotiated: the backend channel fd asks for a reply. */
-	CHECK(s.fb.seen[4].flags & VSF_FLAG_NEED_REPLY);
-	CHECK_EQ(s.fb.seen[4].size, 0);
-	CHECK_EQ(s.fb.seen[5].size, 0);
-	CHECK(!(s.fb.seen[5].flags & VSF_FLAG_NEED_REPLY));
 	/* Regions from the config, gaps and a high shmid included. */
 	CHECK_EQ(vsf_frontend_region_count(s.fe), 3);
 	CHECK(vsf_frontend_region(s.fe, 0, &ri) && ri.size == 4 * page());
@@ -408,6 +432,71 @@ TEST(connect_full_negotiation)
 	close(fd);
 }
 
+/* The device features the embedder supports are acknowledged where offered. */
+TEST(connect_acknowledges_device_features)
+{
+	uint64_t sizes[256] = { [0] = page() };
+	struct vsf_negotiated neg;
+	struct vsf_options o;
+	struct session s;
+
+	vsf_options_default(&o);
+	o.device_features = 1ull | (1ull << 9);
+	fake_init(&s.fb, sizes);
+	s.fb.features |= 1ull << 6; /* offered, not supported: not acknowledged */
+	session_run(&s, &o);
+	CHECK_EQ(s.ret, 0);
+	CHECK_EQ(s.fb.set_features, F_VERSION_1 | F_PROTOCOL_FEATURES | 1ull);
+	vsf_frontend_negotiated(s.fe, &neg);
+	CHECK_EQ(neg.features, s.fb.set_features);
+	session_fini(&s);
+}
+
+/* A legacy device is refused right after the first GET_FEATURES. */
+TEST(connect_legacy_backend_refused)
+{
+	uint64_t sizes[256] = { [0] = page() };
+	struct vsf_negotiated neg;
+	struct session s;
+	int fds = count_open_fds();
+
+	fake_init(&s.fb, sizes);
+	s.fb.features &= ~F_VERSION_1;
+	session_run(&s, NULL);
+	CHECK_EQ(s.ret, -ENOTSUP);
+	CHECK(strstr(vsf_frontend_last_error(s.fe), "VIRTIO_F_VERSION_1"));
+	CHECK_EQ(s.fb.nseen, 1);
+	CHECK(saw(&s, 0, VSF_REQ_GET_FEATURES));
+	vsf_frontend_negotiated(s.fe, &neg);
+	CHECK_EQ(neg.features | neg.features_offered | neg.protocol_features, 0);
+	CHECK_EQ(vsf_frontend_backend_fd(s.fe), -1);
+	CHECK_EQ(vsf_frontend_region_count(s.fe), 0);
+	session_close_fds(&s);
+	CHECK_EQ(count_open_fds(), fds);
+	vsf_frontend_free(s.fe);
+}
+
+/* GET_FEATURES must answer the same after SET_OWNER as before. */
+TEST(connect_features_changed_after_owner)
+{
+	uint64_t sizes[256] = { [0] = page() };
+	struct session s;
+	int fds = count_open_fds();
+
+	fake_init(&s.fb, sizes);
+	s.fb.features_after_owner = s.fb.features | (1ull << 9);
+	session_run(&s, NULL);
+	CHECK_EQ(s.ret, -EPROTO);
+	CHECK(strstr(vsf_frontend_last_error(s.fe), "after SET_OWNER"));
+	CHECK(!saw_any(&s, VSF_REQ_GET_SHMEM_CONFIG));
+	CHECK(!saw_any(&s, VSF_REQ_SET_FEATURES));
+	CHECK_EQ(vsf_frontend_backend_fd(s.fe), -1);
+	CHECK_EQ(vsf_frontend_region_count(s.fe), 0);
+	session_close_fds(&s);
+	CHECK_EQ(count_open_fds(), fds);
+	vsf_frontend_free(s.fe);
+}
+
 TEST(connect_without_reply_ack)
 {
 	uint64_t sizes[256] = { [1] = page() };
@@ -420,10 +509,10 @@ TEST(connect_without_reply_ack)
 	session_run(&s, NULL);
 	CHECK_EQ(s.ret, 0);
 	CHECK_EQ(s.fb.set_protocol_features, PF_BACKEND_REQ | PF_SHMEM);
-	CHECK(saw(&s, 4, VSF_REQ_SET_BACKEND_REQ_FD));
+	CHECK(saw(&s, 3, VSF_REQ_SET_BACKEND_REQ_FD));
 	/* No REPLY_ACK: no NEED_REPLY, and none awaited (the fake sends none). */
-	CHECK(!(s.fb.seen[4].flags & VSF_FLAG_NEED_REPLY));
-	CHECK_EQ(s.fb.seen_nfds[4], 1);
+	CHECK(!(s.fb.seen[3].flags & VSF_FLAG_NEED_REPLY));
+	CHECK_EQ(s.fb.seen_nfds[3], 1);
 	CHECK_EQ(vsf_frontend_region_count(s.fe), 1);
 	if (s.fb.backend_fd >= 0) {
 		f = (struct fixture){ .fe = s.fe, .peer = s.fb.backend_fd, .page = page() };
@@ -433,23 +522,33 @@ TEST(connect_without_reply_ack)
 	close(fd);
 }
 
+/* As QEMU: no protocol features, so no backend channel and no region, but
+ * a session: SET_OWNER, GET_FEATURES again, SET_FEATURES with VERSION_1. */
 TEST(connect_backend_without_protocol_features)
 {
 	uint64_t sizes[256] = { [0] = page() };
+	const uint32_t sequence[] = { VSF_REQ_GET_FEATURES, VSF_REQ_SET_OWNER, VSF_REQ_GET_FEATURES,
+				      VSF_REQ_SET_FEATURES };
+	struct vsf_negotiated neg;
 	struct session s;
 	int fds = count_open_fds();
 
 	fake_init(&s.fb, sizes);
 	s.fb.features &= ~F_PROTOCOL_FEATURES;
 	session_run(&s, NULL);
-	CHECK_EQ(s.ret, -ENOTSUP);
-	CHECK(vsf_frontend_last_error(s.fe)[0] != '\0');
-	/* Nothing after GET_FEATURES: no SET_FEATURES, no protocol features. */
-	CHECK_EQ(s.fb.nseen, 1);
-	CHECK(saw(&s, 0, VSF_REQ_GET_FEATURES));
+	CHECK_EQ(s.ret, 0);
+	CHECK_EQ(s.fb.nseen, 4);
+	for (int i = 0; i < 4; i++)
+		CHECK(saw(&s, i, sequence[i]));
+	CHECK_EQ(s.fb.set_features, F_VERSION_1);
+	vsf_frontend_negotiated(s.fe, &neg);
+	CHECK_EQ(neg.features, F_VERSION_1);
+	CHECK_EQ(neg.protocol_features | neg.protocol_features_offered, 0);
 	CHECK_EQ(vsf_frontend_region_count(s.fe), 0);
 	CHECK_EQ(vsf_frontend_backend_fd(s.fe), -1);
 	CHECK(!vsf_frontend_shmem_negotiated(s.fe));
+	/* A connected session cannot be connected again. */
+	CHECK_EQ(vsf_frontend_connect(s.fe, s.sock), -EISCONN);
 	session_close_fds(&s);
 	CHECK_EQ(count_open_fds(), fds);
 	vsf_frontend_free(s.fe);
@@ -471,7 +570,7 @@ TEST(connect_keeps_device_model_regions)
 	session_fini(&s);
 
 	fake_init(&s.fb, sizes);
-	s.fb.features &= ~F_PROTOCOL_FEATURES;
+	s.fb.features &= ~F_VERSION_1;
 	session_run_with_region(&s, NULL, 5, 2 * page());
 	CHECK_EQ(s.ret, -ENOTSUP);
 	CHECK_EQ(vsf_frontend_region_count(s.fe), 1);

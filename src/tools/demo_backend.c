@@ -92,7 +92,6 @@ struct backend {
 	int chan;            /* backend channel, from SET_BACKEND_REQ_FD */
 	bool read_shut;      /* a shutdown op closed our read side */
 	uint64_t protocol;   /* as the front-end set it */
-	bool protocol_set;
 	struct fd_table fds;
 	unsigned mismatches;
 };
@@ -461,7 +460,10 @@ static int check_set(struct backend *b, const struct vsf_wire_header *h, const u
 	return 0;
 }
 
-/* Serve one front-end request; 1 once the config is answered, 0 to go on, or -errno. */
+/*
+ * Serve one front-end request; 1 once SET_FEATURES came (the front-end's
+ * last request: the device starts), 0 to go on, or -errno.
+ */
 static int serve_request(struct backend *b, const struct vsf_wire_header *h,
 			 const uint8_t *payload, int *fds, size_t *nfds)
 {
@@ -476,10 +478,19 @@ static int serve_request(struct backend *b, const struct vsf_wire_header *h,
 		return reply_u64(b, h->request, b->offer.protocol_features);
 	case VSF_REQ_SET_FEATURES:
 		ret = check_set(b, h, payload, b->offer.features, &v);
+		if (ret == 0 && !(v & (1ull << VSF_F_VERSION_1))) {
+			/* What libvhost-user refuses too. */
+			fprintf(stderr, PROG ": SET_FEATURES 0x%llx without VIRTIO_F_VERSION_1: a "
+					"legacy device\n", (unsigned long long)v);
+			ret = -EPROTO;
+		}
+		if (ret == 0 && ack)
+			ret = reply_u64(b, h->request, 0);
+		return ret < 0 ? ret : 1;
+	case VSF_REQ_SET_OWNER:
 		break;
 	case VSF_REQ_SET_PROTOCOL_FEATURES:
 		ret = check_set(b, h, payload, b->offer.protocol_features, &b->protocol);
-		b->protocol_set = ret == 0;
 		break;
 	case VSF_REQ_SET_BACKEND_REQ_FD:
 		if (*nfds != 1 || b->chan >= 0) {
@@ -495,8 +506,7 @@ static int serve_request(struct backend *b, const struct vsf_wire_header *h,
 			fprintf(stderr, PROG ": GET_SHMEM_CONFIG but SHMEM was not negotiated\n");
 			return -EPROTO;
 		}
-		ret = reply_config(b);
-		return ret < 0 ? ret : 1;
+		return reply_config(b);
 	default:
 		fprintf(stderr, PROG ": note: front-end request %u (%s) not handled\n", h->request,
 			vsf_frontend_request_name(h->request) ?: "unknown");
@@ -507,10 +517,7 @@ static int serve_request(struct backend *b, const struct vsf_wire_header *h,
 	return ret;
 }
 
-/*
- * Answer the front-end until it has the config: 0; 1 if it closed the
- * connection without asking for it because SHMEM was not negotiated; -errno.
- */
+/* Answer the front-end until it sent SET_FEATURES: 0, or -errno. */
 static int negotiate(struct backend *b)
 {
 	for (;;) {
@@ -522,13 +529,6 @@ static int negotiate(struct backend *b)
 
 		ret = peer_io_recv_exact(b->conn, hdr, sizeof(hdr), b->timeout_ms, fds, VSF_MAX_FDS,
 					 &nfds);
-		if (ret == -ECONNRESET && b->protocol_set &&
-		    !(b->protocol & (1ull << VSF_PROTOCOL_F_SHMEM))) {
-			fprintf(stderr, PROG ": the front-end did not negotiate SHMEM (protocol features "
-					"0x%llx) and closed the connection\n",
-				(unsigned long long)b->protocol);
-			return 1;
-		}
 		if (ret == 0) {
 			vsf_decode_header(hdr, &h);
 			ret = h.size > VSF_PAYLOAD_MAX ? -EMSGSIZE : 0;
@@ -911,9 +911,10 @@ int main(int argc, char **argv)
 
 	fd_table_init(&b.fds);
 	ret = negotiate(&b);
-	if (ret == 1) /* no SHMEM: fine if it was not offered */
-		status = b.offer.protocol_features & (1ull << VSF_PROTOCOL_F_SHMEM) ? EXIT_FAIL : EXIT_OK;
-	else if (ret == 0 && play(&b) >= 0 && !b.mismatches)
+	if (ret == 0 && !(b.protocol & (1ull << VSF_PROTOCOL_F_SHMEM)))
+		fprintf(stderr, PROG ": the front-end did not negotiate SHMEM (protocol features "
+				"0x%llx)\n", (unsigned long long)b.protocol);
+	if (ret == 0 && play(&b) >= 0 && !b.mismatches)
 		status = EXIT_OK;
 	if (b.mismatches)
 		fprintf(stderr, PROG ": %u replies not as expected\n", b.mismatches);

@@ -9,8 +9,11 @@
  * logged on stderr with its verdict; --verify prints a checksum of every
  * accepted mapping on stdout; --record writes the traffic as a fuzz program.
  *
+ * A backend without SHMEM gets a session with no region: the program stays
+ * connected until the backend goes away or a signal arrives.
+ *
  * Exit status: 0 clean stop (signal, backend gone), 1 error (no socket,
- * refused, no SHMEM, lost framing), 2 usage.
+ * refused, negotiation failed, lost framing), 2 usage.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -66,13 +69,15 @@ struct frontend_prog {
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: " PROG " [--verify] [--record FILE] [--max-mappings N] [--timeout-ms N]\n"
-		"                            [-v] SOCKET_PATH\n"
+		"usage: " PROG " [--verify] [--record FILE] [--features BITS] [--max-mappings N]\n"
+		"                            [--timeout-ms N] [-v] SOCKET_PATH\n"
 		"Connect to a vhost-user backend's unix socket, negotiate SHMEM, and serve its\n"
 		"SHMEM_MAP / SHMEM_UNMAP requests until it goes away or SIGINT/SIGTERM.\n"
 		"  --verify          read every accepted mapping, print its CRC-32 on stdout\n"
 		"  --record FILE     write the received traffic as a fuzz program (a seed for\n"
 		"                    fuzz_backend_channel)\n"
+		"  --features BITS   device feature bits (0x-hex or decimal) to acknowledge when\n"
+		"                    offered, besides VERSION_1 and PROTOCOL_FEATURES (default 0)\n"
 		"  --max-mappings N  live mappings allowed (default 1024)\n"
 		"  --timeout-ms N    bound on one message or reply (default 5000)\n"
 		"  -v, --verbose     also print the library's own log\n"
@@ -128,6 +133,7 @@ static int connect_socket(const char *path)
 
 static int negotiate(struct frontend_prog *fp)
 {
+	struct vsf_negotiated neg;
 	int ret = vsf_frontend_connect(fp->fe, fp->conn);
 
 	if (ret < 0) {
@@ -135,21 +141,19 @@ static int negotiate(struct frontend_prog *fp)
 			vsf_frontend_last_error(fp->fe));
 		return ret;
 	}
-	if (!vsf_frontend_shmem_negotiated(fp->fe)) {
-		fprintf(stderr,
-			PROG ": the backend does not offer VHOST_USER_PROTOCOL_F_SHMEM (protocol "
-			"features negotiated: 0x%llx): it cannot map shared memory\n",
-			(unsigned long long)vsf_frontend_protocol_features(fp->fe));
-		return -ENOTSUP;
-	}
-	if (vsf_frontend_backend_fd(fp->fe) < 0) {
+	vsf_frontend_negotiated(fp->fe, &neg);
+	fprintf(stderr,
+		PROG ": connected to %s: features 0x%llx (offered 0x%llx), protocol features 0x%llx "
+		     "(offered 0x%llx), %zu shared memory regions\n",
+		fp->sock_path, (unsigned long long)neg.features,
+		(unsigned long long)neg.features_offered, (unsigned long long)neg.protocol_features,
+		(unsigned long long)neg.protocol_features_offered, vsf_frontend_region_count(fp->fe));
+	if (!vsf_frontend_shmem_negotiated(fp->fe))
+		fprintf(stderr, PROG ": the backend does not offer VHOST_USER_PROTOCOL_F_SHMEM: no "
+				"shared memory regions; serving until it goes away\n");
+	else if (vsf_frontend_backend_fd(fp->fe) < 0)
 		fprintf(stderr, PROG ": the backend does not offer VHOST_USER_PROTOCOL_F_BACKEND_REQ: "
-				"no backend channel for its requests\n");
-		return -ENOTSUP;
-	}
-	fprintf(stderr, PROG ": connected to %s: protocol features 0x%llx, %zu shared memory regions\n",
-		fp->sock_path, (unsigned long long)vsf_frontend_protocol_features(fp->fe),
-		vsf_frontend_region_count(fp->fe));
+				"it cannot send map requests; serving until it goes away\n");
 	for (int id = 0; id < VSF_MAX_SHMEM_REGIONS; id++) {
 		struct vsf_region_info info;
 
@@ -405,6 +409,7 @@ static int parse_args(struct frontend_prog *fp, int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "verify", no_argument, NULL, 'V' },
 		{ "record", required_argument, NULL, 'r' },
+		{ "features", required_argument, NULL, 'f' },
 		{ "max-mappings", required_argument, NULL, 'm' },
 		{ "timeout-ms", required_argument, NULL, 't' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -421,6 +426,13 @@ static int parse_args(struct frontend_prog *fp, int argc, char **argv)
 			break;
 		case 'r':
 			fp->record_path = optarg;
+			break;
+		case 'f':
+			if (tool_parse_u64(optarg, UINT64_MAX, &v) < 0) {
+				fprintf(stderr, PROG ": --features: '%s' is not a number\n", optarg);
+				return -EINVAL;
+			}
+			fp->opts.device_features = v;
 			break;
 		case 'm':
 			if (tool_parse_u64(optarg, UINT32_MAX, &v) < 0 || !v) {

@@ -224,11 +224,8 @@ int recorder_message(struct recorder *rec, const uint8_t *msg, size_t len, const
 static int append_session(struct recorder *rec, const struct vsf_frontend *fe)
 {
 	uint8_t pairs[VSF_MAX_SHMEM_REGIONS * PAIR_LEN];
-	struct vsf_op session = {
-		.code = VSF_OP_SESSION,
-		.session.features = 1ull << VSF_F_PROTOCOL_FEATURES,
-		.session.protocol_features = vsf_frontend_protocol_features(fe),
-	};
+	struct vsf_negotiated neg;
+	struct vsf_op session = { .code = VSF_OP_SESSION };
 	struct vsf_op config = {
 		.code = VSF_OP_CONFIG,
 		.config.request = VSF_REQ_GET_SHMEM_CONFIG,
@@ -237,6 +234,9 @@ static int append_session(struct recorder *rec, const struct vsf_frontend *fe)
 	};
 	int ret;
 
+	vsf_frontend_negotiated(fe, &neg);
+	session.session.features = neg.features_offered;
+	session.session.protocol_features = neg.protocol_features;
 	for (int id = 0; id < VSF_MAX_SHMEM_REGIONS; id++) {
 		struct vsf_region_info info;
 		uint8_t *p = pairs + config.config.npairs * PAIR_LEN;

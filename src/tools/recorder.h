@@ -5,7 +5,7 @@
  * that real traffic becomes a corpus seed and replays through
  * fuzz_backend_channel.
  *
- * The file starts with a `session` op (VHOST_USER_F_PROTOCOL_FEATURES and
+ * The file starts with a `session` op (the features the backend offered and
  * the negotiated protocol features, which the harness attaches with) and a
  * `config` op (the regions the front-end got). Each backend message then
  * becomes one `fd` op per fd that came with it and a `send` op with the
