@@ -34,19 +34,26 @@ void vsf_fuzz_before_commit(bool replied, bool map, uint8_t shmid, uint64_t shm_
 {
 	uint8_t reply[VSF_HEADER_SIZE + 8];
 	struct vsf_region_info info;
+	uint64_t end;
 
-	(void)len;
 	if (!watched.fe)
 		return;
 	if (replied)
-		ORACLE_CHECK(watched.where, "reply-protocol",
+		ORACLE_CHECK(watched.where, "commit-order",
 			     recv(watched.peer, reply, sizeof(reply), MSG_PEEK | MSG_DONTWAIT) ==
 				     (ssize_t)sizeof(reply),
 			     "the change is being committed before its reply is on the wire");
-	if (!vsf_frontend_region(watched.fe, shmid, &info))
-		return;
+	/* Checked here, before the change lands: a range outside the region
+	 * would be mapped over whatever the process has there. */
+	ORACLE_CHECK(watched.where, "commit-target", vsf_frontend_region(watched.fe, shmid, &info),
+		     "a change to region %u, which does not exist, is being committed", shmid);
+	ORACLE_CHECK(watched.where, "commit-target",
+		     !__builtin_add_overflow(shm_offset, len, &end) && end <= info.size,
+		     "the commit would %s 0x%llx+0x%llx, outside region %u of 0x%llx bytes",
+		     map ? "map" : "unmap", (unsigned long long)shm_offset, (unsigned long long)len,
+		     shmid, (unsigned long long)info.size);
 	/* Not yet mapped before a map commits; still mapped before an unmap does. */
-	ORACLE_CHECK(watched.where, "reply-protocol",
+	ORACLE_CHECK(watched.where, "commit-target",
 		     probe_readable((uint8_t *)info.base + shm_offset) == !map,
 		     "region %u offset 0x%llx already %s before the commit", shmid,
 		     (unsigned long long)shm_offset, map ? "mapped" : "unmapped");

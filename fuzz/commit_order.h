@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Reply first, then commit (DESIGN §2). Fuzzing builds of the library call
- * vsf_fuzz_before_commit() after the reply is sent and before the change to
- * the memory map becomes visible; while a front-end is watched, that call
- * checks that the reply is already on the wire and that the range still
- * looks as it did before the request.
+ * Reply first, then commit (docs/protocol.md). Fuzzing builds of the library
+ * call vsf_fuzz_before_commit() after the reply is sent and before the
+ * change to the memory map becomes visible; while a front-end is watched,
+ * that call checks, under two oracle names of their own:
+ *   commit-order   the reply is already on the wire;
+ *   commit-target  the range lies inside its region, and is still free
+ *                  before a map (still mapped before an unmap), so a change
+ *                  that should have been refused is caught before it lands.
  */
 #ifndef VSF_COMMIT_ORDER_H
 #define VSF_COMMIT_ORDER_H

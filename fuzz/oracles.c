@@ -13,6 +13,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "canary.h"
+
 /* getdents64 is a raw system call: MemorySanitizer does not see it fill the buffer. */
 #if defined(__has_feature)
 #if __has_feature(memory_sanitizer)
@@ -39,8 +41,29 @@ void oracle_fail(const struct oracle_where *where, const char *oracle, const cha
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+	vsf_canary_report(stderr);
 	abort();
 }
+
+#ifdef VSF_CANARIES
+/*
+ * Canary builds print the bug-zoo counters when a harness process ends: at
+ * exit, on an oracle violation (oracle_fail), and on a sanitizer report.
+ */
+void __sanitizer_set_death_callback(void (*callback)(void)) __attribute__((weak));
+
+static void report_canaries(void)
+{
+	vsf_canary_report(stderr);
+}
+
+__attribute__((constructor)) static void report_canaries_at_end(void)
+{
+	atexit(report_canaries);
+	if (__sanitizer_set_death_callback)
+		__sanitizer_set_death_callback(report_canaries);
+}
+#endif
 
 static const struct oracle_where *close_check_where;
 

@@ -4,7 +4,7 @@
  * use to look at the process (is an address readable or writable, how many
  * fds are open) without taking a signal.
  *
- * The five oracles (DESIGN §5) and their names in reports:
+ * The oracles (docs/protocol.md, "Oracles") and their names in reports:
  *   reply-protocol  one reply exactly when NEED_REPLY, well formed, value 0
  *                   exactly on success; the front-end's own requests on the
  *                   front-end channel are the ones negotiation calls for
@@ -17,6 +17,10 @@
  *                   after teardown, no mapping of a harness memfd left
  *                   anywhere (heap leaks: LeakSanitizer)
  *   liveness        every message handled in bounded time
+ * and, from the library's hook between reply and commit (commit_order.h):
+ *   commit-order    the reply is on the wire before the change is committed
+ *   commit-target   the committed range lies in its region and is free
+ *                   before a map, mapped before an unmap
  */
 #ifndef VSF_ORACLES_H
 #define VSF_ORACLES_H

@@ -1,26 +1,44 @@
 #!/usr/bin/env bash
 # The test command: install what is missing, then
 #   1. asan preset (clang, ASan + UBSan, no recovery): every CTest test, which
-#      includes the replay of every harness's corpus;
-#   2. msan preset: the corpus replay under MemorySanitizer;
-#   3. libfuzzer preset: a short smoke run per harness (fixed seed, bounded
-#      runs) that fails on any finding.
+#      includes the replay of every harness's corpus, the end-to-end and
+#      interop tests, and a check that the build carries no canary;
+#   2. canary preset: the bug-zoo detection tests (each canary's reproducer is
+#      caught by its oracle or sanitizer, and runs clean with it off);
+#   3. msan preset: the corpus replay and the MemorySanitizer-only canaries;
+#   4. libfuzzer preset: a short smoke run per harness (fixed seed, bounded
+#      runs) that fails on any finding, and no canary in the build;
+#   5. default and afl presets: no canary in the library, the programs and
+#      the harnesses of a release build and of an AFL++ build.
 # Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-scripts/setup.sh
+scripts/setup.sh afl
 jobs=$(nproc)
 mapfile -t harnesses <fuzz/harnesses.txt
+replays=("${harnesses[@]/%/_replay}")
+programs=(vhost-shmem-frontend vsf-demo-backend)
 
 cmake --preset asan >/dev/null
 cmake --build --preset asan -j"$jobs"
 ctest --preset asan -j"$jobs" --timeout 300
 
+cmake --preset canary >/dev/null
+cmake --build --preset canary -j"$jobs" --target vsf-prog vsf-canary-counts "${replays[@]}" "${programs[@]}"
+ctest --preset canary -j"$jobs" --timeout 300
+
 cmake --preset msan >/dev/null
-cmake --build --preset msan -j"$jobs" --target vsf-prog "${harnesses[@]/%/_replay}"
+cmake --build --preset msan -j"$jobs" --target vsf-prog vsf-canary-counts "${replays[@]}" "${programs[@]}"
 ctest --preset msan -j"$jobs" --timeout 300
 
 cmake --preset libfuzzer >/dev/null
-cmake --build --preset libfuzzer -j"$jobs" --target "${harnesses[@]}"
+cmake --build --preset libfuzzer -j"$jobs" --target "${harnesses[@]}" "${programs[@]}"
 ctest --preset libfuzzer -j"$jobs" --timeout 300
+
+for preset in default afl; do
+	cmake --preset "$preset" >/dev/null
+	cmake --build --preset "$preset" -j"$jobs" --target "${programs[@]}" \
+		$([[ $preset == afl ]] && echo "${harnesses[@]}")
+	bash tests/no_canaries.sh "build/$preset" .
+done

@@ -3,6 +3,9 @@
 
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "canary.h"
 
 /* Header rules every backend request obeys; fills err on a violation. */
 static int check_header(const struct vsf_wire_header *h, struct vsf_error *err)
@@ -24,7 +27,9 @@ static int check_mmap_message(const struct vsf_rx *rx, size_t want_fds,
 {
 	const char *name = vsf_backend_request_name(rx->msg.hdr.request);
 
-	if (rx->msg.hdr.size != VSF_MMAP_PAYLOAD_SIZE)
+	/* canary short-payload: a short payload taken for a whole VhostUserMMap */
+	if (rx->msg.hdr.size != VSF_MMAP_PAYLOAD_SIZE &&
+	    !VSF_CANARY(SHORT_PAYLOAD, rx->msg.hdr.size < VSF_MMAP_PAYLOAD_SIZE))
 		return vsf_error_set(err, -EBADMSG, "%s: payload size %u, expected %u", name,
 				     rx->msg.hdr.size, VSF_MMAP_PAYLOAD_SIZE);
 	if (rx->fds_overflow)
@@ -56,7 +61,11 @@ static int handle_map(struct vsf_regions *r, struct vsf_rx *rx, struct vsf_backe
 		.rw = mm.flags & VSF_MMAP_F_RW,
 	};
 	/* The fd stays with rx (closed by the caller); a staged mapping keeps its own reference. */
-	return vsf_regions_prepare_map(r, &m, rx->fds[0], &out->change, &out->err);
+	ret = vsf_regions_prepare_map(r, &m, rx->fds[0], &out->change, &out->err);
+	/* canary double-close: the handler closes the fd that rx still owns */
+	if (VSF_CANARY(DOUBLE_CLOSE, ret == 0))
+		close(rx->fds[0]);
+	return ret;
 }
 
 static int handle_unmap(struct vsf_regions *r, struct vsf_rx *rx, struct vsf_backend_outcome *out)
@@ -81,19 +90,25 @@ static int decide(struct vsf_regions *r, bool shmem_negotiated, struct vsf_rx *r
 	if (ret < 0)
 		return ret;
 	switch (h->request) {
+	case VSF_BACKEND_SHARED_OBJECT_LOOKUP:
+		/* canary missing-break: the case before SHMEM_MAP falls through into it */
+		if (!VSF_CANARY(MISSING_BREAK, true))
+			break;
+		/* fall through */
 	case VSF_BACKEND_SHMEM_MAP:
 	case VSF_BACKEND_SHMEM_UNMAP:
 		if (!shmem_negotiated)
 			return vsf_error_set(&out->err, -ENOTSUP, "%s: SHMEM was not negotiated",
 					     vsf_backend_request_name(h->request));
-		return h->request == VSF_BACKEND_SHMEM_MAP ? handle_map(r, rx, out)
-							   : handle_unmap(r, rx, out);
+		return h->request != VSF_BACKEND_SHMEM_UNMAP ? handle_map(r, rx, out)
+							     : handle_unmap(r, rx, out);
 	default:
-		if (vsf_backend_request_name(h->request))
-			return vsf_error_set(&out->err, -ENOTSUP, "backend request %s (%u) not supported",
-					     vsf_backend_request_name(h->request), h->request);
-		return vsf_error_set(&out->err, -ENOTSUP, "unknown backend request %u", h->request);
+		break;
 	}
+	if (vsf_backend_request_name(h->request))
+		return vsf_error_set(&out->err, -ENOTSUP, "backend request %s (%u) not supported",
+				     vsf_backend_request_name(h->request), h->request);
+	return vsf_error_set(&out->err, -ENOTSUP, "unknown backend request %u", h->request);
 }
 
 int vsf_backend_dispatch(struct vsf_regions *r, bool shmem_negotiated, struct vsf_rx *rx,
@@ -103,15 +118,23 @@ int vsf_backend_dispatch(struct vsf_regions *r, bool shmem_negotiated, struct vs
 	out->result = decide(r, shmem_negotiated, rx, out);
 	vsf_rx_close_fds(rx);
 
-	/* Exactly one reply when asked for, its value always written here. */
-	if (rx->msg.hdr.flags & VSF_FLAG_NEED_REPLY) {
+	/* Exactly one reply when asked for, its value always written here.
+	 * canary no-reply-on-error: an invalid request returns before its reply. */
+	if (rx->msg.hdr.flags & VSF_FLAG_NEED_REPLY &&
+	    !VSF_CANARY(NO_REPLY_ON_ERROR, out->result == -EINVAL)) {
+		uint64_t value = (uint64_t)-out->result; /* the errno: non-zero */
+
+		/* canary reply-uninit: the request's payload goes back as the value */
+		if (VSF_CANARY(REPLY_UNINIT, rx->msg.hdr.size >= sizeof(value) &&
+						    vsf_load_le64(rx->msg.payload) != value))
+			value = vsf_load_le64(rx->msg.payload);
 		out->reply = true;
 		out->reply_hdr = (struct vsf_wire_header){
 			.request = rx->msg.hdr.request,
 			.flags = VSF_REPLY_FLAGS,
 			.size = VSF_U64_PAYLOAD_SIZE,
 		};
-		out->reply_value = (uint64_t)-out->result; /* the errno: non-zero */
+		out->reply_value = value;
 	}
 	return out->result;
 }

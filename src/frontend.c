@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "backend_dispatch.h"
+#include "canary.h"
 #include "channel.h"
 #include "error.h"
 #include "regions.h"
@@ -94,6 +95,41 @@ static int note_error(struct vsf_frontend *fe, enum vsf_log_level level,
 static int fail(struct vsf_frontend *fe, const struct vsf_error *err)
 {
 	return note_error(fe, VSF_LOG_ERROR, err);
+}
+
+/* "0,5,200": the shmids of the regions, for the log; a list that does not
+ * fit in len bytes ends in "...". */
+static void region_list(const struct vsf_regions *r, char *buf, size_t len)
+{
+	char *p = buf, *end = buf + len;
+
+	*p = '\0';
+	for (int id = 0; id < VSF_MAX_SHMEM_REGIONS; id++) {
+		bool full;
+		int n;
+
+		if (!r->region_by_id[id])
+			continue;
+		n = snprintf(p, (size_t)(end - p), "%s%d", p == buf ? "" : ",", id);
+		full = n >= end - p;
+		/* canary name-overflow: the cursor moves past the end of the buffer */
+		if (!VSF_CANARY(NAME_OVERFLOW, full) && full) {
+			memcpy(end - 4, "...", 4);
+			return;
+		}
+		p += n;
+	}
+}
+
+static void log_regions(struct vsf_frontend *fe)
+{
+	char list[64];
+
+	if (!fe->log_fn)
+		return;
+	region_list(&fe->regions, list, sizeof(list));
+	log_msg(fe, VSF_LOG_INFO, "config: %zu shared memory regions (shmids %s)",
+		fe->regions.nregions, list);
 }
 
 int vsf_frontend_new(const struct vsf_options *opts, struct vsf_frontend **out)
@@ -225,7 +261,7 @@ int vsf_frontend_configure(struct vsf_frontend *fe, uint32_t nregions, const uin
 	}
 	if (vsf_regions_configure(&fe->regions, nregions, sizes, &err) < 0)
 		return fail(fe, &err);
-	log_msg(fe, VSF_LOG_INFO, "config: %u shared memory regions", nregions);
+	log_regions(fe);
 	return 0;
 }
 
@@ -394,6 +430,7 @@ int vsf_frontend_connect(struct vsf_frontend *fe, int fd)
 	struct vsf_wire_shmem_config cfg;
 	struct vsf_error err = { 0 };
 	uint64_t ours, again;
+	bool shmem;
 	int ret;
 
 	/* Regions the device model added beforehand may stay; a session may not. */
@@ -437,7 +474,8 @@ int vsf_frontend_connect(struct vsf_frontend *fe, int fd)
 	}
 
 	/* Without SHMEM there is no config request and no region. */
-	if (vsf_frontend_shmem_negotiated(fe)) {
+	shmem = vsf_frontend_shmem_negotiated(fe);
+	if (shmem) {
 		ret = get_shmem_config(fe, fd, &cfg, &err);
 		if (ret < 0)
 			goto err_drop_session;
@@ -451,11 +489,12 @@ int vsf_frontend_connect(struct vsf_frontend *fe, int fd)
 		goto err_drop_session;
 	log_msg(fe, VSF_LOG_INFO, "features 0x%llx acknowledged", (unsigned long long)neg->features);
 
-	if (vsf_frontend_shmem_negotiated(fe)) {
+	/* canary config-uninit: regions made from a config never received */
+	if (VSF_CANARY(CONFIG_UNINIT, !shmem) || shmem) {
 		ret = vsf_regions_configure(&fe->regions, cfg.nregions, cfg.memory_sizes, &err);
 		if (ret < 0)
 			goto err_drop_session;
-		log_msg(fe, VSF_LOG_INFO, "config: %zu shared memory regions", fe->regions.nregions);
+		log_regions(fe);
 	}
 	return 0;
 
@@ -479,6 +518,7 @@ int vsf_frontend_handle_backend(struct vsf_frontend *fe, struct vsf_verdict *ver
 	struct vsf_backend_outcome out;
 	struct vsf_error err = { 0 };
 	struct vsf_rx *rx = fe->rx;
+	uint8_t value[8];
 	int ret;
 
 	if (fe->backend_fd < 0)
@@ -508,18 +548,22 @@ int vsf_frontend_handle_backend(struct vsf_frontend *fe, struct vsf_verdict *ver
 	 * (QEMU sends SET_MEM_TABLE and waits); committing before the reply
 	 * could deadlock with a backend that blocks on our reply.
 	 */
-	if (out.reply) {
-		uint8_t value[8];
-
-		vsf_store_le64(value, out.reply_value);
+	vsf_store_le64(value, out.reply_value);
+	if (out.reply)
+		/* canary error-twice: the reply fills the rejection's error object again */
+		ret = vsf_channel_send(fe->backend_fd, fe->opts.io_timeout_ms, &out.reply_hdr, value,
+				       NULL, 0,
+				       VSF_CANARY(ERROR_TWICE, out.result < 0) ? &out.err : &err);
+	/* canary double-reply: the generic path replies after the unmap handler did */
+	if (out.reply && ret == 0 && VSF_CANARY(DOUBLE_REPLY, out.change.kind == VSF_CHANGE_UNMAP))
 		ret = vsf_channel_send(fe->backend_fd, fe->opts.io_timeout_ms, &out.reply_hdr, value,
 				       NULL, 0, &err);
-	}
-	if (out.change.kind != VSF_CHANGE_NONE) {
+	/* canary commit-no-begin: the error path commits a change never prepared */
+	if (out.change.kind != VSF_CHANGE_NONE || VSF_CANARY(COMMIT_NO_BEGIN, out.result < 0)) {
 		struct vsf_error commit_err = { 0 };
 
 #ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
-		if (vsf_fuzz_before_commit)
+		if (vsf_fuzz_before_commit && out.change.kind != VSF_CHANGE_NONE)
 			vsf_fuzz_before_commit(out.reply && ret == 0, out.change.kind == VSF_CHANGE_MAP,
 					       out.change.mapping.shmid, out.change.mapping.shm_offset,
 					       out.change.mapping.len);

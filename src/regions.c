@@ -5,12 +5,18 @@
 #include <linux/magic.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
+
+#include "canary.h"
+
+/* Entries of the mapping table's first allocation; it doubles when full. */
+#define MAPS_INITIAL_CAP 4
 
 void vsf_regions_init(struct vsf_regions *r, uint32_t max_mappings, uint64_t max_reserved)
 {
@@ -37,7 +43,9 @@ void vsf_regions_destroy(struct vsf_regions *r)
 			continue;
 		/* Releasing the reservation also removes the mappings inside it. */
 		munmap(reg->base, reg->size);
-		free(reg);
+		/* canary leak-teardown: the region list is not freed */
+		if (!VSF_CANARY(LEAK_TEARDOWN, true))
+			free(reg);
 		r->region_by_id[id] = NULL;
 	}
 	free(r->maps);
@@ -138,6 +146,9 @@ int vsf_regions_configure(struct vsf_regions *r, uint32_t nregions,
 	for (int id = 0; id < VSF_MAX_SHMEM_REGIONS; id++) {
 		if (!sizes[id])
 			continue;
+		/* canary config-gaps: the loop bounded by nregions, not by 256 */
+		if (VSF_CANARY(CONFIG_GAPS, (uint32_t)id >= nregions))
+			break;
 		ret = vsf_regions_add(r, (uint8_t)id, sizes[id], err);
 		if (ret < 0)
 			goto err_release;
@@ -201,11 +212,13 @@ static int reserve_table_slot(struct vsf_regions *r, struct vsf_error *err)
 
 	if (r->nmaps < r->maps_cap)
 		return 0;
-	cap = r->maps_cap ? r->maps_cap * 2 : 16;
+	cap = r->maps_cap ? r->maps_cap * 2 : MAPS_INITIAL_CAP;
 	maps = realloc(r->maps, cap * sizeof(*maps));
 	if (!maps)
 		return vsf_error_set(err, -ENOMEM, "mapping table: out of memory");
-	r->maps = maps;
+	/* canary realloc-list: the table's head still points into the old array */
+	if (!VSF_CANARY(REALLOC_LIST, maps != r->maps && r->maps))
+		r->maps = maps;
 	r->maps_cap = cap;
 	return 0;
 }
@@ -215,6 +228,7 @@ static int check_range(const struct vsf_regions *r, uint8_t shmid, uint64_t shm_
 		       uint64_t len, const struct vsf_region **out, struct vsf_error *err)
 {
 	const struct vsf_region *reg = r->region_by_id[shmid];
+	bool overflow;
 	uint64_t end;
 
 	if (!reg)
@@ -224,7 +238,9 @@ static int check_range(const struct vsf_regions *r, uint8_t shmid, uint64_t shm_
 	if (!page_aligned(r, shm_offset) || !page_aligned(r, len))
 		return vsf_error_set(err, -EINVAL, "shm_offset 0x%llx or len 0x%llx not page-aligned",
 				     (unsigned long long)shm_offset, (unsigned long long)len);
-	if (__builtin_add_overflow(shm_offset, len, &end))
+	overflow = __builtin_add_overflow(shm_offset, len, &end);
+	/* canary bounds-overflow: shm_offset + len checked without the overflow guard */
+	if (!VSF_CANARY(BOUNDS_OVERFLOW, overflow) && overflow)
 		return vsf_error_set(err, -EOVERFLOW, "shm_offset 0x%llx + len 0x%llx overflows",
 				     (unsigned long long)shm_offset, (unsigned long long)len);
 	if (end > reg->size)
@@ -241,12 +257,17 @@ int vsf_regions_prepare_map(struct vsf_regions *r, const struct vsf_mapping *m, 
 {
 	const struct vsf_region *reg;
 	uint64_t fd_end;
+	bool busy;
 	struct statfs sfs;
 	struct stat st;
 	void *staged;
 	int ret;
 
 	ret = check_range(r, m->shmid, m->shm_offset, m->len, &reg, err);
+	/* canary fd-leak-bounds: a reference to the fd taken before the bounds
+	 * check, not dropped when the check fails */
+	if (VSF_CANARY(FD_LEAK_BOUNDS, ret < 0))
+		(void)fcntl(fd, F_DUPFD_CLOEXEC, 0);
 	if (ret < 0)
 		return ret;
 	if (!page_aligned(r, m->fd_offset))
@@ -255,7 +276,9 @@ int vsf_regions_prepare_map(struct vsf_regions *r, const struct vsf_mapping *m, 
 	if (__builtin_add_overflow(m->fd_offset, m->len, &fd_end) || fd_end > INT64_MAX)
 		return vsf_error_set(err, -EOVERFLOW, "fd_offset 0x%llx + len 0x%llx overflows",
 				     (unsigned long long)m->fd_offset, (unsigned long long)m->len);
-	if (range_in_use(r, m->shmid, m->shm_offset, m->shm_offset + m->len))
+	busy = range_in_use(r, m->shmid, m->shm_offset, m->shm_offset + m->len);
+	/* canary overlap: no overlap check */
+	if (!VSF_CANARY(OVERLAP, busy) && busy)
 		return vsf_error_set(err, -EEXIST, "range 0x%llx+0x%llx of region %u already mapped",
 				     (unsigned long long)m->shm_offset, (unsigned long long)m->len,
 				     m->shmid);
@@ -301,6 +324,7 @@ int vsf_regions_prepare_unmap(struct vsf_regions *r, uint8_t shmid, uint64_t shm
 {
 	const struct vsf_region *reg;
 	const struct vsf_mapping *m;
+	bool partial;
 	size_t i;
 	int ret;
 
@@ -309,7 +333,10 @@ int vsf_regions_prepare_unmap(struct vsf_regions *r, uint8_t shmid, uint64_t shm
 		return ret;
 	i = mapping_lower_bound(r, shmid, shm_offset);
 	m = i < r->nmaps ? &r->maps[i] : NULL;
-	if (!m || m->shmid != shmid || m->shm_offset != shm_offset || m->len != len)
+	partial = m && m->shmid == shmid && m->shm_offset == shm_offset && m->len != len;
+	/* canary unmap-partial: an unmap whose start matches takes any length */
+	if (!VSF_CANARY(UNMAP_PARTIAL, partial) &&
+	    (!m || m->shmid != shmid || m->shm_offset != shm_offset || m->len != len))
 		return vsf_error_set(err, -ENOENT,
 				     "no mapping at exactly 0x%llx+0x%llx in region %u",
 				     (unsigned long long)shm_offset, (unsigned long long)len, shmid);
@@ -378,10 +405,13 @@ void vsf_regions_abandon(struct vsf_change *change)
 
 size_t vsf_regions_reset(struct vsf_regions *r)
 {
-	size_t kept = 0;
+	size_t kept = 0, n = r->nmaps;
 
+	/* canary reset-keeps: off by one, the last mapping survives the reset */
+	if (VSF_CANARY(RESET_KEEPS, n > 0))
+		n--;
 	/* A mapping the kernel would not replace stays in the table: it is still there. */
-	for (size_t i = 0; i < r->nmaps; i++) {
+	for (size_t i = 0; i < n; i++) {
 		const struct vsf_mapping *m = &r->maps[i];
 
 		if (reserve_fixed(r->region_by_id[m->shmid]->base + m->shm_offset, m->len) < 0)

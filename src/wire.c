@@ -2,6 +2,8 @@
 /* Little-endian encode/decode of the wire layouts in wire.h. */
 #include "wire.h"
 
+#include "canary.h"
+
 uint32_t vsf_load_le32(const uint8_t *p)
 {
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
@@ -65,9 +67,14 @@ void vsf_encode_mmap(const struct vsf_wire_mmap *in, uint8_t buf[40])
 
 void vsf_decode_shmem_config(const uint8_t buf[2056], struct vsf_wire_shmem_config *out)
 {
+	uint32_t n = VSF_MAX_SHMEM_REGIONS;
+
 	out->nregions = vsf_load_le32(buf);
 	out->padding = vsf_load_le32(buf + 4);
-	for (int i = 0; i < VSF_MAX_SHMEM_REGIONS; i++)
+	/* canary config-trust: the peer's nregions taken as the number of sizes */
+	if (VSF_CANARY(CONFIG_TRUST, out->nregions > VSF_MAX_SHMEM_REGIONS))
+		n = out->nregions;
+	for (uint32_t i = 0; i < n; i++)
 		out->memory_sizes[i] = vsf_load_le64(buf + 8 + 8 * i);
 }
 

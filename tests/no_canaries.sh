@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The bug-zoo canaries never reach a real build: no symbol or string that
+# names a canary (its id, the VSF_CANARY switch, the vsf_canary_ functions)
+# in the library and the programs of BUILD_DIR. With --expect-canaries the
+# opposite is checked, on a canary build, to show the check can see them.
+# Usage: no_canaries.sh [--expect-canaries] BUILD_DIR SOURCE_DIR
+set -euo pipefail
+
+expect=0
+[[ ${1:-} == --expect-canaries ]] && { expect=1; shift; }
+bin=${1:?build dir} src=${2:?source dir}
+
+# The canary ids, as src/canary.h lists them: X(ID, "name").
+mapfile -t names < <(sed -n 's/^[[:space:]]*X([A-Z_]*, "\([a-z-]*\)").*/\1/p' "$src/src/canary.h")
+((${#names[@]} >= 19)) || { echo "FAIL: found ${#names[@]} canary ids in src/canary.h" >&2; exit 1; }
+
+files=("$bin/src/libvhost_shmem.a" "$bin"/src/tools/vhost-shmem-frontend "$bin"/src/tools/vsf-demo-backend)
+for f in "$bin"/fuzz/fuzz_*; do
+	[[ -f $f && -x $f ]] && files+=("$f")
+done
+found=()
+for f in "${files[@]}"; do
+	[[ -e $f ]] || { echo "FAIL: $f was not built" >&2; exit 1; }
+	# Whole strings only: a canary id is a string of its own in a canary build.
+	hits=$( { strings -a "$f"; nm -a "$f" 2>/dev/null || true; } |
+		grep -E -x -e "$(IFS='|'; echo "(${names[*]})")" -e '.*VSF_CANARY.*' -e '.*vsf_canary_.*' |
+		sort -u | head -n 5 || true)
+	[[ -n $hits ]] && found+=("${f#"$bin"/}: $(tr '\n' ' ' <<<"$hits")")
+done
+
+if ((expect)); then
+	((${#found[@]} == ${#files[@]})) || {
+		echo "FAIL: a canary build without canary strings in some file: ${found[*]:-none}" >&2
+		exit 1
+	}
+	echo "PASS: the canary build names its canaries in all ${#files[@]} files (the check sees them)"
+else
+	((${#found[@]} == 0)) || { printf 'FAIL: canary code in a real build: %s\n' "${found[@]}" >&2; exit 1; }
+	echo "PASS: no canary in ${#files[@]} files of $bin"
+fi
