@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * SHMEM_MAP / SHMEM_UNMAP rules of DESIGN §2, one accepted and one rejected
+ * SHMEM_MAP / SHMEM_UNMAP rules of docs/protocol.md, one accepted and one rejected
  * case per rule, over a real socketpair with real memfds. After every
  * rejected message the process's fd count is unchanged and the channel
  * still serves the next message.

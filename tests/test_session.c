@@ -4,7 +4,7 @@
  * backend on the other end of a socketpair with its own plain
  * recvmsg/sendmsg code (not the library's channel), answers from a script,
  * and records every request it saw. The GET_SHMEM_CONFIG reply rules of
- * DESIGN §2, one rejected and one accepted case each: a rejected config
+ * docs/protocol.md, one rejected and one accepted case each: a rejected config
  * leaves no region, no reservation and no fd behind.
  */
 #define _GNU_SOURCE
