@@ -47,7 +47,7 @@
 #define FD_FIXED      7
 #define SESSION_FIXED 24
 #define CONFIG_FIXED  16
-#define PAIR_LEN      9
+#define PAIR_LEN      VSF_PROG_PAIR_LEN
 #define ADD_FIXED     9
 #define SEND_FIXED    3
 #define MMAP_FIXED    40

@@ -96,6 +96,7 @@
 #define VSF_PROG_MAX_DATA    8192      /* raw bytes of one send, fd content, or bytes op */
 #define VSF_PROG_MAX_SIZES   256       /* size pairs in one config */
 #define VSF_PROG_MAX_OP_FDS  32        /* fd handles on one message op: more than fit the channel's control buffer */
+#define VSF_PROG_PAIR_LEN    9         /* one config size pair: u8 shmid, u64 size (LE) */
 
 enum vsf_op_code {
 	VSF_OP_FD = 0x01,

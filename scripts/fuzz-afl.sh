@@ -2,7 +2,8 @@
 # AFL++ campaign (called by scripts/fuzz.sh, which builds first):
 #   scripts/fuzz-afl.sh TARGET SECONDS JOBS OUTDIR
 # One main instance with the CMPLOG binary and JOBS-1 secondaries, persistent
-# mode with the shared-memory testcase, seeds corpus/TARGET, dict/TARGET.dict.
+# mode with the shared-memory testcase, the structure-aware mutator library,
+# seeds corpus/TARGET, dict/TARGET.dict.
 # Progress every 15 s from the instances' fuzzer_stats; summary at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,14 +12,14 @@ target=$1 secs=$2 jobs=$3 out=$4
 bin=$root/build/afl/fuzz/$target
 cmplog=$root/build/afl-cmplog/fuzz/$target
 
-# No CPU governor or core_pattern changes on a shared machine; resume an old run.
-export AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_AFFINITY=1
-export AFL_AUTORESUME=1 AFL_NO_UI=1
-export ASAN_OPTIONS=abort_on_error=1:symbolize=0:detect_leaks=1:allocator_may_return_null=1
-export UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1
+# shellcheck source=scripts/afl-env.sh
+. scripts/afl-env.sh
+export AFL_AUTORESUME=1 # resume an old run
+# The structure-aware program mutator beside AFL++'s own havoc (fuzz/mutator.h).
+export AFL_CUSTOM_MUTATOR_LIBRARY=$root/build/default/fuzz/libvsf_afl_mutator.so
 
 common=(-i "$root/corpus/$target" -o "$out" -x "$root/dict/$target.dict" -V "$secs" -m none -t 10000)
-echo "fuzz.sh: AFL++ on $target for ${secs}s with $jobs instance(s); logs $out/*.log"
+echo "fuzz.sh: AFL++ on $target for ${secs}s with $jobs instance(s), custom mutator $AFL_CUSTOM_MUTATOR_LIBRARY; logs $out/*.log"
 pids=()
 afl-fuzz -M main -c "$cmplog" "${common[@]}" -- "$bin" >"$out/main.log" 2>&1 &
 pids+=($!)
@@ -27,6 +28,7 @@ for ((i = 1; i < jobs; i++)); do
 	pids+=($!)
 done
 trap 'kill "${pids[@]}" 2>/dev/null' INT TERM
+trap 'afl_kill_orphans "$cmplog"' EXIT
 
 # Sum or take the max of one fuzzer_stats field over the instances.
 stat() {

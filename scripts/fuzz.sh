@@ -61,6 +61,9 @@ if [[ $engine == afl ]]; then
 		cmake --preset $preset >/dev/null
 		cmake --build --preset $preset -j"$(nproc)" --target "$target"
 	done
+	# The structure-aware mutator, as a plain shared library for afl-fuzz.
+	cmake --preset default >/dev/null
+	cmake --build --preset default -j"$(nproc)" --target vsf_afl_mutator
 	exec scripts/fuzz-afl.sh "$target" "$secs" "$jobs" "$out"
 fi
 scripts/setup.sh

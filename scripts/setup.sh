@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install what the build needs and a fresh machine may lack. Idempotent.
-# Usage: scripts/setup.sh [afl|interop]
+# Usage: scripts/setup.sh [afl] [gnuplot] [interop]
 #   afl:     also AFL++ from Debian's afl++ package
+#   gnuplot: also gnuplot (the benchmarks' plots)
 #   interop: fail if qemu-storage-daemon cannot be installed
 # Every run also tries qemu-system-common (qemu-storage-daemon, for the
 # interop CTest test): when that install fails, say so and go on; the test
@@ -15,9 +16,15 @@ command -v llvm-profdata-14 >/dev/null || command -v llvm-profdata >/dev/null ||
 # The sanitizer and libFuzzer runtimes.
 ls /usr/lib/llvm-14/lib/clang/14*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1 ||
 	need+=(libclang-rt-14-dev)
-if [[ "${1:-}" == afl ]]; then
-	command -v afl-fuzz >/dev/null || need+=(afl++)
-fi
+want_interop=0
+for arg in "$@"; do
+	case $arg in
+	afl) command -v afl-fuzz >/dev/null || need+=(afl++) ;;
+	gnuplot) command -v gnuplot >/dev/null || need+=(gnuplot-nox) ;;
+	interop) want_interop=1 ;;
+	*) echo "setup.sh: unknown argument $arg" >&2; exit 2 ;;
+	esac
+done
 # Optional unless asked for: installed apart, without its recommends.
 optional=()
 command -v qemu-storage-daemon >/dev/null || optional+=(qemu-system-common)
@@ -28,7 +35,7 @@ SUDO=""
 export DEBIAN_FRONTEND=noninteractive
 # Offline, the update fails: fatal only when something required is missing.
 if ! $SUDO apt-get update -qq; then
-	[[ ${#need[@]} -eq 0 && "${1:-}" != interop ]] || exit 1
+	[[ ${#need[@]} -eq 0 && $want_interop == 0 ]] || exit 1
 	echo "setup: warning: apt-get update failed; not installing ${optional[*]}" \
 		"(the interop test will be skipped)" >&2
 	exit 0
@@ -40,7 +47,7 @@ fi
 if [[ ${#optional[@]} -gt 0 ]]; then
 	echo "setup: installing ${optional[*]}" >&2
 	if ! $SUDO apt-get install -y -qq --no-install-recommends "${optional[@]}" >/dev/null; then
-		[[ "${1:-}" != interop ]] || exit 1
+		((want_interop == 0)) || exit 1
 		echo "setup: warning: cannot install ${optional[*]}; the interop test will be skipped" >&2
 	fi
 fi

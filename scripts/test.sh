@@ -4,7 +4,8 @@
 #      includes the replay of every harness's corpus, the end-to-end and
 #      interop tests, and a check that the build carries no canary;
 #   2. canary preset: the bug-zoo detection tests (each canary's reproducer is
-#      caught by its oracle or sanitizer, and runs clean with it off);
+#      caught by its oracle or sanitizer, and runs clean with it off), and the
+#      time-to-bug benchmark's --quick mode (its outputs complete);
 #   3. msan preset: the corpus replay and the MemorySanitizer-only canaries;
 #   4. libfuzzer preset: a short smoke run per harness (fixed seed, bounded
 #      runs) that fails on any finding, and no canary in the build;
@@ -25,7 +26,7 @@ cmake --build --preset asan -j"$jobs"
 ctest --preset asan -j"$jobs" --timeout 300
 
 cmake --preset canary >/dev/null
-cmake --build --preset canary -j"$jobs" --target vsf-prog vsf-canary-counts "${replays[@]}" "${programs[@]}"
+cmake --build --preset canary -j"$jobs" --target vsf-prog vsf-canary-counts "${replays[@]}" "${programs[@]}" bench_naive_wire_replay
 ctest --preset canary -j"$jobs" --timeout 300
 
 cmake --preset msan >/dev/null

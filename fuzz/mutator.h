@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The structure-aware mutator: one implementation behind libFuzzer's
+ * LLVMFuzzerCustomMutator / LLVMFuzzerCustomCrossOver (mutator_libfuzzer.c)
+ * and an AFL++ custom mutator library (mutator_afl.c).
+ *
+ * It decodes an input into its program (program.h), changes it at the op
+ * level and encodes a valid program again: it inserts generated ops that are
+ * likely valid where they land (a config of page-multiple regions, a memfd,
+ * a map into a configured region with a live fd, an unmap of a live
+ * mapping), deletes, duplicates, swaps and moves ops, sets fields to values
+ * taken from other ops of the same program (an earlier map's offset or end,
+ * a handle, a shmid, a region size, each also off by a page or a byte), to
+ * interesting values (page neighbours, values whose sum with a sibling field
+ * wraps, every request id, flag and feature bit), changes fds (kind, size,
+ * seals, the fds a message carries) and raw messages (a map turned into its
+ * wire bytes, header fields, payload size, chunking), and splices op ranges
+ * of two programs. Byte-level mutation stays with the engine: libFuzzer's
+ * own mutators are called for a small share of the inputs, and AFL++ runs
+ * its havoc stage beside the custom one.
+ *
+ * Every output decodes into exactly the ops that were encoded (a mutation
+ * whose bytes would re-frame is dropped) and stays within the input caps of
+ * program.h.
+ */
+#ifndef VSF_MUTATOR_H
+#define VSF_MUTATOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct vsf_mutator;
+
+/* A mutator with its own buffers; NULL when out of memory. */
+struct vsf_mutator *vsf_mutator_new(void);
+void vsf_mutator_free(struct vsf_mutator *m);
+
+/*
+ * Mutate the program in data[0..size) (one to a few stacked mutations,
+ * chosen from seed) into a new one of at most max_size bytes. Returns the
+ * new program, valid until the next call, and its length in *out_size; when
+ * no mutation fits, the input itself.
+ */
+const uint8_t *vsf_mutator_mutate(struct vsf_mutator *m, const uint8_t *data, size_t size,
+				  size_t max_size, uint64_t seed, size_t *out_size);
+
+/*
+ * Splice: the ops of a with a range of b's ops inserted at a random place.
+ * Same contract as vsf_mutator_mutate.
+ */
+const uint8_t *vsf_mutator_crossover(struct vsf_mutator *m, const uint8_t *a, size_t a_size,
+				     const uint8_t *b, size_t b_size, size_t max_size,
+				     uint64_t seed, size_t *out_size);
+
+#endif

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * AFL++'s custom mutator library for the structure-aware mutator
+ * (mutator.h): AFL_CUSTOM_MUTATOR_LIBRARY=.../libvsf_afl_mutator.so. AFL++
+ * runs its own havoc stage beside it (unless AFL_CUSTOM_MUTATOR_ONLY), which
+ * keeps byte-level mutation. Queue entries it made are named "vsf-program".
+ */
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "mutator.h"
+
+struct afl_mutator {
+	struct vsf_mutator *m;
+	uint64_t seed;
+};
+
+void *afl_custom_init(void *afl, unsigned int seed);
+size_t afl_custom_fuzz(void *data, uint8_t *buf, size_t buf_size, uint8_t **out_buf,
+		       uint8_t *add_buf, size_t add_buf_size, size_t max_size);
+const char *afl_custom_describe(void *data, size_t max_description_len);
+void afl_custom_deinit(void *data);
+
+void *afl_custom_init(void *afl, unsigned int seed)
+{
+	struct afl_mutator *am = calloc(1, sizeof(*am));
+
+	(void)afl;
+	if (!am || !(am->m = vsf_mutator_new())) {
+		free(am);
+		return NULL;
+	}
+	am->seed = seed;
+	return am;
+}
+
+size_t afl_custom_fuzz(void *data, uint8_t *buf, size_t buf_size, uint8_t **out_buf,
+		       uint8_t *add_buf, size_t add_buf_size, size_t max_size)
+{
+	struct afl_mutator *am = data;
+	const uint8_t *out;
+	size_t n;
+
+	am->seed = am->seed * 6364136223846793005ull + 1442695040888963407ull;
+	/* One in eight: splice with the other input AFL++ hands over. */
+	if (add_buf && add_buf_size && (am->seed >> 61) == 0)
+		out = vsf_mutator_crossover(am->m, buf, buf_size, add_buf, add_buf_size, max_size,
+					    am->seed, &n);
+	else
+		out = vsf_mutator_mutate(am->m, buf, buf_size, max_size, am->seed, &n);
+	*out_buf = (uint8_t *)out; /* ours until the next call, or buf itself */
+	return n;
+}
+
+const char *afl_custom_describe(void *data, size_t max_description_len)
+{
+	(void)data;
+	return max_description_len >= sizeof("vsf-program") ? "vsf-program" : "vsf";
+}
+
+void afl_custom_deinit(void *data)
+{
+	struct afl_mutator *am = data;
+
+	vsf_mutator_free(am->m);
+	free(am);
+}

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libFuzzer's entry points for the structure-aware mutator (mutator.h),
+ * linked into every libFuzzer harness. One input in 16 goes to libFuzzer's
+ * own mutators instead (byte flips, the -dict entries, its crossover), so
+ * that framing and parser bugs stay reachable. VSF_MUTATOR=off leaves all
+ * mutation to libFuzzer, for comparisons.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mutator.h"
+
+#define BYTE_MUTATION_SHARE 16 /* one input in this many */
+
+size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size);
+size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed);
+size_t LLVMFuzzerCustomCrossOver(const uint8_t *data1, size_t size1, const uint8_t *data2,
+				 size_t size2, uint8_t *out, size_t max_out_size, unsigned int seed);
+
+static struct vsf_mutator *mutator;
+
+/* The mutator, or NULL when VSF_MUTATOR=off; says once which is in use. */
+static struct vsf_mutator *get_mutator(void)
+{
+	static bool decided;
+
+	if (!decided) {
+		const char *env = getenv("VSF_MUTATOR");
+
+		decided = true;
+		if (!env || strcmp(env, "off")) {
+			mutator = vsf_mutator_new();
+			if (!mutator)
+				abort();
+		}
+		fprintf(stderr, "vsf: %s\n",
+			mutator ? "structure-aware program mutator in use (VSF_MUTATOR=off: "
+				  "libFuzzer's own mutators only)" :
+				  "VSF_MUTATOR=off: libFuzzer's own mutators only");
+	}
+	return mutator;
+}
+
+size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed)
+{
+	struct vsf_mutator *m = get_mutator();
+	const uint8_t *out;
+	size_t n;
+
+	if (!m || seed % BYTE_MUTATION_SHARE == 0)
+		return LLVMFuzzerMutate(data, size, max_size);
+	out = vsf_mutator_mutate(m, data, size, max_size, seed, &n);
+	if (out == data)
+		return LLVMFuzzerMutate(data, size, max_size);
+	memcpy(data, out, n);
+	return n;
+}
+
+size_t LLVMFuzzerCustomCrossOver(const uint8_t *data1, size_t size1, const uint8_t *data2,
+				 size_t size2, uint8_t *out, size_t max_out_size, unsigned int seed)
+{
+	struct vsf_mutator *m = get_mutator();
+	const uint8_t *res;
+	size_t n;
+
+	if (!m)
+		return 0; /* no crossover of ours: libFuzzer goes on with its own mutators */
+	res = vsf_mutator_crossover(m, data1, size1, data2, size2, max_out_size, seed, &n);
+	if (res == data1 && n > max_out_size)
+		return 0;
+	memcpy(out, res, n);
+	return n;
+}

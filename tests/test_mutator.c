@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The structure-aware mutator (fuzz/mutator.h): every output is a program
+ * that decodes into exactly the ops it was encoded from, round-trips through
+ * the text form, and stays within the input caps; mutation reaches the
+ * inputs that matter (an overlapping map) from a one-map program in a
+ * bounded number of steps.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mutator.h"
+#include "program.h"
+#include "vsf_test.h"
+
+#define MAX_SIZE 4096
+
+/* Starting points: a few text programs and nothing at all. */
+static const char *const starts[] = {
+	"",
+	"config nregions=1 sizes=0:0x10000\n"
+	"fd 0 memfd size=0x2000 data=a5\n"
+	"map fd=0 len=0x1000 rw need_reply\n",
+	"session features=0x140000000 protocol=0x100428\n"
+	"config nregions=2 sizes=0:0x10000,3:0x4000\n"
+	"connect\n"
+	"fd 1 memfd size=0x4000 seals=0x8 data=0102\n"
+	"map shmid=3 fd=1 shm_offset=0x1000 len=0x2000 ro need_reply\n"
+	"unmap shmid=3 shm_offset=0x1000 len=0x2000 need_reply\n"
+	"reset\n"
+	"send fds=1,1 chunk=3 data=0900000009000000280000000000\n",
+};
+
+static size_t text_to_bin(const char *text, uint8_t *out, size_t max)
+{
+	struct vsf_buf b = { 0 };
+	char err[128];
+	size_t n;
+
+	SETUP(vsf_program_parse_text(text, &b, err, sizeof(err)) == 0);
+	SETUP(b.len <= max);
+	n = b.len;
+	if (n)
+		memcpy(out, b.data, n);
+	free(b.data);
+	return n;
+}
+
+/*
+ * Binary -> ops -> binary is exact, and binary -> text -> binary too. With
+ * no_bytes, no op decodes as raw bytes: none was re-framed by a mutation.
+ */
+static void check_program(const uint8_t *data, size_t size, bool no_bytes)
+{
+	struct vsf_program p;
+	struct vsf_buf again = { 0 }, from_text = { 0 };
+	char *text = NULL, err[128];
+	size_t text_len = 0;
+	FILE *fp;
+
+	CHECK(size <= MAX_SIZE);
+	CHECK_EQ(vsf_program_decode(data, size, &p), 0);
+	CHECK(p.nops <= VSF_PROG_MAX_OPS);
+	for (size_t i = 0; i < p.nops; i++) {
+		const struct vsf_op *op = &p.ops[i];
+
+		if (no_bytes)
+			CHECK(op->code != VSF_OP_BYTES);
+		CHECK(op->nfds <= VSF_PROG_MAX_OP_FDS);
+		CHECK(op->data_len <= VSF_PROG_MAX_DATA);
+		if (op->code == VSF_OP_FD)
+			CHECK(op->fd.size <= VSF_PROG_MAX_FD_SIZE);
+		if (op->code == VSF_OP_CONFIG)
+			CHECK(op->config.npairs <= VSF_PROG_MAX_SIZES);
+		CHECK_EQ(vsf_op_encode(op, &again), 0);
+	}
+	CHECK_EQ(again.len, size);
+	CHECK(again.len == size && !memcmp(again.data, data, size));
+
+	fp = open_memstream(&text, &text_len);
+	SETUP(fp);
+	vsf_program_print(&p, fp);
+	fclose(fp);
+	CHECK_EQ(vsf_program_parse_text(text, &from_text, err, sizeof(err)), 0);
+	CHECK(from_text.len == size && !memcmp(from_text.data, data, size));
+	free(text);
+	free(again.data);
+	free(from_text.data);
+	vsf_program_free(&p);
+}
+
+TEST(mutator_output_always_decodes_and_round_trips)
+{
+	struct vsf_mutator *m = vsf_mutator_new();
+	static uint8_t cur[MAX_SIZE];
+	unsigned changed = 0, steps = 0;
+
+	SETUP(m);
+	for (size_t s = 0; s < sizeof(starts) / sizeof(starts[0]); s++) {
+		size_t size = text_to_bin(starts[s], cur, sizeof(cur));
+
+		/* Chains of mutations, as a fuzzer applies them to its own outputs. */
+		for (uint64_t seed = 1; seed <= 3000; seed++, steps++) {
+			size_t n;
+			const uint8_t *out = vsf_mutator_mutate(m, cur, size, MAX_SIZE, seed * 7919 + s, &n);
+
+			if (out != cur) {
+				changed++;
+				check_program(out, n, true);
+				memcpy(cur, out, n);
+				size = n;
+			}
+			if (seed % 200 == 0) /* start over now and then, or the chain only grows */
+				size = text_to_bin(starts[s], cur, sizeof(cur));
+		}
+	}
+	/* Nearly every call changes something. */
+	CHECK(changed > steps * 9 / 10);
+	vsf_mutator_free(m);
+}
+
+TEST(mutator_random_bytes_and_crossover)
+{
+	struct vsf_mutator *m = vsf_mutator_new();
+	static uint8_t a[MAX_SIZE], b[MAX_SIZE];
+	size_t an, bn, n;
+	unsigned spliced = 0;
+
+	SETUP(m);
+	srandom(1);
+	for (int i = 0; i < 2000; i++) {
+		const uint8_t *out;
+
+		/* Bytes that mostly do not decode: the mutator still emits programs. */
+		an = (size_t)random() % 300;
+		for (size_t j = 0; j < an; j++)
+			a[j] = (uint8_t)random();
+		out = vsf_mutator_mutate(m, a, an, MAX_SIZE, (uint64_t)i, &n);
+		if (out != a)
+			check_program(out, n, false);
+		/* Splice two programs. */
+		an = text_to_bin(starts[1 + i % 2], a, sizeof(a));
+		bn = text_to_bin(starts[2 - i % 2], b, sizeof(b));
+		out = vsf_mutator_crossover(m, a, an, b, bn, MAX_SIZE, (uint64_t)i, &n);
+		if (out != a) {
+			spliced++;
+			check_program(out, n, true);
+			CHECK(n > an);
+		}
+		/* A cap smaller than the input: nothing larger comes out. */
+		out = vsf_mutator_mutate(m, a, an, an, (uint64_t)i, &n);
+		CHECK(n <= an);
+	}
+	CHECK(spliced > 1000);
+	vsf_mutator_free(m);
+}
+
+/* Two maps in one region of the program's config whose ranges intersect. */
+static bool has_overlapping_maps(const uint8_t *data, size_t size)
+{
+	struct vsf_program p;
+	bool found = false;
+	uint64_t region_size[256] = { 0 };
+	const uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+
+	SETUP(vsf_program_decode(data, size, &p) == 0);
+	for (size_t i = 0; i < p.nops && !found; i++) {
+		const struct vsf_op *a = &p.ops[i];
+
+		if (a->code == VSF_OP_CONFIG)
+			for (size_t k = 0; k < a->config.npairs; k++)
+				region_size[vsf_op_config_pair(a, k).shmid] = vsf_op_config_pair(a, k).size;
+		if (a->code != VSF_OP_MAP || !a->mmap.len || a->mmap.len % page ||
+		    a->mmap.shm_offset % page ||
+		    a->mmap.shm_offset + a->mmap.len > region_size[a->mmap.shmid])
+			continue;
+		for (size_t j = i + 1; j < p.nops && !found; j++) {
+			const struct vsf_op *b = &p.ops[j];
+
+			found = b->code == VSF_OP_MAP && b->mmap.shmid == a->mmap.shmid &&
+				b->mmap.len && !(b->mmap.len % page) && !(b->mmap.shm_offset % page) &&
+				b->mmap.shm_offset < a->mmap.shm_offset + a->mmap.len &&
+				a->mmap.shm_offset < b->mmap.shm_offset + b->mmap.len;
+		}
+	}
+	vsf_program_free(&p);
+	return found;
+}
+
+TEST(mutator_reaches_overlapping_map)
+{
+	struct vsf_mutator *m = vsf_mutator_new();
+	static uint8_t start[MAX_SIZE];
+	size_t size = text_to_bin(starts[1], start, sizeof(start));
+	int steps = -1;
+
+	SETUP(m);
+	CHECK(!has_overlapping_maps(start, size));
+	/* One mutation of the one-map program at a time, each from the start. */
+	for (int seed = 1; seed <= 500 && steps < 0; seed++) {
+		size_t n;
+		const uint8_t *out = vsf_mutator_mutate(m, start, size, MAX_SIZE, (uint64_t)seed, &n);
+
+		if (has_overlapping_maps(out, n))
+			steps = seed;
+	}
+	printf("overlapping map after %d mutations\n", steps);
+	CHECK(steps > 0);
+	vsf_mutator_free(m);
+}
