@@ -5,33 +5,38 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "frontend_internal.h"
 #include "wire.h"
 
 static struct {
-	const struct vsf_frontend *fe;
+	struct vsf_frontend *fe;
 	int peer;
 	const struct oracle_where *where;
 } watched;
 
-void commit_order_watch(const struct vsf_frontend *fe, int peer, const struct oracle_where *where)
+static void before_commit(void *opaque, bool replied, bool map, uint8_t shmid,
+			  uint64_t shm_offset, uint64_t len);
+
+void commit_order_watch(struct vsf_frontend *fe, int peer, const struct oracle_where *where)
 {
 	watched.fe = fe;
 	watched.peer = peer;
 	watched.where = where;
+	vsf_frontend_set_commit_hook(fe, before_commit, NULL);
 }
 
 void commit_order_unwatch(void)
 {
+	if (watched.fe)
+		vsf_frontend_set_commit_hook(watched.fe, NULL, NULL);
 	watched.fe = NULL;
 }
 
-/* Called by src/frontend.c in fuzzing builds (a weak reference there). */
-void vsf_fuzz_before_commit(bool replied, bool map, uint8_t shmid, uint64_t shm_offset,
-			    uint64_t len);
-
-void vsf_fuzz_before_commit(bool replied, bool map, uint8_t shmid, uint64_t shm_offset,
-			    uint64_t len)
+/* The front-end's commit hook (src/frontend_internal.h). */
+static void before_commit(void *opaque, bool replied, bool map, uint8_t shmid,
+			  uint64_t shm_offset, uint64_t len)
 {
+	(void)opaque;
 	uint8_t reply[VSF_HEADER_SIZE + 8];
 	struct vsf_region_info info;
 	uint64_t end;

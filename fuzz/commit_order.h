@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Reply first, then commit (docs/protocol.md). Fuzzing builds of the library
- * call vsf_fuzz_before_commit() after the reply is sent and before the
- * change to the memory map becomes visible; while a front-end is watched,
- * that call checks, under two oracle names of their own:
+ * Reply first, then commit (docs/protocol.md). While a front-end is watched,
+ * its private commit hook (src/frontend_internal.h), called after the reply
+ * is sent and before the change to the memory map becomes visible, checks,
+ * under two oracle names of their own:
  *   commit-order   the reply is already on the wire;
  *   commit-target  the range lies inside its region, and is still free
  *                  before a map (still mapped before an unmap), so a change
@@ -16,7 +16,7 @@
 #include "vhost_shmem.h"
 
 /* Watch fe, whose backend reads replies on peer; violations are reported at *where. */
-void commit_order_watch(const struct vsf_frontend *fe, int peer, const struct oracle_where *where);
+void commit_order_watch(struct vsf_frontend *fe, int peer, const struct oracle_where *where);
 void commit_order_unwatch(void);
 
 #endif

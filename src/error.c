@@ -7,7 +7,7 @@
 
 void vsf_bug(const char *file, int line, const char *what)
 {
-	fprintf(stderr, "vhost-shmem-fuzz: internal bug at %s:%d: %s\n", file, line, what);
+	fprintf(stderr, "vhost-shmem: internal bug at %s:%d: %s\n", file, line, what);
 	abort();
 }
 

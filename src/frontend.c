@@ -19,6 +19,7 @@
 #include "canary.h"
 #include "channel.h"
 #include "error.h"
+#include "frontend_internal.h"
 #include "regions.h"
 #include "wire.h"
 
@@ -33,15 +34,6 @@
 #include <sanitizer/asan_interface.h>
 #endif
 
-#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
-/*
- * A fuzz harness may define this to look at the world after the reply was
- * sent and before the change to the memory map is committed.
- */
-void vsf_fuzz_before_commit(bool replied, bool map, uint8_t shmid, uint64_t shm_offset,
-			    uint64_t len) __attribute__((weak));
-#endif
-
 /* Defaults: generous for real devices, small enough that a fuzzer cannot
  * exhaust the address space or the kernel's map count. */
 #define VSF_DEFAULT_MAX_MAPPINGS     1024
@@ -54,6 +46,8 @@ struct vsf_frontend {
 	void *log_opaque;
 	vsf_rx_hook_fn rx_hook;
 	void *rx_hook_opaque;
+	vsf_commit_hook_fn commit_hook;
+	void *commit_hook_opaque;
 	struct vsf_regions regions;
 	struct vsf_rx *rx; /* the message being handled (large: not on the stack) */
 	int backend_fd;
@@ -175,6 +169,12 @@ void vsf_frontend_set_rx_hook(struct vsf_frontend *fe, vsf_rx_hook_fn fn, void *
 {
 	fe->rx_hook = fn;
 	fe->rx_hook_opaque = opaque;
+}
+
+void vsf_frontend_set_commit_hook(struct vsf_frontend *fe, vsf_commit_hook_fn fn, void *opaque)
+{
+	fe->commit_hook = fn;
+	fe->commit_hook_opaque = opaque;
 }
 
 /* Hand the message as wire bytes to the capture hook. */
@@ -562,12 +562,10 @@ int vsf_frontend_handle_backend(struct vsf_frontend *fe, struct vsf_verdict *ver
 	if (out.change.kind != VSF_CHANGE_NONE || VSF_CANARY(COMMIT_NO_BEGIN, out.result < 0)) {
 		struct vsf_error commit_err = { 0 };
 
-#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
-		if (vsf_fuzz_before_commit && out.change.kind != VSF_CHANGE_NONE)
-			vsf_fuzz_before_commit(out.reply && ret == 0, out.change.kind == VSF_CHANGE_MAP,
-					       out.change.mapping.shmid, out.change.mapping.shm_offset,
-					       out.change.mapping.len);
-#endif
+		if (fe->commit_hook && out.change.kind != VSF_CHANGE_NONE)
+			fe->commit_hook(fe->commit_hook_opaque, out.reply && ret == 0,
+					out.change.kind == VSF_CHANGE_MAP, out.change.mapping.shmid,
+					out.change.mapping.shm_offset, out.change.mapping.len);
 		/* Committed even when the reply failed: the request was accepted. */
 		if (vsf_regions_commit(&fe->regions, &out.change, &commit_err) < 0)
 			fail(fe, &commit_err);
