@@ -2,8 +2,8 @@
 # Fuzzing throughput (a benchmark: prints numbers, asserts nothing): for each
 # harness, exec/s and messages/s under libFuzzer and under AFL++ (one process
 # each, ASan + UBSan, seeded with the committed corpus), AFL++ stability, and
-# the system-call floor of ../shared/bench/syscall_floor.c measured in the
-# same run (2 messages per map+unmap pair) for scale.
+# the system-call floor of tests/bench_syscall_floor.c (default preset)
+# measured in the same run (2 messages per map+unmap pair) for scale.
 # Usage: scripts/bench-fuzz.sh [seconds per run, default 60] [--no-afl]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +14,8 @@ afl=1
 [[ "${2:-}" == --no-afl ]] && afl=0
 mapfile -t harnesses <fuzz/harnesses.txt
 scripts/setup.sh $( ((afl)) && echo afl)
+cmake --preset default >/dev/null
+cmake --build --preset default -j"$(nproc)" --target bench_syscall_floor >/dev/null
 cmake --preset libfuzzer >/dev/null
 cmake --build --preset libfuzzer -j"$(nproc)" --target "${harnesses[@]}" >/dev/null
 if ((afl)); then
@@ -49,13 +51,9 @@ for h in "${harnesses[@]}"; do
 	fi
 done
 
-floor_src=../shared/bench/syscall_floor.c
-floor_msgs=""
-if [[ -f $floor_src ]]; then
-	cc -O2 "$floor_src" -o "$work/floor"
-	pairs=$("$work/floor" 3 | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+$/) { print $i; exit } }')
-	floor_msgs=$((pairs * 2))
-fi
+pairs=$(build/default/tests/bench_syscall_floor 3 |
+	awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+$/) { print $i; exit } }')
+floor_msgs=$((pairs * 2))
 
 echo
 printf '%-24s %-10s %10s %9s %8s %11s %10s\n' harness engine execs exec/s msg/exec messages/s stability
@@ -65,5 +63,5 @@ for row in "${rows[@]}"; do
 	mps=$(awk -v e="$eps" -v m="$mpi" 'BEGIN { printf "%.0f", e * m }')
 	printf '%-24s %-10s %10s %9s %8s %11s %10s\n' "$h" "$eng" "${execs:-?}" "$eps" "$mpi" "$mps" "$stab"
 done
-[[ -n $floor_msgs ]] && echo "system-call floor (map+unmap with replies, same run): $floor_msgs messages/s"
+echo "system-call floor (map+unmap with replies, same run): $floor_msgs messages/s"
 exit 0

@@ -2,7 +2,7 @@
 /*
  * Benchmark, not a test: what one SHMEM_MAP + SHMEM_UNMAP pair with
  * NEED_REPLY costs through the front-end, in one process over a socketpair.
- * Quote it against ../shared/bench/syscall_floor.c measured in the same run
+ * Quote it against tests/bench_syscall_floor.c measured in the same run
  * (scripts/bench.sh does both).
  *
  * Usage: bench_map_unmap [seconds] [--fresh-memfd]
