@@ -45,7 +45,7 @@
  * Triage: VSF_NAIVE_DUMP=FILE writes each translated program to FILE before
  * it runs, so a finding reproduces with the usual tools:
  *   VSF_NAIVE_DUMP=/tmp/p.bin build/asan/fuzz/bench_naive_wire_replay crash-...
- *   build/asan/fuzz/vsf-prog to-text /tmp/p.bin
+ *   build/asan/tools/vsf-prog to-text /tmp/p.bin
  *   build/asan/fuzz/fuzz_backend_channel_replay /tmp/p.bin
  *
  * The committed inputs (raw wire bytes, not programs: gen-corpus.sh does not

@@ -127,7 +127,7 @@ uint64_t vsf_harness_last_digest(void)
 	return last_digest;
 }
 
-/* ---- I/O as the backend (fuzz/peer_io.c, independent of src/channel.c) ---- */
+/* ---- I/O as the backend (scenario/peer_io.c, independent of src/channel.c) ---- */
 
 /* Write bytes in chunks of `chunk` (0: at once), fds with the first chunk. */
 static void peer_write(int sock, const uint8_t *bytes, size_t len, size_t chunk, const int *fds,
@@ -523,7 +523,7 @@ static int timed_handle(struct run *r, struct vsf_verdict *v)
 static void deliver(struct run *r, const uint8_t *bytes, size_t len, size_t chunk,
 		    const uint8_t *handles, size_t nhandles)
 {
-	struct model_fd mfds[VSF_PROG_MAX_OP_FDS];
+	struct fd_desc mfds[VSF_PROG_MAX_OP_FDS];
 	int fds[VSF_PROG_MAX_OP_FDS];
 	size_t nfds = 0, off = 0;
 

@@ -28,6 +28,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "probes.h"
+
 /* Where the harness is, for reports. */
 struct oracle_where {
 	const char *harness;
@@ -52,13 +54,5 @@ _Noreturn void oracle_fail(const struct oracle_where *where, const char *oracle,
  */
 void oracle_arm_close_check(const struct oracle_where *where);
 void oracle_disarm_close_check(void);
-
-/* True if one byte at addr can be read / written without a fault. */
-bool probe_readable(const void *addr);
-bool probe_writable(void *addr);
-/* Open fds of the process. */
-int probe_open_fds(void);
-/* True if /proc/self/maps contains needle (one open and a read loop, no stdio). */
-bool probe_maps_contain(const char *needle);
 
 #endif

@@ -166,7 +166,7 @@ static bool overlaps_any(const struct shadow_model *m, uint8_t shmid, u128 start
 }
 
 /* Can fd be mapped len bytes at fd_offset, rw or not, without a fault later? */
-static bool fd_mappable(const struct shadow_model *m, const struct model_fd *fd, u128 fd_end,
+static bool fd_mappable(const struct shadow_model *m, const struct fd_desc *fd, u128 fd_end,
 			bool rw)
 {
 	switch (fd->kind) {
@@ -183,7 +183,7 @@ static bool fd_mappable(const struct shadow_model *m, const struct model_fd *fd,
 
 /* Decide a well-framed message; fills v->accepted and v->change, applies it. */
 static void decide(struct shadow_model *m, const struct model_header *h, const uint8_t *payload,
-		   const struct model_fd *fds, size_t nfds, struct model_verdict *v)
+		   const struct fd_desc *fds, size_t nfds, struct model_verdict *v)
 {
 	bool is_map = h->request == VSF_BACKEND_SHMEM_MAP;
 	struct model_mmap mm;
@@ -228,7 +228,7 @@ static void decide(struct shadow_model *m, const struct model_header *h, const u
 }
 
 void model_message(struct shadow_model *m, const uint8_t *bytes, size_t len,
-		   const struct model_fd *fds, size_t nfds, struct model_verdict *v)
+		   const struct fd_desc *fds, size_t nfds, struct model_verdict *v)
 {
 	struct model_header h;
 

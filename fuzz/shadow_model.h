@@ -18,17 +18,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fd_table.h" /* struct fd_desc: what the model knows of an fd */
 #include "wire.h"
 
 #define MODEL_MAX_MAPPINGS 64
 
-/* What the model knows of an fd that travels with a message. */
-struct model_fd {
-	uint8_t kind;       /* enum vsf_fd_kind */
-	uint64_t size;      /* bytes, for memfd / rofile / opath */
-	unsigned seals;     /* F_SEAL_* bits */
-	int content_fd;     /* the harness's fd with the same content, for oracle 3 */
-};
 
 struct model_mapping {
 	uint8_t shmid;
@@ -85,7 +79,7 @@ size_t model_region_count(const struct shadow_model *m);
  * and apply its effect to the model.
  */
 void model_message(struct shadow_model *m, const uint8_t *bytes, size_t len,
-		   const struct model_fd *fds, size_t nfds, struct model_verdict *v);
+		   const struct fd_desc *fds, size_t nfds, struct model_verdict *v);
 
 /*
  * The result of negotiating with a backend that answers as given: which

@@ -117,7 +117,7 @@ seed_corpus() {
 	elif [[ $config == naive ]]; then
 		cp "$root/corpus/bench/naive_wire/map_unmap" "$dir/minimal"
 	else
-		"$lf/vsf-prog" to-bin -o "$dir/minimal" "$root/corpus/bench/minimal/$harness.txt"
+		"$root/build/canary-libfuzzer/tools/vsf-prog" to-bin -o "$dir/minimal" "$root/corpus/bench/minimal/$harness.txt"
 	fi
 }
 

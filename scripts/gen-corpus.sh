@@ -14,7 +14,7 @@ prog=${VSF_PROG:-}
 if [[ -z "$prog" ]]; then
 	cmake --preset default >/dev/null
 	cmake --build --preset default --target vsf-prog >/dev/null
-	prog=build/default/fuzz/vsf-prog
+	prog=build/default/tools/vsf-prog
 fi
 
 stale=0

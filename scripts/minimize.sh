@@ -21,6 +21,6 @@ if [[ -d $input ]]; then
 else
 	"$bin" -minimize_crash=1 -runs=20000 -exact_artifact_path="$input.min" "$input" || true
 	[[ -f $input.min ]] || { echo "minimize.sh: no smaller input reproduces" >&2; exit 1; }
-	build/libfuzzer/fuzz/vsf-prog to-text "$input.min" | tee "$input.min.txt"
+	build/libfuzzer/tools/vsf-prog to-text "$input.min" | tee "$input.min.txt"
 	echo "minimized: $input.min ($(stat -c %s "$input.min") of $(stat -c %s "$input") bytes)"
 fi

@@ -17,7 +17,7 @@ cmake --preset asan >/dev/null
 cmake --build --preset asan -j"$(nproc)" --target "${harness}_replay" vsf-prog >/dev/null
 for f in "$@"; do
 	echo "---- $f as a program:"
-	build/asan/fuzz/vsf-prog to-text "$f"
+	build/asan/tools/vsf-prog to-text "$f"
 done
 echo "----"
 ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} exec "build/asan/fuzz/${harness}_replay" "$@"

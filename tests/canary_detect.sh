@@ -25,7 +25,7 @@ fail() {
 }
 
 [[ $id && $catcher ]] || fail "$src lacks its '# canary:' or '# catcher:' line"
-"$bin/fuzz/vsf-prog" to-bin -o "$t/input" "$src"
+"$bin/tools/vsf-prog" to-bin -o "$t/input" "$src"
 
 env -u VSF_CANARY "$replay" "$t/input" >"$t/off.out" 2>&1 ||
 	fail "with no canary on, the reproducer reports a finding"

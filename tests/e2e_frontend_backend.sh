@@ -29,10 +29,10 @@
 set -euo pipefail
 
 case=${1:?case} bin=${2:?build dir} src=${3:?source dir}
-FE=$bin/src/tools/vhost-shmem-frontend
-BE=$bin/src/tools/vsf-demo-backend
+FE=$bin/tools/vhost-shmem-frontend
+BE=$bin/tools/vsf-demo-backend
 REPLAY=$bin/fuzz/fuzz_backend_channel_replay
-PROG=$bin/fuzz/vsf-prog
+PROG=$bin/tools/vsf-prog
 DEADLINE=20 # seconds for any one wait; a normal run takes well under one
 
 t=$(mktemp -d "${TMPDIR:-/tmp}/vsf-e2e.XXXXXX")

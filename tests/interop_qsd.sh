@@ -14,7 +14,7 @@ set -euo pipefail
 
 bin=${1:?build dir} src=${2:?source dir}
 : "$src" # the usage matches the other scripts; nothing from the sources is needed
-FE=$bin/src/tools/vhost-shmem-frontend
+FE=$bin/tools/vhost-shmem-frontend
 QSD=${QSD:-qemu-storage-daemon}
 DEADLINE=20 # seconds for any one wait; a normal run takes well under one
 

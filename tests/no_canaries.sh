@@ -14,7 +14,7 @@ bin=${1:?build dir} src=${2:?source dir}
 mapfile -t names < <(sed -n 's/^[[:space:]]*X([A-Z_]*, "\([a-z-]*\)").*/\1/p' "$src/src/canary.h")
 ((${#names[@]} >= 19)) || { echo "FAIL: found ${#names[@]} canary ids in src/canary.h" >&2; exit 1; }
 
-files=("$bin/src/libvhost_shmem.a" "$bin"/src/tools/vhost-shmem-frontend "$bin"/src/tools/vsf-demo-backend)
+files=("$bin/src/libvhost_shmem.a" "$bin"/tools/vhost-shmem-frontend "$bin"/tools/vsf-demo-backend)
 for f in "$bin"/fuzz/fuzz_*; do
 	[[ -f $f && -x $f ]] && files+=("$f")
 done

@@ -129,7 +129,7 @@ TEST(recv_too_many_fds_all_closed)
 
 		SETUP(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);
 		peer.peer = sv[1];
-		fds = count_open_fds();
+		fds = probe_open_fds();
 		build_mmap(buf, VSF_BACKEND_SHMEM_MAP, VSF_FLAG_VERSION, 0, 0, 0, 0x1000, 0);
 		peer_send_raw(&peer, buf, sizeof(buf), many, counts[i]);
 		/* The message is whole, flagged, and holds no fd at all. */
@@ -137,7 +137,7 @@ TEST(recv_too_many_fds_all_closed)
 		CHECK(rx.fds_overflow);
 		CHECK_EQ(rx.nfds, 0);
 		CHECK_EQ(rx.msg.hdr.size, VSF_MMAP_PAYLOAD_SIZE);
-		CHECK_EQ(count_open_fds(), fds);
+		CHECK_EQ(probe_open_fds(), fds);
 		close(sv[0]);
 		close(sv[1]);
 	}
@@ -182,7 +182,7 @@ TEST(map_in_odd_chunks_accepted_fd_on_later_chunk)
 		struct vsf_wire_header h;
 		struct vsf_verdict v;
 		uint64_t value = 1;
-		int fds = count_open_fds();
+		int fds = probe_open_fds();
 
 		build_mmap(buf, VSF_BACKEND_SHMEM_MAP, VSF_FLAG_VERSION | VSF_FLAG_NEED_REPLY, 0,
 			   f.page, 2 * f.page, f.page, 0);
@@ -197,7 +197,7 @@ TEST(map_in_odd_chunks_accepted_fd_on_later_chunk)
 		CHECK_EQ(vsf_frontend_mapping_count(f.fe), 1);
 		if (vsf_frontend_mapping_count(f.fe) == 1)
 			CHECK_EQ(region_base(&f, 0)[2 * f.page + 9], memfd_byte(0x20, f.page, f.page));
-		CHECK_EQ(count_open_fds(), fds);
+		CHECK_EQ(probe_open_fds(), fds);
 		CHECK_EQ(do_unmap(&f, 0, 2 * f.page, f.page), 0);
 	}
 	close(fd);
@@ -237,7 +237,7 @@ TEST(map_from_slow_peer_assembled)
 	CHECK_EQ(v.result, 0);
 	CHECK_EQ(v.nfds, 1);
 	CHECK_EQ(vsf_frontend_mapping_count(f.fe), 1);
-	CHECK(!read_faults(region_base(&f, 0)));
+	CHECK(probe_readable(region_base(&f, 0)));
 	close(fd);
 	fixture_fini(&f);
 }
@@ -299,7 +299,7 @@ TEST(fds_across_chunks_counted_together)
 	int fds;
 
 	fixture_init_regions(&f, one_region);
-	fds = count_open_fds();
+	fds = probe_open_fds();
 	/* One fd on the header, a second one on a payload chunk: two fds. */
 	build_mmap(buf, VSF_BACKEND_SHMEM_MAP, VSF_FLAG_VERSION | VSF_FLAG_NEED_REPLY, 0, 0, 0,
 		   f.page, 0);
@@ -312,7 +312,7 @@ TEST(fds_across_chunks_counted_together)
 	CHECK_EQ(read_replies(&f, &h, &value), 1);
 	CHECK(value != 0);
 	CHECK_EQ(vsf_frontend_mapping_count(f.fe), 0);
-	CHECK_EQ(count_open_fds(), fds);
+	CHECK_EQ(probe_open_fds(), fds);
 	check_channel_usable(&f);
 	close(fd);
 	fixture_fini(&f);
@@ -333,7 +333,7 @@ TEST(too_many_fds_rejected_and_closed)
 		struct vsf_wire_header h;
 		struct vsf_verdict v;
 		uint64_t value = 0;
-		int fds = count_open_fds();
+		int fds = probe_open_fds();
 
 		peer_send_mmap(&f, VSF_BACKEND_SHMEM_MAP, VSF_FLAG_VERSION | VSF_FLAG_NEED_REPLY, 0,
 			       0, 0, f.page, 0, many, counts[i]);
@@ -346,7 +346,7 @@ TEST(too_many_fds_rejected_and_closed)
 		CHECK_EQ(h.flags, VSF_REPLY_FLAGS);
 		CHECK(value != 0);
 		CHECK_EQ(vsf_frontend_mapping_count(f.fe), 0);
-		CHECK_EQ(count_open_fds(), fds);
+		CHECK_EQ(probe_open_fds(), fds);
 		CHECK(vsf_frontend_backend_fd(f.fe) >= 0);
 		check_channel_usable(&f);
 	}
@@ -370,14 +370,14 @@ TEST(payload_above_max_closes_channel)
 		int fds;
 
 		fixture_init_regions(&f, one_region);
-		fds = count_open_fds();
+		fds = probe_open_fds();
 		vsf_encode_header(&req, buf);
 		peer_send_raw(&f, buf, sizeof(buf), &fd, 1);
 		CHECK_EQ(handle(&f, &v), -EMSGSIZE);
 		CHECK(vsf_frontend_last_error(f.fe)[0] != '\0');
 		CHECK_EQ(vsf_frontend_backend_fd(f.fe), -1);
 		/* The channel's own fd is gone, and so is the one that came. */
-		CHECK_EQ(count_open_fds(), fds - 1);
+		CHECK_EQ(probe_open_fds(), fds - 1);
 		CHECK_EQ(read_replies(&f, &h, &value), 0);
 		CHECK(peer_sees_eof(&f));
 		CHECK_EQ(handle(&f, &v), -ENOTCONN);
@@ -400,7 +400,7 @@ TEST(unknown_request_payload_skipped)
 		struct vsf_wire_header h;
 		struct vsf_verdict v;
 		uint64_t value = 0;
-		int fds = count_open_fds();
+		int fds = probe_open_fds();
 
 		/* The payload is full of valid-looking map requests: if it were
 		 * not skipped whole, they would be handled as messages. */
@@ -416,7 +416,7 @@ TEST(unknown_request_payload_skipped)
 		CHECK_EQ(h.request, 77);
 		CHECK_EQ(h.flags, VSF_REPLY_FLAGS);
 		CHECK(value != 0);
-		CHECK_EQ(count_open_fds(), fds);
+		CHECK_EQ(probe_open_fds(), fds);
 		check_channel_usable(&f);
 		CHECK_EQ(vsf_frontend_mapping_count(f.fe), 0);
 	}
@@ -443,10 +443,10 @@ TEST(peer_closes_mid_message)
 		peer_send_raw(&f, buf, sent[i], &fd, 1);
 		close(f.peer);
 		f.peer = -1;
-		fds = count_open_fds();
+		fds = probe_open_fds();
 		CHECK_EQ(handle(&f, &v), -EPROTO);
 		CHECK_EQ(vsf_frontend_backend_fd(f.fe), -1);
-		CHECK_EQ(count_open_fds(), fds - 1);
+		CHECK_EQ(probe_open_fds(), fds - 1);
 		CHECK_EQ(vsf_frontend_mapping_count(f.fe), 0);
 		close(fd);
 		fixture_fini(&f);
@@ -491,10 +491,10 @@ TEST(peer_closes_between_messages)
 	/* The message before the close is still served. */
 	CHECK_EQ(handle(&f, &v), 0);
 	CHECK_EQ(v.result, 0);
-	fds = count_open_fds();
+	fds = probe_open_fds();
 	CHECK_EQ(handle(&f, &v), -ECONNRESET);
 	CHECK_EQ(vsf_frontend_backend_fd(f.fe), -1);
-	CHECK_EQ(count_open_fds(), fds - 1);
+	CHECK_EQ(probe_open_fds(), fds - 1);
 	close(fd);
 	fixture_fini(&f);
 }
@@ -517,7 +517,7 @@ TEST(incomplete_message_times_out)
 
 		fixture_init(&f, ALL_PROTOCOL_FEATURES, &o);
 		SETUP(vsf_frontend_add_region(f.fe, 0, 16 * f.page) == 0);
-		fds = count_open_fds();
+		fds = probe_open_fds();
 		build_mmap(buf, VSF_BACKEND_SHMEM_MAP, VSF_FLAG_VERSION | VSF_FLAG_NEED_REPLY, 0, 0,
 			   0, f.page, 0);
 		peer_send_raw(&f, buf, sent[i], &fd, 1);
@@ -526,7 +526,7 @@ TEST(incomplete_message_times_out)
 		ms = now_ms() - t0;
 		CHECK(ms >= 40 && ms < 1000);
 		CHECK_EQ(vsf_frontend_backend_fd(f.fe), -1);
-		CHECK_EQ(count_open_fds(), fds - 1);
+		CHECK_EQ(probe_open_fds(), fds - 1);
 		CHECK(peer_sees_eof(&f));
 		CHECK_EQ(vsf_frontend_mapping_count(f.fe), 0);
 		close(fd);
@@ -547,7 +547,7 @@ TEST(nothing_pending_is_eagain)
 	fixture_init(&f, ALL_PROTOCOL_FEATURES, &o);
 	SETUP(vsf_frontend_add_region(f.fe, 0, 16 * f.page) == 0);
 	bfd = vsf_frontend_backend_fd(f.fe);
-	fds = count_open_fds();
+	fds = probe_open_fds();
 	t0 = now_ms();
 	CHECK_EQ(handle(&f, &v), -EAGAIN);
 	ms = now_ms() - t0;
@@ -555,7 +555,7 @@ TEST(nothing_pending_is_eagain)
 	/* The channel stays open and nothing was consumed. */
 	CHECK_EQ(vsf_frontend_backend_fd(f.fe), bfd);
 	CHECK(fd_is_open(bfd));
-	CHECK_EQ(count_open_fds(), fds);
+	CHECK_EQ(probe_open_fds(), fds);
 	CHECK(!peer_sees_eof(&f));
 	check_channel_usable(&f);
 	CHECK_EQ(handle(&f, &v), -EAGAIN);

@@ -38,8 +38,8 @@ static void map_two(struct fixture *f, int fd)
 
 	CHECK_EQ(do_map(f, 0, fd, 0, 2 * f->page, 2 * f->page, true), 0);
 	CHECK_EQ(do_map(f, 3, fd, 0, 0, 4 * f->page, false), 0);
-	CHECK(maps_perms(region_base(f, 0) + 2 * f->page, perms) && !strcmp(perms, "rw-s"));
-	CHECK(maps_perms(region_base(f, 3), perms) && !strcmp(perms, "r--s"));
+	CHECK(probe_maps_perms(region_base(f, 0) + 2 * f->page, perms) && !strcmp(perms, "rw-s"));
+	CHECK(probe_maps_perms(region_base(f, 3), perms) && !strcmp(perms, "r--s"));
 	CHECK_EQ(vsf_frontend_mapping_count(f->fe), 2);
 }
 
@@ -48,16 +48,16 @@ static void check_regions_gone(const struct fixture *f, uint8_t *b0, uint8_t *b3
 {
 	char perms[5];
 
-	CHECK(!maps_perms(b0, perms));
-	CHECK(!maps_perms(b0 + 2 * f->page, perms));
-	CHECK(!maps_perms(b0 + 15 * f->page, perms));
-	CHECK(!maps_perms(b3, perms));
-	CHECK(!maps_perms(b3 + 3 * f->page, perms));
+	CHECK(!probe_maps_perms(b0, perms));
+	CHECK(!probe_maps_perms(b0 + 2 * f->page, perms));
+	CHECK(!probe_maps_perms(b0 + 15 * f->page, perms));
+	CHECK(!probe_maps_perms(b3, perms));
+	CHECK(!probe_maps_perms(b3 + 3 * f->page, perms));
 }
 
 TEST(free_with_live_mappings_releases_everything)
 {
-	int fds = count_open_fds(), memfds = memfd_maps();
+	int fds = probe_open_fds(), memfds = memfd_maps();
 	struct fixture f;
 	int fd = make_memfd(4, 1);
 	uint8_t *b0, *b3;
@@ -72,12 +72,12 @@ TEST(free_with_live_mappings_releases_everything)
 	close(f.peer);
 	check_regions_gone(&f, b0, b3);
 	CHECK_EQ(memfd_maps(), memfds);
-	CHECK_EQ(count_open_fds(), fds);
+	CHECK_EQ(probe_open_fds(), fds);
 }
 
 TEST(disconnect_drops_regions_mappings_and_channel)
 {
-	int fds = count_open_fds(), memfds = memfd_maps();
+	int fds = probe_open_fds(), memfds = memfd_maps();
 	struct fixture f;
 	struct vsf_region_info ri;
 	struct vsf_verdict v;
@@ -102,7 +102,7 @@ TEST(disconnect_drops_regions_mappings_and_channel)
 	CHECK_EQ(recv(f.peer, &c, 1, MSG_DONTWAIT), 0);
 	CHECK_EQ(handle(&f, &v), -ENOTCONN);
 	/* Only the test's own fds are left: the memfd and the peer's end. */
-	CHECK_EQ(count_open_fds(), fds + 2);
+	CHECK_EQ(probe_open_fds(), fds + 2);
 	/* The same front-end serves a new session. */
 	close(f.peer);
 	SETUP(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);
@@ -112,7 +112,7 @@ TEST(disconnect_drops_regions_mappings_and_channel)
 	CHECK_EQ(do_map(&f, 0, fd, 0, 2 * f.page, 2 * f.page, true), 0);
 	close(fd);
 	fixture_fini(&f);
-	CHECK_EQ(count_open_fds(), fds);
+	CHECK_EQ(probe_open_fds(), fds);
 	CHECK_EQ(memfd_maps(), memfds);
 }
 
@@ -129,7 +129,7 @@ TEST(add_region_usable_for_map)
 	CHECK(vsf_frontend_region(f.fe, 42, &ri));
 	CHECK_EQ(ri.shmid, 42);
 	CHECK_EQ(ri.size, 4 * f.page);
-	CHECK(read_faults(ri.base));
+	CHECK(!probe_readable(ri.base));
 	CHECK_EQ(do_map(&f, 42, fd, 0, 2 * f.page, 2 * f.page, false), 0);
 	CHECK_EQ(region_base(&f, 42)[3 * f.page], memfd_byte(0x60, f.page, f.page));
 	/* Next to regions from a config, and the high shmid 255. */

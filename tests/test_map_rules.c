@@ -24,10 +24,10 @@ static void check_map_rejected(struct fixture *f, uint8_t shmid, int fd, uint64_
 			       uint64_t shm_offset, uint64_t len, bool rw, int expect)
 {
 	size_t maps = vsf_frontend_mapping_count(f->fe);
-	int fds = count_open_fds();
+	int fds = probe_open_fds();
 
 	CHECK_EQ(do_map(f, shmid, fd, fd_offset, shm_offset, len, rw), expect);
-	CHECK_EQ(count_open_fds(), fds);
+	CHECK_EQ(probe_open_fds(), fds);
 	CHECK_EQ(vsf_frontend_mapping_count(f->fe), maps);
 	check_channel_usable(f);
 }
@@ -46,8 +46,8 @@ TEST(map_bytes_visible_at_offset)
 	CHECK(vsf_frontend_mapping(f.fe, 0, &mi));
 	CHECK_EQ(mi.shm_offset, 4 * f.page);
 	CHECK_EQ(mi.fd_offset, 2 * f.page);
-	CHECK(read_faults(base + 3 * f.page));
-	CHECK(read_faults(base + 7 * f.page));
+	CHECK(!probe_readable(base + 3 * f.page));
+	CHECK(!probe_readable(base + 7 * f.page));
 	close(fd);
 	fixture_fini(&f);
 }
@@ -61,10 +61,10 @@ TEST(map_readonly_is_readonly)
 	fixture_init_regions(&f, two_regions);
 	CHECK_EQ(do_map(&f, 0, fd, 0, 0, f.page, false), 0);
 	uint8_t *p = region_base(&f, 0);
-	CHECK(maps_perms(p, perms));
+	CHECK(probe_maps_perms(p, perms));
 	CHECK(!strcmp(perms, "r--s"));
-	CHECK(!read_faults(p));
-	CHECK(write_faults(p));
+	CHECK(probe_readable(p));
+	CHECK(!probe_writable(p));
 	close(fd);
 	fixture_fini(&f);
 }
@@ -79,7 +79,7 @@ TEST(map_readwrite_writes_through)
 	fixture_init_regions(&f, two_regions);
 	CHECK_EQ(do_map(&f, 3, fd, 0, f.page, f.page, true), 0);
 	uint8_t *p = region_base(&f, 3) + f.page;
-	CHECK(maps_perms(p, perms));
+	CHECK(probe_maps_perms(p, perms));
 	CHECK(!strcmp(perms, "rw-s"));
 	p[5] = 0xab;
 	CHECK_EQ(pread(fd, &b, 1, 5), 1);
@@ -98,12 +98,12 @@ TEST(unmap_leaves_range_reserved_and_inaccessible)
 	CHECK_EQ(do_map(&f, 0, fd, 0, 2 * f.page, 2 * f.page, true), 0);
 	close(fd);
 	uint8_t *p = region_base(&f, 0) + 2 * f.page;
-	CHECK(!read_faults(p));
+	CHECK(probe_readable(p));
 	CHECK_EQ(do_unmap(&f, 0, 2 * f.page, 2 * f.page), 0);
 	CHECK_EQ(vsf_frontend_mapping_count(f.fe), 0);
-	CHECK(read_faults(p));
-	CHECK(read_faults(p + f.page));
-	CHECK(maps_perms(p, perms)); /* still reserved, not released */
+	CHECK(!probe_readable(p));
+	CHECK(!probe_readable(p + f.page));
+	CHECK(probe_maps_perms(p, perms)); /* still reserved, not released */
 	CHECK(!strcmp(perms, "---p"));
 	/* No unrelated mmap can land there: a hint at p gets another address. */
 	void *q = mmap(p, f.page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
@@ -118,10 +118,10 @@ TEST(map_fd_closed_after_map)
 	int before;
 
 	fixture_init_regions(&f, two_regions);
-	before = count_open_fds();
+	before = probe_open_fds();
 	CHECK_EQ(do_map(&f, 0, fd, 0, 0, f.page, false), 0);
 	/* The received duplicate is not kept open: the mapping holds the file. */
-	CHECK_EQ(count_open_fds(), before);
+	CHECK_EQ(probe_open_fds(), before);
 	close(fd);
 	fixture_fini(&f);
 }
@@ -136,10 +136,10 @@ TEST(rule_shmem_not_negotiated)
 	CHECK_EQ(vsf_frontend_region_count(f.fe), 0);
 	uint64_t sizes[256] = { [0] = 16 * f.page };
 	CHECK_EQ(vsf_frontend_configure(f.fe, 1, sizes), -ENOTSUP);
-	fds = count_open_fds();
+	fds = probe_open_fds();
 	CHECK_EQ(do_map(&f, 0, fd, 0, 0, f.page, false), -ENOTSUP);
 	CHECK_EQ(do_unmap(&f, 0, 0, f.page), -ENOTSUP);
-	CHECK_EQ(count_open_fds(), fds);
+	CHECK_EQ(probe_open_fds(), fds);
 	close(fd);
 	fixture_fini(&f);
 }
@@ -190,7 +190,7 @@ TEST(rule_unmap_exact_mapping)
 	CHECK_EQ(do_unmap(&f, 0, 2 * f.page, 8 * f.page), -ENOENT);  /* superset */
 	CHECK_EQ(do_unmap(&f, 3, 0, 4 * f.page), -ENOENT);           /* other region */
 	CHECK_EQ(vsf_frontend_mapping_count(f.fe), 1);
-	CHECK(!read_faults(region_base(&f, 0) + 5 * f.page));
+	CHECK(probe_readable(region_base(&f, 0) + 5 * f.page));
 	CHECK_EQ(do_unmap(&f, 0, 4 * f.page, 4 * f.page), 0);
 	CHECK_EQ(do_unmap(&f, 0, 4 * f.page, 4 * f.page), -ENOENT);  /* twice */
 	close(fd);
@@ -226,13 +226,13 @@ TEST(rule_reset_removes_every_mapping)
 	CHECK_EQ(do_map(&f, 0, fd, 0, 0, 2 * f.page, true), 0);
 	CHECK_EQ(do_map(&f, 3, fd, 0, 0, f.page, false), 0);
 	close(fd);
-	int fds = count_open_fds();
+	int fds = probe_open_fds();
 	vsf_frontend_reset(f.fe);
 	CHECK_EQ(vsf_frontend_mapping_count(f.fe), 0);
 	CHECK_EQ(vsf_frontend_region_count(f.fe), 2);
-	CHECK(read_faults(region_base(&f, 0)));
-	CHECK(read_faults(region_base(&f, 3)));
-	CHECK_EQ(count_open_fds(), fds);
+	CHECK(!probe_readable(region_base(&f, 0)));
+	CHECK(!probe_readable(region_base(&f, 3)));
+	CHECK_EQ(probe_open_fds(), fds);
 	/* The ranges are free again. */
 	fd = make_memfd(2, 2);
 	CHECK_EQ(do_map(&f, 0, fd, 0, 0, 2 * f.page, true), 0);
@@ -253,7 +253,7 @@ TEST(rule_payload_size_exact)
 	for (uint32_t size = 32; size <= 48; size += 8) {
 		if (size == 40)
 			continue;
-		int fds = count_open_fds();
+		int fds = probe_open_fds();
 		struct vsf_wire_header req = { VSF_BACKEND_SHMEM_MAP,
 					       VSF_FLAG_VERSION | VSF_FLAG_NEED_REPLY, size };
 		struct vsf_wire_mmap m = { .len = f.page };
@@ -265,7 +265,7 @@ TEST(rule_payload_size_exact)
 		CHECK_EQ(v.result, -EBADMSG);
 		CHECK_EQ(read_replies(&f, &h, &value), 1);
 		CHECK(value != 0);
-		CHECK_EQ(count_open_fds(), fds);
+		CHECK_EQ(probe_open_fds(), fds);
 		CHECK_EQ(vsf_frontend_mapping_count(f.fe), 0);
 	}
 	check_channel_usable(&f);
@@ -286,7 +286,7 @@ TEST(rule_header_flags)
 		struct vsf_wire_header h;
 		struct vsf_verdict v;
 		uint64_t value;
-		int fds = count_open_fds();
+		int fds = probe_open_fds();
 
 		peer_send_mmap(&f, VSF_BACKEND_SHMEM_MAP, bad[i], 0, 0, 0, f.page, 0, &fd, 1);
 		CHECK_EQ(handle(&f, &v), 0);
@@ -294,7 +294,7 @@ TEST(rule_header_flags)
 		CHECK_EQ(read_replies(&f, &h, &value), 1);
 		CHECK_EQ(h.flags, VSF_REPLY_FLAGS);
 		CHECK(value != 0);
-		CHECK_EQ(count_open_fds(), fds);
+		CHECK_EQ(probe_open_fds(), fds);
 	}
 	CHECK_EQ(vsf_frontend_mapping_count(f.fe), 0);
 	check_channel_usable(&f);
@@ -333,7 +333,7 @@ TEST(rule_fd_count)
 	int fds;
 
 	fixture_init_regions(&f, two_regions);
-	fds = count_open_fds();
+	fds = probe_open_fds();
 	/* map without an fd */
 	CHECK_EQ(do_map(&f, 0, -1, 0, 0, f.page, false), -EBADMSG);
 	/* map with two fds */
@@ -350,7 +350,7 @@ TEST(rule_fd_count)
 	CHECK_EQ(v.result, -EBADMSG);
 	CHECK_EQ(read_replies(&f, &h, &value), 1);
 	CHECK_EQ(vsf_frontend_mapping_count(f.fe), 1);
-	CHECK_EQ(count_open_fds(), fds);
+	CHECK_EQ(probe_open_fds(), fds);
 	CHECK_EQ(do_unmap(&f, 0, 0, f.page), 0);
 	close(fd);
 	fixture_fini(&f);
@@ -441,7 +441,7 @@ TEST(rule_fd_long_enough)
 	check_map_rejected(&f, 0, fd, 0, 0, 3 * f.page, false, -ERANGE);
 	check_map_rejected(&f, 0, fd, 2 * f.page, 0, f.page, false, -ERANGE);
 	CHECK_EQ(do_map(&f, 0, fd, f.page, 0, f.page, false), 0);
-	CHECK(!read_faults(region_base(&f, 0)));
+	CHECK(probe_readable(region_base(&f, 0)));
 	close(fd);
 	fixture_fini(&f);
 }
@@ -458,7 +458,7 @@ TEST(rule_other_backend_requests_rejected)
 		struct vsf_wire_header h;
 		struct vsf_verdict v;
 		uint64_t value;
-		int fds = count_open_fds();
+		int fds = probe_open_fds();
 
 		/* Shaped like a valid map, with an fd: must not be mapped. */
 		peer_send_mmap(&f, id, VSF_FLAG_VERSION | VSF_FLAG_NEED_REPLY, 0, 0, 0, f.page, 0,
@@ -468,7 +468,7 @@ TEST(rule_other_backend_requests_rejected)
 		CHECK_EQ(read_replies(&f, &h, &value), 1);
 		CHECK_EQ(h.request, id);
 		CHECK(value != 0);
-		CHECK_EQ(count_open_fds(), fds);
+		CHECK_EQ(probe_open_fds(), fds);
 	}
 	CHECK_EQ(vsf_frontend_mapping_count(f.fe), 0);
 	check_channel_usable(&f);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The fuzz program format (fuzz/program.h): text -> binary -> text is exact
+ * The fuzz program format (scenario/program.h): text -> binary -> text is exact
  * for printed text, binary -> text -> binary is exact for any input, a
  * damaged record damages only itself, and the parser reports errors by line.
  */

@@ -318,7 +318,7 @@ static void check_config_rejected(const struct fake_backend *script, const struc
 				  int expect)
 {
 	struct session s = { .fb = *script };
-	int fds = count_open_fds();
+	int fds = probe_open_fds();
 	long vm = vm_size_kb();
 
 	session_run(&s, o);
@@ -332,7 +332,7 @@ static void check_config_rejected(const struct fake_backend *script, const struc
 	CHECK_EQ(vsf_frontend_backend_fd(s.fe), -1);
 	CHECK(vm_size_kb() - vm < (long)(GIB / 2 / 1024));
 	session_close_fds(&s);
-	CHECK_EQ(count_open_fds(), fds);
+	CHECK_EQ(probe_open_fds(), fds);
 	vsf_frontend_free(s.fe);
 }
 
@@ -383,7 +383,7 @@ TEST(connect_full_negotiation)
 	struct fixture f;
 	struct vsf_region_info ri;
 	int fd = make_memfd(2, 0x50);
-	int fds = count_open_fds();
+	int fds = probe_open_fds();
 
 	fake_init(&s.fb, sizes);
 	/* More than the front-end knows: it must take only its own bits. */
@@ -428,7 +428,7 @@ TEST(connect_full_negotiation)
 		CHECK_EQ(do_unmap(&f, 200, 7 * page(), page()), 0);
 	}
 	session_fini(&s);
-	CHECK_EQ(count_open_fds(), fds);
+	CHECK_EQ(probe_open_fds(), fds);
 	close(fd);
 }
 
@@ -458,7 +458,7 @@ TEST(connect_legacy_backend_refused)
 	uint64_t sizes[256] = { [0] = page() };
 	struct vsf_negotiated neg;
 	struct session s;
-	int fds = count_open_fds();
+	int fds = probe_open_fds();
 
 	fake_init(&s.fb, sizes);
 	s.fb.features &= ~F_VERSION_1;
@@ -472,7 +472,7 @@ TEST(connect_legacy_backend_refused)
 	CHECK_EQ(vsf_frontend_backend_fd(s.fe), -1);
 	CHECK_EQ(vsf_frontend_region_count(s.fe), 0);
 	session_close_fds(&s);
-	CHECK_EQ(count_open_fds(), fds);
+	CHECK_EQ(probe_open_fds(), fds);
 	vsf_frontend_free(s.fe);
 }
 
@@ -481,7 +481,7 @@ TEST(connect_features_changed_after_owner)
 {
 	uint64_t sizes[256] = { [0] = page() };
 	struct session s;
-	int fds = count_open_fds();
+	int fds = probe_open_fds();
 
 	fake_init(&s.fb, sizes);
 	s.fb.features_after_owner = s.fb.features | (1ull << 9);
@@ -493,7 +493,7 @@ TEST(connect_features_changed_after_owner)
 	CHECK_EQ(vsf_frontend_backend_fd(s.fe), -1);
 	CHECK_EQ(vsf_frontend_region_count(s.fe), 0);
 	session_close_fds(&s);
-	CHECK_EQ(count_open_fds(), fds);
+	CHECK_EQ(probe_open_fds(), fds);
 	vsf_frontend_free(s.fe);
 }
 
@@ -531,7 +531,7 @@ TEST(connect_backend_without_protocol_features)
 				      VSF_REQ_SET_FEATURES };
 	struct vsf_negotiated neg;
 	struct session s;
-	int fds = count_open_fds();
+	int fds = probe_open_fds();
 
 	fake_init(&s.fb, sizes);
 	s.fb.features &= ~F_PROTOCOL_FEATURES;
@@ -550,7 +550,7 @@ TEST(connect_backend_without_protocol_features)
 	/* A connected session cannot be connected again. */
 	CHECK_EQ(vsf_frontend_connect(s.fe, s.sock), -EISCONN);
 	session_close_fds(&s);
-	CHECK_EQ(count_open_fds(), fds);
+	CHECK_EQ(probe_open_fds(), fds);
 	vsf_frontend_free(s.fe);
 }
 
@@ -606,11 +606,11 @@ TEST(connect_backend_without_shmem)
 	CHECK(!vsf_frontend_region(s.fe, 0, &ri));
 	CHECK(s.fb.backend_fd >= 0);
 	if (s.fb.backend_fd >= 0) {
-		int before = count_open_fds();
+		int before = probe_open_fds();
 
 		f = (struct fixture){ .fe = s.fe, .peer = s.fb.backend_fd, .page = page() };
 		CHECK_EQ(do_map(&f, 0, fd, 0, 0, page(), false), -ENOTSUP);
-		CHECK_EQ(count_open_fds(), before);
+		CHECK_EQ(probe_open_fds(), before);
 		CHECK_EQ(vsf_frontend_mapping_count(s.fe), 0);
 	}
 	session_fini(&s);
@@ -621,7 +621,7 @@ TEST(connect_backend_req_fd_refused)
 {
 	uint64_t sizes[256] = { [0] = page() };
 	struct session s;
-	int fds = count_open_fds();
+	int fds = probe_open_fds();
 
 	fake_init(&s.fb, sizes);
 	s.fb.backend_req_reply = 1;
@@ -632,7 +632,7 @@ TEST(connect_backend_req_fd_refused)
 	CHECK_EQ(vsf_frontend_backend_fd(s.fe), -1);
 	CHECK_EQ(vsf_frontend_region_count(s.fe), 0);
 	session_close_fds(&s);
-	CHECK_EQ(count_open_fds(), fds);
+	CHECK_EQ(probe_open_fds(), fds);
 	vsf_frontend_free(s.fe);
 }
 
@@ -839,7 +839,7 @@ TEST(connect_to_gone_backend_no_sigpipe)
 {
 	struct sigaction sa = { .sa_handler = count_sigpipe }, old;
 	struct vsf_frontend *fe;
-	int fds = count_open_fds();
+	int fds = probe_open_fds();
 	int sv[2], ret;
 
 	sigemptyset(&sa.sa_mask);
@@ -854,7 +854,7 @@ TEST(connect_to_gone_backend_no_sigpipe)
 	CHECK(vsf_frontend_last_error(fe)[0] != '\0');
 	CHECK_EQ(vsf_frontend_backend_fd(fe), -1);
 	close(sv[0]);
-	CHECK_EQ(count_open_fds(), fds);
+	CHECK_EQ(probe_open_fds(), fds);
 	vsf_frontend_free(fe);
 	SETUP(sigaction(SIGPIPE, &old, NULL) == 0);
 }

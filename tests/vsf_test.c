@@ -194,73 +194,9 @@ void check_channel_usable(struct fixture *f)
 
 /* ---- process probes ---- */
 
-int count_open_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0;
-
-	SETUP(d);
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n - 1; /* the directory's own fd */
-}
-
 bool fd_is_open(int fd)
 {
 	return fcntl(fd, F_GETFD) >= 0;
-}
-
-bool maps_perms(const void *addr, char perms[5])
-{
-	FILE *fp = fopen("/proc/self/maps", "re");
-	char line[512];
-	bool found = false;
-
-	SETUP(fp);
-	while (fgets(line, sizeof(line), fp)) {
-		unsigned long lo, hi;
-
-		if (sscanf(line, "%lx-%lx %4s", &lo, &hi, perms) == 3 &&
-		    (unsigned long)addr >= lo && (unsigned long)addr < hi) {
-			found = true;
-			break;
-		}
-	}
-	fclose(fp);
-	return found;
-}
-
-/* The kernel checks the user address for us: EFAULT instead of a signal. */
-bool read_faults(const volatile void *addr)
-{
-	int p[2];
-	long n;
-
-	SETUP(pipe2(p, O_CLOEXEC) == 0);
-	n = syscall(SYS_write, p[1], (const void *)addr, 1);
-	close(p[0]);
-	close(p[1]);
-	return n != 1;
-}
-
-bool write_faults(volatile void *addr)
-{
-	uint8_t old;
-	int p[2];
-	long n;
-
-	if (read_faults(addr))
-		return true;
-	old = *(volatile uint8_t *)addr;
-	SETUP(pipe2(p, O_CLOEXEC) == 0);
-	SETUP(write(p[1], &old, 1) == 1);
-	n = syscall(SYS_read, p[0], (void *)addr, 1);
-	close(p[0]);
-	close(p[1]);
-	return n != 1;
 }
 
 uint8_t *region_base(struct fixture *f, uint8_t shmid)

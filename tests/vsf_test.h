@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "probes.h"
 #include "vhost_shmem.h"
 #include "wire.h"
 
@@ -101,14 +102,8 @@ int do_unmap(struct fixture *f, uint8_t shmid, uint64_t shm_offset, uint64_t len
 /* The channel still works: a map then unmap at region 0 offset 15 pages succeeds. */
 void check_channel_usable(struct fixture *f);
 
-/* ---- process probes ---- */
-int count_open_fds(void);
+/* ---- process probes: scenario/probes.h, and ---- */
 bool fd_is_open(int fd);
-/* Permissions "rw-s" etc. of the /proc/self/maps line covering addr; false if none. */
-bool maps_perms(const void *addr, char perms[5]);
-/* True if reading one byte at addr faults (SIGSEGV/SIGBUS). */
-bool read_faults(const volatile void *addr);
-bool write_faults(volatile void *addr);
 /* Base of region shmid (the test fails if there is none). */
 uint8_t *region_base(struct fixture *f, uint8_t shmid);
 

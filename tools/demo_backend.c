@@ -8,7 +8,7 @@
  * negotiation, SET_BACKEND_REQ_FD and GET_SHMEM_CONFIG, then plays the
  * script's ops on the backend channel with real fds (SCM_RIGHTS): `fd` ops
  * create memfds and the other fd kinds, `map`, `unmap` and `send` ops send
- * messages. The script is a fuzz program in its text form (fuzz/program.h),
+ * messages. The script is a fuzz program in its text form (scenario/program.h),
  * so the same file converts with vsf-prog and replays through the fuzz
  * harnesses; the backend reads two extra things from its comments (the
  * program format ignores them):

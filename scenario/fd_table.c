@@ -68,7 +68,7 @@ static int reopen(int fd, int flags)
 	return nfd;
 }
 
-static int create_fd(struct model_fd *d, const struct vsf_op *op, uint64_t *bytes_left)
+static int create_fd(struct fd_desc *d, const struct vsf_op *op, uint64_t *bytes_left)
 {
 	uint64_t size = op->fd.size < VSF_PROG_MAX_FD_SIZE ? op->fd.size : VSF_PROG_MAX_FD_SIZE;
 	int fd, pair[2];

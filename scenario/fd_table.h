@@ -13,15 +13,22 @@
 #include <sys/types.h>
 
 #include "program.h"
-#include "shadow_model.h"
 
 #define FD_TABLE_MAX_RETIRED VSF_PROG_MAX_OPS
 /* The name of every memfd the table creates ("/memfd:vsf-fuzz" in /proc/PID/maps). */
 #define FD_TABLE_MEMFD_NAME "vsf-fuzz"
 
+/* What can be known of an fd resource: the shadow model's view of it. */
+struct fd_desc {
+	uint8_t kind;       /* enum vsf_fd_kind */
+	uint64_t size;      /* bytes, for memfd / rofile / opath */
+	unsigned seals;     /* F_SEAL_* bits */
+	int content_fd;     /* an fd with the same content, for the memory-truth oracle */
+};
+
 struct fd_resource {
 	int fd;             /* -1: empty slot */
-	struct model_fd desc;
+	struct fd_desc desc;
 	dev_t dev;
 	ino_t ino;
 };

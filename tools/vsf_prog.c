@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * vsf-prog: convert fuzz programs (fuzz/program.h) between binary and text.
+ * vsf-prog: convert fuzz programs (scenario/program.h) between binary and text.
  *
  *   vsf-prog to-text [FILE...]       binary -> text on stdout
  *   vsf-prog to-bin [-o OUT] [FILE]  text -> binary, to OUT or stdout

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Traffic capture for vhost-shmem-frontend --record: what the front-end
- * received from a backend, written as a fuzz program (fuzz/program.h), so
+ * received from a backend, written as a fuzz program (scenario/program.h), so
  * that real traffic becomes a corpus seed and replays through
  * fuzz_backend_channel.
  *

@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Process probes (probes.h). Everything they need is set up before main()
+ * (and again in a forked child), so a probe in a hot loop costs a system
+ * call or two and never changes the process's fd count.
+ */
+#define _GNU_SOURCE
+#include "probes.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* getdents64 is a raw system call: MemorySanitizer does not see it fill the buffer. */
+#if defined(__has_feature)
+#if __has_feature(memory_sanitizer)
+#include <sanitizer/msan_interface.h>
+#define UNPOISON(p, n) __msan_unpoison(p, n)
+#endif
+#endif
+#ifndef UNPOISON
+#define UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
+/* A pipe the kernel copies through: EFAULT instead of SIGSEGV/SIGBUS. */
+static int probe_pipe[2] = { -1, -1 };
+/* Kept open: counting fds then costs a seek and a read, not an open and a close. */
+static int proc_fd_dir = -1;
+
+/*
+ * /proc/self/fd opened once names the process that opened it: a forked
+ * child (AFL++'s fork server forks after the constructors) opens its own,
+ * or it would count its parent's fds.
+ */
+static void open_proc_fd_dir(void)
+{
+	if (proc_fd_dir >= 0)
+		close(proc_fd_dir);
+	proc_fd_dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (proc_fd_dir < 0) {
+		perror("open /proc/self/fd");
+		abort();
+	}
+}
+
+/*
+ * Before main(), and in a child at fork time: a lazy set-up would take a
+ * branch in the first input only, which AFL++ counts as instability.
+ */
+__attribute__((constructor)) static void probes_init(void)
+{
+	open_proc_fd_dir();
+	if (pipe2(probe_pipe, O_CLOEXEC | O_NONBLOCK) < 0 ||
+	    pthread_atfork(NULL, NULL, open_proc_fd_dir) != 0) {
+		perror("probe set-up");
+		abort();
+	}
+}
+
+/* Raw system calls: sanitizer interceptors must not look at the address. */
+bool probe_readable(const void *addr)
+{
+	uint8_t sink;
+
+	if (syscall(SYS_write, probe_pipe[1], addr, 1) != 1)
+		return false;
+	return syscall(SYS_read, probe_pipe[0], &sink, 1) == 1;
+}
+
+bool probe_writable(void *addr)
+{
+	uint8_t old;
+	long n;
+
+	if (syscall(SYS_write, probe_pipe[1], addr, 1) != 1)
+		return false;
+	/* Write the byte back where it came from: content is unchanged. */
+	n = syscall(SYS_read, probe_pipe[0], addr, 1);
+	if (n != 1)
+		(void)!syscall(SYS_read, probe_pipe[0], &old, 1); /* drain */
+	return n == 1;
+}
+
+/* Entries of /proc/self/fd that are not "." or "..", read with getdents64. */
+int probe_open_fds(void)
+{
+	char buf[4096] __attribute__((aligned(8)));
+	int n = 0;
+	long got;
+
+	if (lseek(proc_fd_dir, 0, SEEK_SET) < 0) {
+		perror("lseek /proc/self/fd");
+		abort();
+	}
+	while ((got = syscall(SYS_getdents64, proc_fd_dir, buf, sizeof(buf))) > 0) {
+		UNPOISON(buf, (size_t)got);
+		for (long off = 0; off < got;) {
+			unsigned short reclen;
+			const char *name = buf + off + 19; /* d_ino 8, d_off 8, d_reclen 2, d_type 1 */
+
+			memcpy(&reclen, buf + off + 16, sizeof(reclen));
+			n += name[0] != '.';
+			off += reclen;
+		}
+	}
+	if (got < 0) {
+		perror("getdents64 /proc/self/fd");
+		abort();
+	}
+	return n - 1; /* the directory's own fd */
+}
+
+bool probe_maps_contain(const char *needle)
+{
+	static char buf[16384];
+	size_t nlen = strlen(needle), keep = 0;
+	bool found = false;
+	ssize_t got = 0;
+	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		perror("open /proc/self/maps");
+		abort();
+	}
+	while (!found && (got = read(fd, buf + keep, sizeof(buf) - keep)) > 0) {
+		size_t len = keep + (size_t)got;
+
+		found = memmem(buf, len, needle, nlen) != NULL;
+		/* Keep a possible start of the needle for the next read. */
+		keep = len < nlen - 1 ? len : nlen - 1;
+		memmove(buf, buf + len - keep, keep);
+	}
+	if (!found && got < 0) {
+		perror("read /proc/self/maps");
+		abort();
+	}
+	close(fd);
+	return found;
+}
+
+bool probe_maps_perms(const void *addr, char perms[5])
+{
+	FILE *fp = fopen("/proc/self/maps", "re");
+	char line[512];
+	bool found = false;
+
+	if (!fp) {
+		perror("open /proc/self/maps");
+		abort();
+	}
+	while (!found && fgets(line, sizeof(line), fp)) {
+		unsigned long lo, hi;
+
+		found = sscanf(line, "%lx-%lx %4s", &lo, &hi, perms) == 3 &&
+			(unsigned long)addr >= lo && (unsigned long)addr < hi;
+	}
+	fclose(fp);
+	return found;
+}

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Probes that look at the process without taking a signal: whether an
+ * address can be read or written, how many fds are open, what
+ * /proc/self/maps says. Shared by the harnesses' oracles and the tests.
+ * A set-up failure (no /proc) aborts: no probe can answer then.
+ */
+#ifndef VSF_PROBES_H
+#define VSF_PROBES_H
+
+#include <stdbool.h>
+
+/* True if one byte at addr can be read / written without a fault. */
+bool probe_readable(const void *addr);
+bool probe_writable(void *addr);
+/* Open fds of the process (the probes' own, opened before main(), included). */
+int probe_open_fds(void);
+/* True if /proc/self/maps contains needle (one open and a read loop, no stdio). */
+bool probe_maps_contain(const char *needle);
+/* The permissions ("rw-s" and the like) of the mapping that holds addr. */
+bool probe_maps_perms(const void *addr, char perms[5]);
+
+#endif
