@@ -325,11 +325,14 @@ static uint64_t page_multiple(struct vsf_mutator *m, uint64_t max_pages)
 	return m->page * (1 + below(m, max_pages ? max_pages : 1));
 }
 
-/* A config of one to three regions with page-multiple sizes. */
+/*
+ * A config of one to three regions with page-multiple sizes, or now and then
+ * of many one-page regions (code that lists the regions meets its bounds).
+ */
 static bool gen_config(struct vsf_mutator *m, struct vsf_op *op)
 {
 	static const uint8_t shmids[] = { 0, 0, 1, 3, 7, 255 };
-	size_t n = 1 + below(m, 3);
+	size_t n = chance(m, 10) ? 16 + below(m, 48) : 1 + below(m, 3);
 	uint8_t *pairs = arena_alloc(m, n * VSF_PROG_PAIR_LEN);
 
 	if (!pairs)
@@ -337,6 +340,11 @@ static bool gen_config(struct vsf_mutator *m, struct vsf_op *op)
 	for (size_t i = 0; i < n; i++) {
 		uint8_t *q = pairs + i * VSF_PROG_PAIR_LEN;
 
+		if (n > 3) { /* many: distinct shmids from 0, one page each */
+			q[0] = (uint8_t)i;
+			le_store(q + 1, 8, m->page);
+			continue;
+		}
 		q[0] = chance(m, 80) ? PICK(m, shmids) : (uint8_t)rnd(m);
 		for (size_t j = 0; j < i; j++) /* distinct shmids */
 			if (pairs[j * VSF_PROG_PAIR_LEN] == q[0])
@@ -833,9 +841,14 @@ static bool mut_handles(struct vsf_mutator *m)
 	return true;
 }
 
-/* A map or unmap becomes its raw bytes, or a raw message's payload grows or shrinks. */
+/*
+ * A map or unmap becomes its raw bytes, half the time under another request
+ * id (a request the front-end must refuse, with a map's payload and fds), or
+ * a raw message's payload grows or shrinks.
+ */
 static bool mut_raw(struct vsf_mutator *m)
 {
+	static const uint32_t requests[] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 11, 12 };
 	struct vsf_op *op = &m->ops[below(m, m->nops)];
 	uint8_t *d;
 	size_t len;
@@ -846,6 +859,8 @@ static bool mut_raw(struct vsf_mutator *m)
 		op->data_len = op_wire_mmap(op, d);
 		op->data = d;
 		op->code = VSF_OP_SEND;
+		if (chance(m, 50))
+			le_store(d, 4, PICK(m, requests));
 		return true;
 	}
 	if (op->code != VSF_OP_SEND)
