@@ -27,6 +27,8 @@
 # minimal corpus, every configuration, 20 s (a smoke test of the benchmark).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
 root=$PWD
 
 configs_all=(lf-plain lf-mutator afl-mutator naive)
@@ -91,20 +93,16 @@ build() {
 	local harnesses=(fuzz_backend_channel fuzz_frontend_session)
 	local configs_s=" ${configs[*]} "
 	scripts/setup.sh afl gnuplot
-	cmake --preset canary-libfuzzer >/dev/null
-	cmake --build --preset canary-libfuzzer -j"$(nproc)" --target "${harnesses[@]}" \
+	build_preset canary-libfuzzer "${harnesses[@]}" \
 		"${harnesses[@]/%/_replay}" bench_naive_wire bench_naive_wire_replay vsf-prog vsf-canary-counts
 	if [[ " ${canaries[*]} " == *" config-uninit "* ]]; then
-		cmake --preset canary-libfuzzer-msan >/dev/null
-		cmake --build --preset canary-libfuzzer-msan -j"$(nproc)" --target fuzz_frontend_session
+		build_preset canary-libfuzzer-msan fuzz_frontend_session
 	fi
 	if [[ $configs_s == *" afl-mutator "* ]]; then
 		for preset in canary-afl canary-afl-cmplog; do
-			cmake --preset $preset >/dev/null
-			cmake --build --preset $preset -j"$(nproc)" --target "${harnesses[@]}"
+			build_preset $preset "${harnesses[@]}"
 		done
-		cmake --preset default >/dev/null
-		cmake --build --preset default -j"$(nproc)" --target vsf_afl_mutator
+		build_preset default vsf_afl_mutator
 	fi
 }
 

@@ -7,6 +7,8 @@
 # Usage: scripts/bench-fuzz.sh [seconds per run, default 60] [--no-afl]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
 root=$PWD
 
 secs=${1:-60}
@@ -14,13 +16,10 @@ afl=1
 [[ "${2:-}" == --no-afl ]] && afl=0
 mapfile -t harnesses <fuzz/harnesses.txt
 scripts/setup.sh $( ((afl)) && echo afl)
-cmake --preset default >/dev/null
-cmake --build --preset default -j"$(nproc)" --target bench_syscall_floor >/dev/null
-cmake --preset libfuzzer >/dev/null
-cmake --build --preset libfuzzer -j"$(nproc)" --target "${harnesses[@]}" >/dev/null
+build_preset default bench_syscall_floor >/dev/null
+build_preset libfuzzer "${harnesses[@]}" >/dev/null
 if ((afl)); then
-	cmake --preset afl >/dev/null
-	cmake --build --preset afl -j"$(nproc)" --target "${harnesses[@]}" >/dev/null
+	build_preset afl "${harnesses[@]}" >/dev/null
 fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -8,6 +8,8 @@
 set -euo pipefail
 shopt -s inherit_errexit  # a failing run inside $(...) stops the script
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
 
 secs=${1:-3}
 floor_bin=build/default/tests/bench_syscall_floor
@@ -17,8 +19,7 @@ for preset in default asan; do
 	targets=(bench_map_unmap)
 	# The floor without sanitizers only (RelWithDebInfo, -O2).
 	[[ $preset == default ]] && targets+=(bench_syscall_floor)
-	cmake --preset "$preset" >/dev/null
-	cmake --build --preset "$preset" -j"$(nproc)" --target "${targets[@]}" >/dev/null
+	build_preset "$preset" "${targets[@]}" >/dev/null
 done
 
 # Run one program, show its line on stderr, print its pairs/s: the first

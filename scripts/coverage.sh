@@ -4,15 +4,16 @@
 # llvm-cov. Usage: scripts/coverage.sh [--html DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
 
 html=""
 [[ "${1:-}" == --html ]] && html=${2:?--html needs a directory}
 scripts/setup.sh
 profdata=$(command -v llvm-profdata-14 || command -v llvm-profdata)
 cov=$(command -v llvm-cov-14 || command -v llvm-cov)
-cmake --preset coverage >/dev/null
 mapfile -t harnesses <fuzz/harnesses.txt
-cmake --build --preset coverage -j"$(nproc)" --target "${harnesses[@]/%/_replay}" >/dev/null
+build_preset coverage "${harnesses[@]/%/_replay}" >/dev/null
 
 dir=build/coverage/profiles
 rm -rf "$dir" && mkdir -p "$dir"

@@ -12,6 +12,8 @@
 # one with scripts/repro.sh <target> <file>.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
 root=$PWD
 
 engine=libfuzzer
@@ -58,15 +60,12 @@ out=$(cd "$out" && pwd)
 if [[ $engine == afl ]]; then
 	scripts/setup.sh afl
 	for preset in afl afl-cmplog; do
-		cmake --preset $preset >/dev/null
-		cmake --build --preset $preset -j"$(nproc)" --target "$target"
+		build_preset $preset "$target"
 	done
 	# The structure-aware mutator, as a plain shared library for afl-fuzz.
-	cmake --preset default >/dev/null
-	cmake --build --preset default -j"$(nproc)" --target vsf_afl_mutator
+	build_preset default vsf_afl_mutator
 	exec scripts/fuzz-afl.sh "$target" "$secs" "$jobs" "$out"
 fi
 scripts/setup.sh
-cmake --preset libfuzzer >/dev/null
-cmake --build --preset libfuzzer -j"$(nproc)" --target "$target"
+build_preset libfuzzer "$target"
 exec scripts/fuzz-libfuzzer.sh "$target" "$secs" "$jobs" "$out"

@@ -6,14 +6,15 @@
 # VSF_PROG may name a vsf-prog binary; otherwise the default preset is built.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
 
 check=0
 [[ "${1:-}" == --check ]] && check=1
 
 prog=${VSF_PROG:-}
 if [[ -z "$prog" ]]; then
-	cmake --preset default >/dev/null
-	cmake --build --preset default --target vsf-prog >/dev/null
+	build_preset default vsf-prog >/dev/null
 	prog=build/default/tools/vsf-prog
 fi
 

@@ -4,6 +4,8 @@
 #   scripts/minimize.sh HARNESS DIR          -> DIR.min (same coverage, fewer inputs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
 
 if (($# != 2)) || ! grep -qx "$1" fuzz/harnesses.txt; then
 	echo "usage: $0 HARNESS FILE|DIR   (harnesses: $(tr '\n' ' ' <fuzz/harnesses.txt))" >&2
@@ -11,8 +13,7 @@ if (($# != 2)) || ! grep -qx "$1" fuzz/harnesses.txt; then
 fi
 harness=$1 input=${2%/}
 scripts/setup.sh
-cmake --preset libfuzzer >/dev/null
-cmake --build --preset libfuzzer -j"$(nproc)" --target "$harness" vsf-prog >/dev/null
+build_preset libfuzzer "$harness" vsf-prog >/dev/null
 bin=build/libfuzzer/fuzz/$harness
 if [[ -d $input ]]; then
 	rm -rf "$input.min" && mkdir -p "$input.min"

@@ -5,6 +5,8 @@
 # Exits non-zero if an input still fails; the report names the oracle and op.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
 
 if (($# < 2)) || ! grep -qx "$1" fuzz/harnesses.txt; then
 	echo "usage: $0 HARNESS FILE...   (harnesses: $(tr '\n' ' ' <fuzz/harnesses.txt))" >&2
@@ -13,8 +15,7 @@ fi
 harness=$1
 shift
 scripts/setup.sh
-cmake --preset asan >/dev/null
-cmake --build --preset asan -j"$(nproc)" --target "${harness}_replay" vsf-prog >/dev/null
+build_preset asan "${harness}_replay" vsf-prog >/dev/null
 for f in "$@"; do
 	echo "---- $f as a program:"
 	build/asan/tools/vsf-prog to-text "$f"

@@ -14,6 +14,8 @@
 # Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
 
 scripts/setup.sh afl
 jobs=$(nproc)
@@ -21,25 +23,20 @@ mapfile -t harnesses <fuzz/harnesses.txt
 replays=("${harnesses[@]/%/_replay}")
 programs=(vhost-shmem-frontend vsf-demo-backend)
 
-cmake --preset asan >/dev/null
-cmake --build --preset asan -j"$jobs"
+build_preset asan
 ctest --preset asan -j"$jobs" --timeout 300
 
-cmake --preset canary >/dev/null
-cmake --build --preset canary -j"$jobs" --target vsf-prog vsf-canary-counts "${replays[@]}" "${programs[@]}" bench_naive_wire_replay
+build_preset canary vsf-prog vsf-canary-counts "${replays[@]}" "${programs[@]}" bench_naive_wire_replay
 ctest --preset canary -j"$jobs" --timeout 300
 
-cmake --preset msan >/dev/null
-cmake --build --preset msan -j"$jobs" --target vsf-prog vsf-canary-counts "${replays[@]}" "${programs[@]}"
+build_preset msan vsf-prog vsf-canary-counts "${replays[@]}" "${programs[@]}"
 ctest --preset msan -j"$jobs" --timeout 300
 
-cmake --preset libfuzzer >/dev/null
-cmake --build --preset libfuzzer -j"$jobs" --target "${harnesses[@]}" "${programs[@]}"
+build_preset libfuzzer "${harnesses[@]}" "${programs[@]}"
 ctest --preset libfuzzer -j"$jobs" --timeout 300
 
 for preset in default afl; do
-	cmake --preset "$preset" >/dev/null
-	cmake --build --preset "$preset" -j"$jobs" --target "${programs[@]}" \
+	build_preset "$preset" "${programs[@]}" \
 		$([[ $preset == afl ]] && echo "${harnesses[@]}")
 	bash tests/no_canaries.sh "build/$preset" .
 done

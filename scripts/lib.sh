@@ -1,0 +1,10 @@
+# Sourced by the scripts: what several of them do.
+
+# build_preset PRESET [TARGET...]: configure the CMake preset (quietly) and
+# build the targets, all of them when none is named, on every core.
+build_preset() {
+	local preset=$1
+	shift
+	cmake --preset "$preset" >/dev/null
+	cmake --build --preset "$preset" -j"$(nproc)" ${1:+--target "$@"}
+}
