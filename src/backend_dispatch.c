@@ -21,10 +21,12 @@ static int check_header(const struct vsf_wire_header *h, struct vsf_error *err)
 	return 0;
 }
 
-/* Payload and fd rules shared by map and unmap. */
+/* Payload and fd rules shared by map and unmap (out->mm holds the payload). */
 static int check_mmap_message(const struct vsf_rx *rx, size_t want_fds,
-			      struct vsf_wire_mmap *mm, struct vsf_error *err)
+			      struct vsf_backend_outcome *out)
 {
+	struct vsf_wire_mmap *mm = &out->mm;
+	struct vsf_error *err = &out->err;
 	const char *name = vsf_backend_request_name(rx->msg.hdr.request);
 
 	/* canary short-payload: a short payload taken for a whole VhostUserMMap */
@@ -32,12 +34,13 @@ static int check_mmap_message(const struct vsf_rx *rx, size_t want_fds,
 	    !VSF_CANARY(SHORT_PAYLOAD, rx->msg.hdr.size < VSF_MMAP_PAYLOAD_SIZE))
 		return vsf_error_set(err, -EBADMSG, "%s: payload size %u, expected %u", name,
 				     rx->msg.hdr.size, VSF_MMAP_PAYLOAD_SIZE);
+	if (!out->has_mm) /* the short-payload canary's way here */
+		vsf_decode_mmap(rx->msg.payload, mm);
 	if (rx->fds_overflow)
 		return vsf_error_set(err, -EBADMSG, "%s: more than %u fds", name, VSF_MAX_FDS);
 	if (rx->nfds != want_fds)
 		return vsf_error_set(err, -EBADMSG, "%s: %zu fds, expected %zu", name, rx->nfds,
 				     want_fds);
-	vsf_decode_mmap(rx->msg.payload, mm);
 	if (mm->flags & ~VSF_MMAP_F_KNOWN)
 		return vsf_error_set(err, -EINVAL, "%s: unknown flags 0x%llx", name,
 				     (unsigned long long)(mm->flags & ~VSF_MMAP_F_KNOWN));
@@ -46,19 +49,19 @@ static int check_mmap_message(const struct vsf_rx *rx, size_t want_fds,
 
 static int handle_map(struct vsf_regions *r, struct vsf_rx *rx, struct vsf_backend_outcome *out)
 {
-	struct vsf_wire_mmap mm;
+	const struct vsf_wire_mmap *mm = &out->mm;
 	struct vsf_mapping m;
 	int ret;
 
-	ret = check_mmap_message(rx, 1, &mm, &out->err);
+	ret = check_mmap_message(rx, 1, out);
 	if (ret < 0)
 		return ret;
 	m = (struct vsf_mapping){
-		.shmid = mm.shmid,
-		.shm_offset = mm.shm_offset,
-		.len = mm.len,
-		.fd_offset = mm.fd_offset,
-		.rw = mm.flags & VSF_MMAP_F_RW,
+		.shmid = mm->shmid,
+		.shm_offset = mm->shm_offset,
+		.len = mm->len,
+		.fd_offset = mm->fd_offset,
+		.rw = mm->flags & VSF_MMAP_F_RW,
 	};
 	/* The fd stays with rx (closed by the caller); a staged mapping keeps its own reference. */
 	ret = vsf_regions_prepare_map(r, &m, rx->fds[0], &out->change, &out->err);
@@ -70,13 +73,13 @@ static int handle_map(struct vsf_regions *r, struct vsf_rx *rx, struct vsf_backe
 
 static int handle_unmap(struct vsf_regions *r, struct vsf_rx *rx, struct vsf_backend_outcome *out)
 {
-	struct vsf_wire_mmap mm;
+	const struct vsf_wire_mmap *mm = &out->mm;
 	int ret;
 
-	ret = check_mmap_message(rx, 0, &mm, &out->err);
+	ret = check_mmap_message(rx, 0, out);
 	if (ret < 0)
 		return ret;
-	return vsf_regions_prepare_unmap(r, mm.shmid, mm.shm_offset, mm.len, &out->change,
+	return vsf_regions_prepare_unmap(r, mm->shmid, mm->shm_offset, mm->len, &out->change,
 					 &out->err);
 }
 
@@ -114,7 +117,15 @@ static int decide(struct vsf_regions *r, bool shmem_negotiated, struct vsf_rx *r
 int vsf_backend_dispatch(struct vsf_regions *r, bool shmem_negotiated, struct vsf_rx *rx,
 			 struct vsf_backend_outcome *out)
 {
+	const struct vsf_wire_header *h = &rx->msg.hdr;
+
 	memset(out, 0, sizeof(*out));
+	/* For the verdict, whether or not the message is accepted. */
+	if ((h->request == VSF_BACKEND_SHMEM_MAP || h->request == VSF_BACKEND_SHMEM_UNMAP) &&
+	    h->size == VSF_MMAP_PAYLOAD_SIZE) {
+		vsf_decode_mmap(rx->msg.payload, &out->mm);
+		out->has_mm = true;
+	}
 	out->result = decide(r, shmem_negotiated, rx, out);
 	vsf_rx_close_fds(rx);
 

@@ -21,6 +21,8 @@ struct vsf_backend_outcome {
 	struct vsf_wire_header reply_hdr;
 	uint64_t reply_value;        /* 0 on success, non-zero on failure */
 	struct vsf_change change;    /* to commit after the reply */
+	bool has_mm;                 /* the payload was a VhostUserMMap: */
+	struct vsf_wire_mmap mm;     /* decoded, whatever the verdict */
 };
 
 /*

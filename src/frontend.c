@@ -519,8 +519,11 @@ int vsf_frontend_handle_backend(struct vsf_frontend *fe, struct vsf_verdict *ver
 	struct vsf_error err = { 0 };
 	struct vsf_rx *rx = fe->rx;
 	uint8_t value[8];
+	bool committed;
 	int ret;
 
+	if (verdict)
+		*verdict = (struct vsf_verdict){ .received = false };
 	if (fe->backend_fd < 0)
 		return fail(fe, &(struct vsf_error){ -ENOTCONN, "no backend channel" });
 	ret = receive(fe, fe->backend_fd, &err);
@@ -535,7 +538,14 @@ int vsf_frontend_handle_backend(struct vsf_frontend *fe, struct vsf_verdict *ver
 	if (fe->rx_hook)
 		call_rx_hook(fe, rx);
 	if (verdict)
-		verdict->nfds = rx->fds_overflow ? VSF_MAX_FDS + 1 : (unsigned)rx->nfds;
+		*verdict = (struct vsf_verdict){
+			.received = true,
+			.request = rx->msg.hdr.request,
+			.flags = rx->msg.hdr.flags,
+			.size = rx->msg.hdr.size,
+			.nfds = (unsigned)rx->nfds,
+			.too_many_fds = rx->fds_overflow,
+		};
 	vsf_backend_dispatch(&fe->regions, vsf_frontend_shmem_negotiated(fe), rx, &out);
 	if (out.result < 0)
 		note_error(fe, VSF_LOG_WARN, &out.err);
@@ -559,6 +569,7 @@ int vsf_frontend_handle_backend(struct vsf_frontend *fe, struct vsf_verdict *ver
 		ret = vsf_channel_send(fe->backend_fd, fe->opts.io_timeout_ms, &out.reply_hdr, value,
 				       NULL, 0, &err);
 	/* canary commit-no-begin: the error path commits a change never prepared */
+	committed = false;
 	if (out.change.kind != VSF_CHANGE_NONE || VSF_CANARY(COMMIT_NO_BEGIN, out.result < 0)) {
 		struct vsf_error commit_err = { 0 };
 
@@ -567,15 +578,22 @@ int vsf_frontend_handle_backend(struct vsf_frontend *fe, struct vsf_verdict *ver
 					out.change.kind == VSF_CHANGE_MAP, out.change.mapping.shmid,
 					out.change.mapping.shm_offset, out.change.mapping.len);
 		/* Committed even when the reply failed: the request was accepted. */
-		if (vsf_regions_commit(&fe->regions, &out.change, &commit_err) < 0)
+		committed = vsf_regions_commit(&fe->regions, &out.change, &commit_err) == 0;
+		if (!committed)
 			fail(fe, &commit_err);
 	}
 
 	if (verdict) {
-		verdict->request = rx->msg.hdr.request;
 		verdict->result = out.result;
 		verdict->replied = out.reply && ret == 0;
 		verdict->reply_value = out.reply_value;
+		verdict->committed = committed;
+		verdict->has_mapping = out.has_mm;
+		verdict->mapping.shmid = out.mm.shmid;
+		verdict->mapping.fd_offset = out.mm.fd_offset;
+		verdict->mapping.shm_offset = out.mm.shm_offset;
+		verdict->mapping.len = out.mm.len;
+		verdict->mapping.flags = out.mm.flags;
 	}
 	if (ret < 0) {
 		close_backend_channel(fe);

@@ -92,13 +92,30 @@ struct vsf_negotiated {
 };
 void vsf_frontend_negotiated(const struct vsf_frontend *fe, struct vsf_negotiated *out);
 
+/* The fields of a SHMEM_MAP / SHMEM_UNMAP payload (VhostUserMMap), as received. */
+struct vsf_mmap_request {
+	uint8_t shmid;
+	uint64_t fd_offset, shm_offset, len, flags;
+};
+
 /* What happened to one backend message. */
 struct vsf_verdict {
-	uint32_t request;  /* request id from the header */
-	int result;        /* 0 accepted, negative errno rejected */
-	bool replied;      /* a reply was sent */
+	bool received;         /* a whole message arrived: the rest describes it */
+	uint32_t request;      /* the header as received */
+	uint32_t flags;
+	uint32_t size;         /* payload bytes */
+	int result;            /* 0 accepted, negative errno rejected */
+	bool replied;          /* a reply was sent */
 	uint64_t reply_value;
-	unsigned nfds;     /* fds that came with the message (all consumed) */
+	unsigned nfds;         /* fds that came with the message (all consumed) */
+	bool too_many_fds;     /* more than the channel takes came (nfds is 0): all closed */
+	bool has_mapping;      /* the payload was a VhostUserMMap, decoded here: */
+	struct vsf_mmap_request mapping;
+	/*
+	 * The accepted change is in the memory map. false with result 0: the
+	 * commit after the reply failed (vsf_frontend_last_error() says why).
+	 */
+	bool committed;
 };
 
 /*

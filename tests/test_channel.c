@@ -190,6 +190,18 @@ TEST(map_in_odd_chunks_accepted_fd_on_later_chunk)
 		CHECK_EQ(handle(&f, &v), 0);
 		CHECK_EQ(v.result, 0);
 		CHECK_EQ(v.nfds, 1);
+		CHECK(!v.too_many_fds);
+		/* The verdict carries the header and the decoded mapping. */
+		CHECK_EQ(v.request, VSF_BACKEND_SHMEM_MAP);
+		CHECK_EQ(v.flags, VSF_FLAG_VERSION | VSF_FLAG_NEED_REPLY);
+		CHECK_EQ(v.size, VSF_MMAP_PAYLOAD_SIZE);
+		CHECK(v.has_mapping);
+		CHECK_EQ(v.mapping.shmid, 0);
+		CHECK_EQ(v.mapping.fd_offset, f.page);
+		CHECK_EQ(v.mapping.shm_offset, 2 * f.page);
+		CHECK_EQ(v.mapping.len, f.page);
+		CHECK_EQ(v.mapping.flags, 0);
+		CHECK(v.committed);
 		CHECK_EQ(read_replies(&f, &h, &value), 1);
 		CHECK_EQ(h.request, VSF_BACKEND_SHMEM_MAP);
 		CHECK_EQ(value, 0);
@@ -339,7 +351,11 @@ TEST(too_many_fds_rejected_and_closed)
 			       0, 0, f.page, 0, many, counts[i]);
 		CHECK_EQ(handle(&f, &v), 0);
 		CHECK_EQ(v.result, -EBADMSG);
-		CHECK(v.nfds > VSF_MAX_FDS);
+		CHECK(v.too_many_fds);
+		CHECK_EQ(v.nfds, 0);
+		CHECK(v.has_mapping); /* the payload is still decoded */
+		CHECK_EQ(v.mapping.len, f.page);
+		CHECK(!v.committed);
 		CHECK(v.replied);
 		CHECK_EQ(read_replies(&f, &h, &value), 1);
 		CHECK_EQ(h.request, VSF_BACKEND_SHMEM_MAP);

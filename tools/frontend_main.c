@@ -44,14 +44,6 @@
 
 enum { EXIT_STOP = 0, EXIT_ERROR = 1, EXIT_USAGE = 2 };
 
-/* The message the rx hook saw last, for the log line after it is handled. */
-struct seen_msg {
-	bool valid;
-	struct vsf_wire_header hdr;
-	struct vsf_wire_mmap mm; /* when hdr.size is a VhostUserMMap */
-	size_t nfds;
-};
-
 struct frontend_prog {
 	const char *sock_path;
 	const char *record_path;
@@ -62,7 +54,6 @@ struct frontend_prog {
 	int sigfd;
 	struct recorder *rec;
 	int record_err;
-	struct seen_msg seen;
 	unsigned long messages, accepted, rejected;
 };
 
@@ -181,19 +172,14 @@ static int open_signalfd(void)
 
 /* ---- serving ---- */
 
-static void rx_hook(void *opaque, const uint8_t *msg, size_t len, const int *fds, size_t nfds)
+/* --record: every message as it arrives, before it is handled. */
+static void record_hook(void *opaque, const uint8_t *msg, size_t len, const int *fds,
+			size_t nfds)
 {
 	struct frontend_prog *fp = opaque;
-	struct seen_msg *s = &fp->seen;
 	int ret;
 
-	memset(s, 0, sizeof(*s));
-	s->valid = true;
-	s->nfds = nfds;
-	vsf_decode_header(msg, &s->hdr);
-	if (s->hdr.size == VSF_MMAP_PAYLOAD_SIZE && len == VSF_HEADER_SIZE + VSF_MMAP_PAYLOAD_SIZE)
-		vsf_decode_mmap(msg + VSF_HEADER_SIZE, &s->mm);
-	if (!fp->rec || fp->record_err)
+	if (fp->record_err)
 		return;
 	ret = recorder_message(fp->rec, msg, len, fds, nfds);
 	if (ret == -EINVAL) {
@@ -211,39 +197,39 @@ static void rx_hook(void *opaque, const uint8_t *msg, size_t len, const int *fds
 	}
 }
 
-/* "SHMEM_MAP shmid=0 fd_offset=0x0 shm_offset=0x1000 len=0x2000 rw" and the like. */
-static void describe(const struct seen_msg *s, char *buf, size_t len)
+/* "SHMEM_MAP shmid=0 fd_offset=0x0 shm_offset=0x1000 len=0x2000 rw" and the like,
+ * from what the front-end says it received. */
+static void describe(const struct vsf_verdict *v, char *buf, size_t len)
 {
-	uint32_t req = s->hdr.request;
-	const char *name = vsf_backend_request_name(req);
-	bool mmap = (req == VSF_BACKEND_SHMEM_MAP || req == VSF_BACKEND_SHMEM_UNMAP) &&
-		    s->hdr.size == VSF_MMAP_PAYLOAD_SIZE;
+	const char *name = vsf_backend_request_name(v->request);
+	bool mmap = (v->request == VSF_BACKEND_SHMEM_MAP || v->request == VSF_BACKEND_SHMEM_UNMAP) &&
+		    v->has_mapping;
 	size_t n;
 
 	if (!mmap && name) {
-		n = (size_t)snprintf(buf, len, "%s (%u) size=%u", name, req, s->hdr.size);
+		n = (size_t)snprintf(buf, len, "%s (%u) size=%u", name, v->request, v->size);
 	} else if (!mmap) {
-		n = (size_t)snprintf(buf, len, "request %u size=%u", req, s->hdr.size);
-	} else if (req == VSF_BACKEND_SHMEM_MAP) {
+		n = (size_t)snprintf(buf, len, "request %u size=%u", v->request, v->size);
+	} else if (v->request == VSF_BACKEND_SHMEM_MAP) {
 		n = (size_t)snprintf(buf, len, "%s shmid=%u fd_offset=0x%llx shm_offset=0x%llx len=0x%llx %s",
-				     name, s->mm.shmid, (unsigned long long)s->mm.fd_offset,
-				     (unsigned long long)s->mm.shm_offset,
-				     (unsigned long long)s->mm.len,
-				     s->mm.flags & VSF_MMAP_F_RW ? "rw" : "ro");
+				     name, v->mapping.shmid, (unsigned long long)v->mapping.fd_offset,
+				     (unsigned long long)v->mapping.shm_offset,
+				     (unsigned long long)v->mapping.len,
+				     v->mapping.flags & VSF_MMAP_F_RW ? "rw" : "ro");
 	} else {
 		n = (size_t)snprintf(buf, len, "%s shmid=%u shm_offset=0x%llx len=0x%llx", name,
-				     s->mm.shmid, (unsigned long long)s->mm.shm_offset,
-				     (unsigned long long)s->mm.len);
+				     v->mapping.shmid, (unsigned long long)v->mapping.shm_offset,
+				     (unsigned long long)v->mapping.len);
 	}
-	if (mmap && s->mm.flags & ~VSF_MMAP_F_KNOWN && n < len)
+	if (mmap && v->mapping.flags & ~VSF_MMAP_F_KNOWN && n < len)
 		n += (size_t)snprintf(buf + n, len - n, " mflags=0x%llx",
-				      (unsigned long long)s->mm.flags);
-	if ((s->hdr.flags & ~VSF_FLAG_NEED_REPLY) != VSF_FLAG_VERSION && n < len)
-		n += (size_t)snprintf(buf + n, len - n, " hflags=0x%x", s->hdr.flags);
-	if (s->nfds > VSF_MAX_FDS && n < len) /* the channel closed them all */
+				      (unsigned long long)v->mapping.flags);
+	if ((v->flags & ~VSF_FLAG_NEED_REPLY) != VSF_FLAG_VERSION && n < len)
+		n += (size_t)snprintf(buf + n, len - n, " hflags=0x%x", v->flags);
+	if (v->too_many_fds && n < len) /* the channel closed them all */
 		snprintf(buf + n, len - n, " nfds>%d", VSF_MAX_FDS);
-	else if (s->nfds != (req == VSF_BACKEND_SHMEM_MAP) && n < len)
-		snprintf(buf + n, len - n, " nfds=%zu", s->nfds);
+	else if (v->nfds != (v->request == VSF_BACKEND_SHMEM_MAP) && n < len)
+		snprintf(buf + n, len - n, " nfds=%u", v->nfds);
 }
 
 /* CRC-32 of the len bytes at addr, read without touching them directly:
@@ -267,9 +253,9 @@ static int checksum_mapping(const uint8_t *addr, uint64_t len, uint32_t *crc)
 	return 0;
 }
 
-static void verify_mapping(struct frontend_prog *fp)
+static void verify_mapping(struct frontend_prog *fp, const struct vsf_verdict *v)
 {
-	const struct vsf_wire_mmap *mm = &fp->seen.mm;
+	const struct vsf_mmap_request *mm = &v->mapping;
 	struct vsf_region_info region;
 	struct vsf_mapping_info m;
 	uint32_t crc;
@@ -306,15 +292,17 @@ static int serve_one(struct frontend_prog *fp)
 	char what[192];
 	int ret;
 
-	fp->seen.valid = false;
 	ret = vsf_frontend_handle_backend(fp->fe, &v);
 	if (ret == -EAGAIN)
 		return 1;
-	if (fp->seen.valid) {
-		fp->seen.nfds = v.nfds; /* more than VSF_MAX_FDS reach the hook as none */
+	if (v.received) {
 		fp->messages++;
-		describe(&fp->seen, what, sizeof(what));
-		if (v.result == 0) {
+		describe(&v, what, sizeof(what));
+		if (v.result == 0 && !v.committed) {
+			fp->accepted++;
+			fprintf(stderr, "%s: accepted, but the change failed after the reply: %s\n",
+				what, vsf_frontend_last_error(fp->fe));
+		} else if (v.result == 0) {
 			fp->accepted++;
 			fprintf(stderr, "%s: accepted\n", what);
 		} else {
@@ -322,8 +310,8 @@ static int serve_one(struct frontend_prog *fp)
 			fprintf(stderr, "%s: rejected: %s\n", what,
 				ret == 0 ? vsf_frontend_last_error(fp->fe) : strerror(-v.result));
 		}
-		if (fp->verify && v.result == 0 && v.request == VSF_BACKEND_SHMEM_MAP)
-			verify_mapping(fp);
+		if (fp->verify && v.committed && v.request == VSF_BACKEND_SHMEM_MAP)
+			verify_mapping(fp, &v);
 	}
 	if (ret == -ECONNRESET) {
 		fprintf(stderr, PROG ": the backend closed the backend channel\n");
@@ -499,7 +487,8 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
-	vsf_frontend_set_rx_hook(fp.fe, rx_hook, &fp);
+	if (fp.rec)
+		vsf_frontend_set_rx_hook(fp.fe, record_hook, &fp);
 	fp.sigfd = open_signalfd();
 	if (fp.sigfd < 0) {
 		fprintf(stderr, PROG ": signalfd: %s\n", strerror(-fp.sigfd));
