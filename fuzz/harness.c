@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "backend_peer.h"
 #include "commit_order.h"
 #include "fd_table.h"
 #include "op_wire.h"
@@ -68,9 +69,7 @@ struct run {
 	int fd_baseline;
 	uint64_t digest; /* FNV-1a of what the front-end did (vsf_harness_last_digest) */
 	/* What the backend answers (session and config ops). */
-	uint64_t features, protocol_features, ack;
-	uint32_t cfg_request, cfg_flags, cfg_size, cfg_nregions;
-	uint64_t cfg_sizes[VSF_MAX_SHMEM_REGIONS];
+	struct backend_offer offer;
 };
 
 static const char *harness_name(enum vsf_harness_kind kind)
@@ -310,27 +309,16 @@ static void check_region_edges(struct run *r)
 
 static void config_sizes(const struct run *r, uint64_t sizes[VSF_MAX_SHMEM_REGIONS])
 {
-	memcpy(sizes, r->cfg_sizes, sizeof(r->cfg_sizes));
+	memcpy(sizes, r->offer.cfg_sizes, sizeof(r->offer.cfg_sizes));
 }
 
-static void write_u64_reply(int sock, uint32_t request, uint64_t value)
+/* Write what the backend answers to request, before the front-end asks. */
+static void write_answer(const struct run *r, uint32_t request, bool need_reply, bool after_owner)
 {
-	uint8_t buf[VSF_HEADER_SIZE + 8];
-	struct vsf_wire_header h = { request, VSF_REPLY_FLAGS, 8 };
+	static uint8_t buf[BACKEND_PEER_ANSWER_MAX];
+	size_t len = backend_reply_bytes(&r->offer, request, need_reply, after_owner, buf);
 
-	vsf_encode_header(&h, buf);
-	vsf_store_le64(buf + VSF_HEADER_SIZE, value);
-	peer_write(sock, buf, sizeof(buf), 0, NULL, 0);
-}
-
-/* The GET_SHMEM_CONFIG reply as the program describes it, cut or padded to its size. */
-static void write_config_reply(const struct run *r, int sock)
-{
-	static uint8_t buf[OP_WIRE_CONFIG_MAX];
-	size_t len = op_wire_config_reply(r->cfg_request, r->cfg_flags, r->cfg_size,
-					  r->cfg_nregions, r->cfg_sizes, buf);
-
-	peer_write(sock, buf, len, 0, NULL, 0);
+	peer_write(r->fe_chan[1], buf, len, 0, NULL, 0);
 }
 
 /* Check the next request the front-end sent on its channel. */
@@ -370,13 +358,13 @@ static void connect_session(struct run *r)
 	const uint8_t *p, *end;
 	int fds[16];
 	size_t nfds;
-	bool cfg_header_ok = r->cfg_request == VSF_REQ_GET_SHMEM_CONFIG &&
-			     r->cfg_flags == VSF_REPLY_FLAGS && r->cfg_size == VSF_CONFIG_PAYLOAD_SIZE;
+	bool cfg_header_ok = r->offer.cfg_request == VSF_REQ_GET_SHMEM_CONFIG &&
+			     r->offer.cfg_flags == VSF_REPLY_FLAGS && r->offer.cfg_size == VSF_CONFIG_PAYLOAD_SIZE;
 	int ret;
 
 	config_sizes(r, sizes);
-	model_negotiate(&r->model, r->features, r->protocol_features, VSF_HARNESS_DEVICE_FEATURES,
-			r->ack, cfg_header_ok, r->cfg_nregions, sizes, &s);
+	model_negotiate(&r->model, r->offer.features, r->offer.protocol_features, VSF_HARNESS_DEVICE_FEATURES,
+			r->offer.ack, cfg_header_ok, r->offer.cfg_nregions, sizes, &s);
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, r->fe_chan) < 0)
 		setup_failed("socketpair");
 	/*
@@ -384,15 +372,15 @@ static void connect_session(struct run *r)
 	 * front, one for each question the model says the front-end asks (a
 	 * front-end that asks something else reads a wrong answer and fails).
 	 */
-	write_u64_reply(r->fe_chan[1], VSF_REQ_GET_FEATURES, r->features);
+	write_answer(r, VSF_REQ_GET_FEATURES, false, false);
 	if (s.sends_protocol)
-		write_u64_reply(r->fe_chan[1], VSF_REQ_GET_PROTOCOL_FEATURES, r->protocol_features);
+		write_answer(r, VSF_REQ_GET_PROTOCOL_FEATURES, false, false);
 	if (s.expects_ack)
-		write_u64_reply(r->fe_chan[1], VSF_REQ_SET_BACKEND_REQ_FD, r->ack);
+		write_answer(r, VSF_REQ_SET_BACKEND_REQ_FD, true, false);
 	if (s.sends_owner)
-		write_u64_reply(r->fe_chan[1], VSF_REQ_GET_FEATURES, r->features);
+		write_answer(r, VSF_REQ_GET_FEATURES, false, true);
 	if (s.sends_config)
-		write_config_reply(r, r->fe_chan[1]);
+		write_answer(r, VSF_REQ_GET_SHMEM_CONFIG, false, true);
 
 	ret = vsf_frontend_connect(r->fe, r->fe_chan[0]);
 	digest_u64(r, (uint64_t)ret);
@@ -427,7 +415,7 @@ static void connect_session(struct run *r)
 	if (s.ok) {
 		model_attach(&r->model, s.negotiated, s.sends_backend_fd);
 		if (r->model.shmem)
-			model_configure(&r->model, r->cfg_nregions, sizes);
+			model_configure(&r->model, r->offer.cfg_nregions, sizes);
 		r->peer = s.sends_backend_fd ? fds[0] : -1;
 	} else {
 		for (size_t i = 0; i < nfds; i++)
@@ -438,7 +426,7 @@ static void connect_session(struct run *r)
 static void connect_attached(struct run *r)
 {
 	uint64_t sizes[VSF_MAX_SHMEM_REGIONS];
-	uint64_t pf = r->protocol_features & VSF_PROTOCOL_FEATURES_OFFERED;
+	uint64_t pf = r->offer.protocol_features & VSF_PROTOCOL_FEATURES_OFFERED;
 	int sv[2], ret;
 	bool ok;
 
@@ -452,9 +440,9 @@ static void connect_attached(struct run *r)
 	if (!r->model.shmem)
 		return;
 	config_sizes(r, sizes);
-	ret = vsf_frontend_configure(r->fe, r->cfg_nregions, sizes);
+	ret = vsf_frontend_configure(r->fe, r->offer.cfg_nregions, sizes);
 	digest_u64(r, (uint64_t)ret);
-	ok = model_configure(&r->model, r->cfg_nregions, sizes);
+	ok = model_configure(&r->model, r->offer.cfg_nregions, sizes);
 	ORACLE_CHECK(&r->where, "shadow-model", (ret == 0) == ok,
 		     "configure returned %d (%s), model expects %s", ret,
 		     vsf_frontend_last_error(r->fe), ok ? "success" : "rejection");
@@ -654,11 +642,11 @@ static void do_add_region(struct run *r, const struct vsf_op *op)
 
 static void set_config(struct run *r, const struct vsf_op *op)
 {
-	r->cfg_request = op->config.request;
-	r->cfg_flags = op->config.flags;
-	r->cfg_size = op->config.size;
-	r->cfg_nregions = op->config.nregions;
-	op_wire_config_sizes(op, r->cfg_sizes);
+	r->offer.cfg_request = op->config.request;
+	r->offer.cfg_flags = op->config.flags;
+	r->offer.cfg_size = op->config.size;
+	r->offer.cfg_nregions = op->config.nregions;
+	op_wire_config_sizes(op, r->offer.cfg_sizes);
 }
 
 static void execute(struct run *r, const struct vsf_op *op)
@@ -668,9 +656,9 @@ static void execute(struct run *r, const struct vsf_op *op)
 		fd_table_create(&r->fds, op);
 		break;
 	case VSF_OP_SESSION:
-		r->features = op->session.features;
-		r->protocol_features = op->session.protocol_features;
-		r->ack = op->session.ack;
+		r->offer.features = op->session.features;
+		r->offer.protocol_features = op->session.protocol_features;
+		r->offer.ack = op->session.ack;
 		break;
 	case VSF_OP_CONFIG:
 		set_config(r, op);
@@ -737,11 +725,7 @@ static void run_init(struct run *r, enum vsf_harness_kind kind)
 	r->model.write_sealed_maps_ro = write_sealed_maps_ro;
 	fd_table_init(&r->fds);
 	/* A backend that offers everything and declares no region, until told otherwise. */
-	r->features = (1ull << VSF_F_VERSION_1) | (1ull << VSF_F_PROTOCOL_FEATURES);
-	r->protocol_features = VSF_PROTOCOL_FEATURES_OFFERED;
-	r->cfg_request = VSF_REQ_GET_SHMEM_CONFIG;
-	r->cfg_flags = VSF_REPLY_FLAGS;
-	r->cfg_size = VSF_CONFIG_PAYLOAD_SIZE;
+	backend_offer_init(&r->offer);
 }
 
 /* Teardown: nothing of the front-end may remain, and the harness's fds are intact. */

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * vsf_frontend_connect() against a fake backend: a thread that plays the
- * backend on the other end of a socketpair with its own plain
- * recvmsg/sendmsg code (not the library's channel), answers from a script,
- * and records every request it saw. The GET_SHMEM_CONFIG reply rules of
+ * backend on the other end of a socketpair with the one backend peer of
+ * scenario/backend_peer.h (its own socket code, not the library's channel),
+ * answers from a script (its offer), and records every request it saw. The GET_SHMEM_CONFIG reply rules of
  * docs/protocol.md, one rejected and one accepted case each: a rejected config
  * leaves no region, no reservation and no fd behind.
  */
@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "peer_io.h"
+#include "backend_peer.h"
 #include "vsf_test.h"
 
 #define GIB (1ull << 30)
@@ -34,182 +34,39 @@
 #define PF_SHMEM            (1ull << VSF_PROTOCOL_F_SHMEM)
 
 struct fake_backend {
-	/* script */
-	uint64_t features;
-	uint64_t features_after_owner;   /* GET_FEATURES after SET_OWNER, if not 0 */
-	uint64_t protocol_features;
-	uint64_t backend_req_reply;      /* value replied to SET_BACKEND_REQ_FD */
-	bool config_silent;              /* never reply to GET_SHMEM_CONFIG */
-	uint32_t config_request;         /* the config reply's header */
-	uint32_t config_flags;
-	uint32_t config_size;
-	bool config_with_fd;
-	struct vsf_wire_shmem_config config;
-	/* what it saw */
+	struct backend_offer offer;      /* the script: what it answers */
+	struct backend_session session;  /* what it saw */
 	int sock;
-	int nseen;
-	struct vsf_wire_header seen[MAX_SEEN];
-	int seen_nfds[MAX_SEEN];
-	uint64_t set_features, set_protocol_features;
-	int backend_fd;                  /* came with SET_BACKEND_REQ_FD, or -1 */
-	bool broken;                     /* the fake could not read a request */
+	bool broken;                     /* it stopped on something other than the end */
 };
 
 /* A backend that offers everything and declares the regions in sizes. */
 static void fake_init(struct fake_backend *fb, const uint64_t sizes[256])
 {
 	memset(fb, 0, sizeof(*fb));
-	fb->features = F_PROTOCOL_FEATURES | F_VERSION_1 | 1ull;
-	fb->protocol_features = PF_REPLY_ACK | PF_BACKEND_REQ | PF_SHMEM;
-	fb->config_request = VSF_REQ_GET_SHMEM_CONFIG;
-	fb->config_flags = VSF_REPLY_FLAGS;
-	fb->config_size = VSF_CONFIG_PAYLOAD_SIZE;
+	backend_offer_init(&fb->offer);
+	fb->offer.features |= 1ull; /* a device feature the front-end does not take */
+	fb->offer.protocol_features = PF_REPLY_ACK | PF_BACKEND_REQ | PF_SHMEM;
 	for (int i = 0; i < 256; i++) {
-		fb->config.memory_sizes[i] = sizes[i];
-		fb->config.nregions += sizes[i] != 0;
+		fb->offer.cfg_sizes[i] = sizes[i];
+		fb->offer.cfg_nregions += sizes[i] != 0;
 	}
+	backend_session_init(&fb->session);
 	fb->sock = -1;
-	fb->backend_fd = -1;
 }
 
-/* Read exactly len bytes, collecting any fds; false on EOF, error or timeout. */
-static bool fake_read(int sock, uint8_t *buf, size_t len, int *fds, int *nfds)
-{
-	size_t got = 0;
-
-	while (got < len) {
-		union {
-			char b[CMSG_SPACE(8 * sizeof(int))];
-			struct cmsghdr align;
-		} control;
-		struct iovec iov = { .iov_base = buf + got, .iov_len = len - got };
-		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.b,
-				     .msg_controllen = sizeof(control.b) };
-		struct pollfd p = { .fd = sock, .events = POLLIN };
-		ssize_t n;
-
-		if (poll(&p, 1, FAKE_WAIT_MS) != 1)
-			return false;
-		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
-		if (n <= 0)
-			return false;
-		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
-			size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-
-			for (size_t i = 0; i < k; i++) {
-				int fd;
-
-				memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-				if (*nfds < 8)
-					fds[(*nfds)++] = fd;
-				else
-					close(fd);
-			}
-		}
-		got += (size_t)n;
-	}
-	return true;
-}
-
-/* Send a header, size bytes of payload and at most one fd in one sendmsg. */
-static void fake_send(int sock, uint32_t request, uint32_t flags, uint32_t size,
-		      const void *payload, int fd)
-{
-	struct vsf_wire_header h = { request, flags, size };
-	uint8_t *buf = malloc(VSF_HEADER_SIZE + size);
-
-	SETUP(buf);
-	vsf_encode_header(&h, buf);
-	if (size)
-		memcpy(buf + VSF_HEADER_SIZE, payload, size);
-	SETUP(peer_io_send(sock, buf, VSF_HEADER_SIZE + size, 0, &fd, fd >= 0, -1) == 0);
-	free(buf);
-}
-
-static void fake_reply_u64(struct fake_backend *fb, uint32_t request, uint64_t value)
-{
-	uint8_t p[8];
-
-	vsf_store_le64(p, value);
-	fake_send(fb->sock, request, VSF_REPLY_FLAGS, sizeof(p), p, -1);
-}
-
-static void fake_reply_config(struct fake_backend *fb)
-{
-	static _Thread_local uint8_t p[VSF_PAYLOAD_MAX];
-	int fd = -1;
-
-	memset(p, 0, sizeof(p));
-	vsf_encode_shmem_config(&fb->config, p);
-	if (fb->config_with_fd)
-		fd = make_memfd(1, 1);
-	fake_send(fb->sock, fb->config_request, fb->config_flags, fb->config_size, p, fd);
-	if (fd >= 0)
-		close(fd);
-}
-
-static bool saw_owner(const struct fake_backend *fb)
-{
-	for (int i = 0; i < fb->nseen; i++)
-		if (fb->seen[i].request == VSF_REQ_SET_OWNER)
-			return true;
-	return false;
-}
-
-/* Serve requests until the front-end shuts its end down. */
+/* Serve requests (scenario/backend_peer.c) until the front-end shuts its end down. */
 static void *fake_backend_run(void *arg)
 {
 	struct fake_backend *fb = arg;
+	int ret;
 
-	for (;;) {
-		uint8_t hbuf[VSF_HEADER_SIZE], payload[64];
-		struct vsf_wire_header h;
-		int fds[8], nfds = 0;
-
-		if (!fake_read(fb->sock, hbuf, sizeof(hbuf), fds, &nfds))
-			break;
-		vsf_decode_header(hbuf, &h);
-		if (h.size > sizeof(payload) ||
-		    !fake_read(fb->sock, payload, h.size, fds, &nfds) || fb->nseen == MAX_SEEN) {
-			fb->broken = true;
-			break;
-		}
-		fb->seen[fb->nseen] = h;
-		fb->seen_nfds[fb->nseen++] = nfds;
-		switch (h.request) {
-		case VSF_REQ_GET_FEATURES:
-			fake_reply_u64(fb, h.request,
-				       fb->features_after_owner && saw_owner(fb) ?
-					       fb->features_after_owner : fb->features);
-			break;
-		case VSF_REQ_SET_FEATURES:
-			if (h.size == 8)
-				fb->set_features = vsf_load_le64(payload);
-			break;
-		case VSF_REQ_GET_PROTOCOL_FEATURES:
-			fake_reply_u64(fb, h.request, fb->protocol_features);
-			break;
-		case VSF_REQ_SET_PROTOCOL_FEATURES:
-			if (h.size == 8)
-				fb->set_protocol_features = vsf_load_le64(payload);
-			break;
-		case VSF_REQ_SET_BACKEND_REQ_FD:
-			if (nfds && fb->backend_fd < 0) {
-				fb->backend_fd = fds[0];
-				fds[0] = -1;
-			}
-			if (h.flags & VSF_FLAG_NEED_REPLY)
-				fake_reply_u64(fb, h.request, fb->backend_req_reply);
-			break;
-		case VSF_REQ_GET_SHMEM_CONFIG:
-			if (!fb->config_silent)
-				fake_reply_config(fb);
-			break;
-		}
-		for (int i = 0; i < nfds; i++)
-			if (fds[i] >= 0)
-				close(fds[i]);
-	}
+	while ((ret = backend_serve_one(fb->sock, FAKE_WAIT_MS, &fb->offer, &fb->session)) >= 0)
+		;
+	fb->broken = ret != -ECONNRESET;
+	if (fb->broken)
+		fprintf(stderr, "fake backend: %s\n",
+			ret == -EPROTO ? fb->session.why : strerror(-ret));
 	return NULL;
 }
 
@@ -267,9 +124,9 @@ static void session_close_fds(struct session *s)
 {
 	close(s->sock);
 	close(s->fb.sock);
-	if (s->fb.backend_fd >= 0)
-		close(s->fb.backend_fd);
-	s->sock = s->fb.sock = s->fb.backend_fd = -1;
+	if (s->fb.session.backend_fd >= 0)
+		close(s->fb.session.backend_fd);
+	s->sock = s->fb.sock = s->fb.session.backend_fd = -1;
 }
 
 static void session_fini(struct session *s)
@@ -281,13 +138,13 @@ static void session_fini(struct session *s)
 /* The fake backend's request number i was request. */
 static bool saw(const struct session *s, int i, uint32_t request)
 {
-	return i >= 0 && i < s->fb.nseen && s->fb.seen[i].request == request;
+	return i >= 0 && (size_t)i < s->fb.session.nseen && s->fb.session.seen[i].request == request;
 }
 
 static bool saw_any(const struct session *s, uint32_t request)
 {
-	for (int i = 0; i < s->fb.nseen; i++)
-		if (s->fb.seen[i].request == request)
+	for (size_t i = 0; i < s->fb.session.nseen; i++)
+		if (s->fb.session.seen[i].request == request)
 			return true;
 	return false;
 }
@@ -348,7 +205,7 @@ static void check_config_accepted(const struct fake_backend *script, const struc
 	CHECK_EQ(vsf_frontend_region_count(s.fe), nregions);
 	CHECK(vsf_frontend_backend_fd(s.fe) >= 0);
 	/* The probe used above does see a 1 GiB reservation. */
-	if (script->config.memory_sizes[0] >= GIB)
+	if (script->offer.cfg_sizes[0] >= GIB)
 		CHECK(vm_size_kb() - vm >= (long)(GIB / 1024));
 	session_fini(&s);
 }
@@ -387,26 +244,26 @@ TEST(connect_full_negotiation)
 
 	fake_init(&s.fb, sizes);
 	/* More than the front-end knows: it must take only its own bits. */
-	s.fb.protocol_features |= PF_BACKEND_SEND_FD | (1ull << 40);
-	s.fb.features |= 1ull << 40;
+	s.fb.offer.protocol_features |= PF_BACKEND_SEND_FD | (1ull << 40);
+	s.fb.offer.features |= 1ull << 40;
 	session_run(&s, NULL);
 	CHECK_EQ(s.ret, 0);
-	CHECK_EQ(s.fb.nseen, n);
-	for (int i = 0; i < n && i < s.fb.nseen; i++) {
-		CHECK_EQ(s.fb.seen[i].request, full_sequence[i].request);
-		CHECK_EQ(s.fb.seen[i].flags, full_sequence[i].flags);
-		CHECK_EQ(s.fb.seen[i].size, full_sequence[i].size);
-		CHECK_EQ(s.fb.seen_nfds[i], full_sequence[i].nfds);
+	CHECK_EQ(s.fb.session.nseen, n);
+	for (int i = 0; i < n && (size_t)i < s.fb.session.nseen; i++) {
+		CHECK_EQ(s.fb.session.seen[i].request, full_sequence[i].request);
+		CHECK_EQ(s.fb.session.seen[i].flags, full_sequence[i].flags);
+		CHECK_EQ(s.fb.session.seen[i].size, full_sequence[i].size);
+		CHECK_EQ(s.fb.session.seen_nfds[i], full_sequence[i].nfds);
 	}
 	/* VERSION_1 and PROTOCOL_FEATURES, nothing the device model did not
 	 * claim (no device features by default). */
-	CHECK_EQ(s.fb.set_features, F_VERSION_1 | F_PROTOCOL_FEATURES);
-	CHECK_EQ(s.fb.set_protocol_features,
+	CHECK_EQ(s.fb.session.set_features, F_VERSION_1 | F_PROTOCOL_FEATURES);
+	CHECK_EQ(s.fb.session.set_protocol_features,
 		 PF_REPLY_ACK | PF_BACKEND_REQ | PF_BACKEND_SEND_FD | PF_SHMEM);
 	vsf_frontend_negotiated(s.fe, &neg);
-	CHECK_EQ(neg.features_offered, s.fb.features);
+	CHECK_EQ(neg.features_offered, s.fb.offer.features);
 	CHECK_EQ(neg.features, F_VERSION_1 | F_PROTOCOL_FEATURES);
-	CHECK_EQ(neg.protocol_features_offered, s.fb.protocol_features);
+	CHECK_EQ(neg.protocol_features_offered, s.fb.offer.protocol_features);
 	CHECK_EQ(neg.protocol_features, PF_REPLY_ACK | PF_BACKEND_REQ | PF_BACKEND_SEND_FD | PF_SHMEM);
 	CHECK_EQ(vsf_frontend_protocol_features(s.fe), neg.protocol_features);
 	CHECK(vsf_frontend_shmem_negotiated(s.fe));
@@ -419,10 +276,10 @@ TEST(connect_full_negotiation)
 	CHECK(!vsf_frontend_region(s.fe, 255, &ri));
 	/* The fd the backend received is the backend channel: a map over it
 	 * gets a reply and lands in region 200. */
-	CHECK(s.fb.backend_fd >= 0);
+	CHECK(s.fb.session.backend_fd >= 0);
 	CHECK(vsf_frontend_backend_fd(s.fe) >= 0);
-	if (s.fb.backend_fd >= 0) {
-		f = (struct fixture){ .fe = s.fe, .peer = s.fb.backend_fd, .page = page() };
+	if (s.fb.session.backend_fd >= 0) {
+		f = (struct fixture){ .fe = s.fe, .peer = s.fb.session.backend_fd, .page = page() };
 		CHECK_EQ(do_map(&f, 200, fd, page(), 7 * page(), page(), true), 0);
 		CHECK_EQ(region_base(&f, 200)[7 * page()], memfd_byte(0x50, page(), page()));
 		CHECK_EQ(do_unmap(&f, 200, 7 * page(), page()), 0);
@@ -443,12 +300,12 @@ TEST(connect_acknowledges_device_features)
 	vsf_options_default(&o);
 	o.device_features = 1ull | (1ull << 9);
 	fake_init(&s.fb, sizes);
-	s.fb.features |= 1ull << 6; /* offered, not supported: not acknowledged */
+	s.fb.offer.features |= 1ull << 6; /* offered, not supported: not acknowledged */
 	session_run(&s, &o);
 	CHECK_EQ(s.ret, 0);
-	CHECK_EQ(s.fb.set_features, F_VERSION_1 | F_PROTOCOL_FEATURES | 1ull);
+	CHECK_EQ(s.fb.session.set_features, F_VERSION_1 | F_PROTOCOL_FEATURES | 1ull);
 	vsf_frontend_negotiated(s.fe, &neg);
-	CHECK_EQ(neg.features, s.fb.set_features);
+	CHECK_EQ(neg.features, s.fb.session.set_features);
 	session_fini(&s);
 }
 
@@ -461,11 +318,11 @@ TEST(connect_legacy_backend_refused)
 	int fds = probe_open_fds();
 
 	fake_init(&s.fb, sizes);
-	s.fb.features &= ~F_VERSION_1;
+	s.fb.offer.features &= ~F_VERSION_1;
 	session_run(&s, NULL);
 	CHECK_EQ(s.ret, -ENOTSUP);
 	CHECK(strstr(vsf_frontend_last_error(s.fe), "VIRTIO_F_VERSION_1"));
-	CHECK_EQ(s.fb.nseen, 1);
+	CHECK_EQ(s.fb.session.nseen, 1);
 	CHECK(saw(&s, 0, VSF_REQ_GET_FEATURES));
 	vsf_frontend_negotiated(s.fe, &neg);
 	CHECK_EQ(neg.features | neg.features_offered | neg.protocol_features, 0);
@@ -484,7 +341,7 @@ TEST(connect_features_changed_after_owner)
 	int fds = probe_open_fds();
 
 	fake_init(&s.fb, sizes);
-	s.fb.features_after_owner = s.fb.features | (1ull << 9);
+	s.fb.offer.features_after_owner = s.fb.offer.features | (1ull << 9);
 	session_run(&s, NULL);
 	CHECK_EQ(s.ret, -EPROTO);
 	CHECK(strstr(vsf_frontend_last_error(s.fe), "after SET_OWNER"));
@@ -505,17 +362,17 @@ TEST(connect_without_reply_ack)
 	int fd = make_memfd(1, 1);
 
 	fake_init(&s.fb, sizes);
-	s.fb.protocol_features = PF_BACKEND_REQ | PF_SHMEM;
+	s.fb.offer.protocol_features = PF_BACKEND_REQ | PF_SHMEM;
 	session_run(&s, NULL);
 	CHECK_EQ(s.ret, 0);
-	CHECK_EQ(s.fb.set_protocol_features, PF_BACKEND_REQ | PF_SHMEM);
+	CHECK_EQ(s.fb.session.set_protocol_features, PF_BACKEND_REQ | PF_SHMEM);
 	CHECK(saw(&s, 3, VSF_REQ_SET_BACKEND_REQ_FD));
 	/* No REPLY_ACK: no NEED_REPLY, and none awaited (the fake sends none). */
-	CHECK(!(s.fb.seen[3].flags & VSF_FLAG_NEED_REPLY));
-	CHECK_EQ(s.fb.seen_nfds[3], 1);
+	CHECK(!(s.fb.session.seen[3].flags & VSF_FLAG_NEED_REPLY));
+	CHECK_EQ(s.fb.session.seen_nfds[3], 1);
 	CHECK_EQ(vsf_frontend_region_count(s.fe), 1);
-	if (s.fb.backend_fd >= 0) {
-		f = (struct fixture){ .fe = s.fe, .peer = s.fb.backend_fd, .page = page() };
+	if (s.fb.session.backend_fd >= 0) {
+		f = (struct fixture){ .fe = s.fe, .peer = s.fb.session.backend_fd, .page = page() };
 		CHECK_EQ(do_map(&f, 1, fd, 0, 0, page(), false), 0);
 	}
 	session_fini(&s);
@@ -534,13 +391,13 @@ TEST(connect_backend_without_protocol_features)
 	int fds = probe_open_fds();
 
 	fake_init(&s.fb, sizes);
-	s.fb.features &= ~F_PROTOCOL_FEATURES;
+	s.fb.offer.features &= ~F_PROTOCOL_FEATURES;
 	session_run(&s, NULL);
 	CHECK_EQ(s.ret, 0);
-	CHECK_EQ(s.fb.nseen, 4);
+	CHECK_EQ(s.fb.session.nseen, 4);
 	for (int i = 0; i < 4; i++)
 		CHECK(saw(&s, i, sequence[i]));
-	CHECK_EQ(s.fb.set_features, F_VERSION_1);
+	CHECK_EQ(s.fb.session.set_features, F_VERSION_1);
 	vsf_frontend_negotiated(s.fe, &neg);
 	CHECK_EQ(neg.features, F_VERSION_1);
 	CHECK_EQ(neg.protocol_features | neg.protocol_features_offered, 0);
@@ -570,7 +427,7 @@ TEST(connect_keeps_device_model_regions)
 	session_fini(&s);
 
 	fake_init(&s.fb, sizes);
-	s.fb.features &= ~F_VERSION_1;
+	s.fb.offer.features &= ~F_VERSION_1;
 	session_run_with_region(&s, NULL, 5, 2 * page());
 	CHECK_EQ(s.ret, -ENOTSUP);
 	CHECK_EQ(vsf_frontend_region_count(s.fe), 1);
@@ -596,19 +453,19 @@ TEST(connect_backend_without_shmem)
 	int fd = make_memfd(1, 1);
 
 	fake_init(&s.fb, sizes);
-	s.fb.protocol_features = PF_REPLY_ACK | PF_BACKEND_REQ;
+	s.fb.offer.protocol_features = PF_REPLY_ACK | PF_BACKEND_REQ;
 	session_run(&s, NULL);
 	CHECK_EQ(s.ret, 0);
-	CHECK_EQ(s.fb.set_protocol_features, PF_REPLY_ACK | PF_BACKEND_REQ);
+	CHECK_EQ(s.fb.session.set_protocol_features, PF_REPLY_ACK | PF_BACKEND_REQ);
 	CHECK(!vsf_frontend_shmem_negotiated(s.fe));
 	CHECK(!saw_any(&s, VSF_REQ_GET_SHMEM_CONFIG));
 	CHECK_EQ(vsf_frontend_region_count(s.fe), 0);
 	CHECK(!vsf_frontend_region(s.fe, 0, &ri));
-	CHECK(s.fb.backend_fd >= 0);
-	if (s.fb.backend_fd >= 0) {
+	CHECK(s.fb.session.backend_fd >= 0);
+	if (s.fb.session.backend_fd >= 0) {
 		int before = probe_open_fds();
 
-		f = (struct fixture){ .fe = s.fe, .peer = s.fb.backend_fd, .page = page() };
+		f = (struct fixture){ .fe = s.fe, .peer = s.fb.session.backend_fd, .page = page() };
 		CHECK_EQ(do_map(&f, 0, fd, 0, 0, page(), false), -ENOTSUP);
 		CHECK_EQ(probe_open_fds(), before);
 		CHECK_EQ(vsf_frontend_mapping_count(s.fe), 0);
@@ -624,7 +481,7 @@ TEST(connect_backend_req_fd_refused)
 	int fds = probe_open_fds();
 
 	fake_init(&s.fb, sizes);
-	s.fb.backend_req_reply = 1;
+	s.fb.offer.ack = 1;
 	session_run(&s, NULL);
 	CHECK_EQ(s.ret, -EPROTO);
 	CHECK(vsf_frontend_last_error(s.fe)[0] != '\0');
@@ -642,15 +499,15 @@ TEST(config_nregions_at_most_256)
 	struct fake_backend fb;
 
 	fake_init(&fb, sizes);
-	fb.config.nregions = 257;
+	fb.offer.cfg_nregions = 257;
 	check_config_rejected(&fb, NULL, -EINVAL);
-	fb.config.nregions = UINT32_MAX;
+	fb.offer.cfg_nregions = UINT32_MAX;
 	check_config_rejected(&fb, NULL, -EINVAL);
 	/* All 256 slots used: accepted. */
 	for (int i = 0; i < 256; i++)
 		sizes[i] = page();
 	fake_init(&fb, sizes);
-	CHECK_EQ(fb.config.nregions, 256);
+	CHECK_EQ(fb.offer.cfg_nregions, 256);
 	check_config_accepted(&fb, NULL, 256);
 }
 
@@ -660,19 +517,19 @@ TEST(config_nregions_counts_nonzero_sizes)
 	struct fake_backend fb;
 
 	fake_init(&fb, sizes);
-	fb.config.nregions = 2;
+	fb.offer.cfg_nregions = 2;
 	check_config_rejected(&fb, NULL, -EINVAL);
-	fb.config.nregions = 4;
+	fb.offer.cfg_nregions = 4;
 	check_config_rejected(&fb, NULL, -EINVAL);
-	fb.config.nregions = 0;
+	fb.offer.cfg_nregions = 0;
 	check_config_rejected(&fb, NULL, -EINVAL);
-	fb.config.nregions = 3;
+	fb.offer.cfg_nregions = 3;
 	check_config_accepted(&fb, NULL, 3);
 	/* A single region at a high shmid: nregions is a count, not a bound. */
 	memset(sizes, 0, sizeof(sizes));
 	sizes[255] = page();
 	fake_init(&fb, sizes);
-	CHECK_EQ(fb.config.nregions, 1);
+	CHECK_EQ(fb.offer.cfg_nregions, 1);
 	check_config_accepted(&fb, NULL, 1);
 	/* No region at all. */
 	memset(sizes, 0, sizeof(sizes));
@@ -755,10 +612,10 @@ TEST(config_reply_flags_exact)
 
 	fake_init(&fb, sizes);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		fb.config_flags = bad[i];
+		fb.offer.cfg_flags = bad[i];
 		check_config_rejected(&fb, NULL, -EPROTO);
 	}
-	fb.config_flags = VSF_REPLY_FLAGS;
+	fb.offer.cfg_flags = VSF_REPLY_FLAGS;
 	check_config_accepted(&fb, NULL, 1);
 }
 
@@ -771,10 +628,10 @@ TEST(config_reply_request_echoed)
 
 	fake_init(&fb, sizes);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		fb.config_request = bad[i];
+		fb.offer.cfg_request = bad[i];
 		check_config_rejected(&fb, NULL, -EPROTO);
 	}
-	fb.config_request = VSF_REQ_GET_SHMEM_CONFIG;
+	fb.offer.cfg_request = VSF_REQ_GET_SHMEM_CONFIG;
 	check_config_accepted(&fb, NULL, 1);
 }
 
@@ -788,10 +645,10 @@ TEST(config_reply_size_exact)
 
 	fake_init(&fb, sizes);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		fb.config_size = bad[i];
+		fb.offer.cfg_size = bad[i];
 		check_config_rejected(&fb, NULL, -EPROTO);
 	}
-	fb.config_size = VSF_CONFIG_PAYLOAD_SIZE;
+	fb.offer.cfg_size = VSF_CONFIG_PAYLOAD_SIZE;
 	check_config_accepted(&fb, NULL, 1);
 }
 
@@ -802,9 +659,9 @@ TEST(config_reply_without_fd)
 
 	/* check_config_rejected also shows the fd that came was closed. */
 	fake_init(&fb, sizes);
-	fb.config_with_fd = true;
+	fb.offer.cfg_with_fd = true;
 	check_config_rejected(&fb, NULL, -EPROTO);
-	fb.config_with_fd = false;
+	fb.offer.cfg_with_fd = false;
 	check_config_accepted(&fb, NULL, 1);
 }
 
@@ -818,7 +675,7 @@ TEST(config_reply_never_comes)
 	vsf_options_default(&o);
 	o.io_timeout_ms = 50;
 	fake_init(&fb, sizes);
-	fb.config_silent = true;
+	fb.offer.cfg_silent = true;
 	check_config_rejected(&fb, &o, -ETIMEDOUT);
 	/* Bounded by the I/O timeout, not a hang. */
 	s = (struct session){ .fb = fb };

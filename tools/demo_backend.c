@@ -43,6 +43,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "backend_peer.h"
 #include "fd_table.h"
 #include "op_wire.h"
 #include "peer_io.h"
@@ -76,16 +77,9 @@ struct script {
 	size_t first_message; /* index of the first message op: negotiation uses what is before */
 };
 
-/* What the backend answers on the front-end channel. */
-struct offer {
-	uint64_t features, protocol_features, ack;
-	uint32_t cfg_request, cfg_flags, cfg_size, cfg_nregions;
-	uint64_t cfg_sizes[VSF_MAX_SHMEM_REGIONS];
-};
-
 struct backend {
 	struct script script;
-	struct offer offer;
+	struct backend_offer offer; /* what it answers on the front-end channel */
 	int timeout_ms;
 	bool verbose;
 	int conn;            /* front-end channel */
@@ -366,7 +360,7 @@ static void free_script(struct script *s)
 }
 
 /* Negotiation answers: the session and config ops before the first message. */
-static void apply_script_offer(const struct script *s, struct offer *o)
+static void apply_script_offer(const struct script *s, struct backend_offer *o)
 {
 	for (size_t i = 0; i < s->first_message; i++) {
 		const struct vsf_op *op = &s->steps[i].op;
@@ -388,7 +382,7 @@ static void apply_script_offer(const struct script *s, struct offer *o)
 }
 
 /* --config 0:0x100000,3:0x10000 */
-static int parse_config_spec(char *spec, struct offer *o)
+static int parse_config_spec(char *spec, struct backend_offer *o)
 {
 	char *save = NULL;
 
@@ -412,152 +406,37 @@ static int parse_config_spec(char *spec, struct offer *o)
 
 /* ---- the front-end channel ---- */
 
-static int send_reply(struct backend *b, uint32_t request, const void *payload, uint32_t size)
-{
-	uint8_t buf[VSF_HEADER_SIZE + VSF_PAYLOAD_MAX];
-	struct vsf_wire_header h = { request, VSF_REPLY_FLAGS, size };
-
-	vsf_encode_header(&h, buf);
-	memcpy(buf + VSF_HEADER_SIZE, payload, size);
-	return peer_io_send(b->conn, buf, VSF_HEADER_SIZE + size, 0, NULL, 0, b->timeout_ms);
-}
-
-static int reply_u64(struct backend *b, uint32_t request, uint64_t value)
-{
-	uint8_t v[8];
-
-	vsf_store_le64(v, value);
-	return send_reply(b, request, v, sizeof(v));
-}
-
-/* The GET_SHMEM_CONFIG reply: header fields as the script says, payload cut or padded. */
-static int reply_config(struct backend *b)
-{
-	static uint8_t buf[OP_WIRE_CONFIG_MAX];
-	const struct offer *o = &b->offer;
-	size_t len = op_wire_config_reply(o->cfg_request, o->cfg_flags, o->cfg_size,
-					  o->cfg_nregions, o->cfg_sizes, buf);
-
-	return peer_io_send(b->conn, buf, len, 0, NULL, 0, b->timeout_ms);
-}
-
-/* A u64 payload that must stay within what was offered. */
-static int check_set(struct backend *b, const struct vsf_wire_header *h, const uint8_t *payload,
-		     uint64_t offered, uint64_t *value)
-{
-	const char *name = vsf_frontend_request_name(h->request);
-
-	if (h->size != 8) {
-		fprintf(stderr, PROG ": %s: payload size %u, expected 8\n", name, h->size);
-		return -EPROTO;
-	}
-	*value = vsf_load_le64(payload);
-	if (*value & ~offered) {
-		fprintf(stderr, PROG ": %s: 0x%llx sets bits that were not offered (0x%llx)\n", name,
-			(unsigned long long)*value, (unsigned long long)offered);
-		return -EPROTO;
-	}
-	return 0;
-}
-
-/*
- * Serve one front-end request; 1 once SET_FEATURES came (the front-end's
- * last request: the device starts), 0 to go on, or -errno.
- */
-static int serve_request(struct backend *b, const struct vsf_wire_header *h,
-			 const uint8_t *payload, int *fds, size_t *nfds)
-{
-	bool ack = h->flags & VSF_FLAG_NEED_REPLY;
-	uint64_t v;
-	int ret = 0;
-
-	switch (h->request) {
-	case VSF_REQ_GET_FEATURES:
-		return reply_u64(b, h->request, b->offer.features);
-	case VSF_REQ_GET_PROTOCOL_FEATURES:
-		return reply_u64(b, h->request, b->offer.protocol_features);
-	case VSF_REQ_SET_FEATURES:
-		ret = check_set(b, h, payload, b->offer.features, &v);
-		if (ret == 0 && !(v & (1ull << VSF_F_VERSION_1))) {
-			/* What libvhost-user refuses too. */
-			fprintf(stderr, PROG ": SET_FEATURES 0x%llx without VIRTIO_F_VERSION_1: a "
-					"legacy device\n", (unsigned long long)v);
-			ret = -EPROTO;
-		}
-		if (ret == 0 && ack)
-			ret = reply_u64(b, h->request, 0);
-		return ret < 0 ? ret : 1;
-	case VSF_REQ_SET_OWNER:
-		break;
-	case VSF_REQ_SET_PROTOCOL_FEATURES:
-		ret = check_set(b, h, payload, b->offer.protocol_features, &b->protocol);
-		break;
-	case VSF_REQ_SET_BACKEND_REQ_FD:
-		if (*nfds != 1 || b->chan >= 0) {
-			fprintf(stderr, PROG ": SET_BACKEND_REQ_FD with %zu fds%s\n", *nfds,
-				b->chan >= 0 ? ", a second time" : "");
-			return -EPROTO;
-		}
-		b->chan = fds[0];
-		*nfds = 0;
-		return ack ? reply_u64(b, h->request, b->offer.ack) : 0;
-	case VSF_REQ_GET_SHMEM_CONFIG:
-		if (!(b->protocol & (1ull << VSF_PROTOCOL_F_SHMEM))) {
-			fprintf(stderr, PROG ": GET_SHMEM_CONFIG but SHMEM was not negotiated\n");
-			return -EPROTO;
-		}
-		return reply_config(b);
-	default:
-		fprintf(stderr, PROG ": note: front-end request %u (%s) not handled\n", h->request,
-			vsf_frontend_request_name(h->request) ?: "unknown");
-		break;
-	}
-	if (ret == 0 && ack)
-		ret = reply_u64(b, h->request, 0);
-	return ret;
-}
-
-/* Answer the front-end until it sent SET_FEATURES: 0, or -errno. */
+/* Answer the front-end until it sent SET_FEATURES (scenario/backend_peer.h):
+ * 0 with the backend channel in b->chan, or -errno. */
 static int negotiate(struct backend *b)
 {
-	for (;;) {
-		uint8_t hdr[VSF_HEADER_SIZE], payload[VSF_PAYLOAD_MAX];
-		int fds[VSF_MAX_FDS];
-		struct vsf_wire_header h;
-		size_t nfds = 0;
-		int ret;
+	struct backend_session s;
+	int ret;
 
-		ret = peer_io_recv_exact(b->conn, hdr, sizeof(hdr), b->timeout_ms, fds, VSF_MAX_FDS,
-					 &nfds);
-		if (ret == 0) {
-			vsf_decode_header(hdr, &h);
-			ret = h.size > VSF_PAYLOAD_MAX ? -EMSGSIZE : 0;
+	backend_session_init(&s);
+	do {
+		ret = backend_serve_one(b->conn, b->timeout_ms, &b->offer, &s);
+		if (b->verbose && s.nseen && ret >= 0) {
+			const struct vsf_wire_header *h = &s.seen[s.nseen - 1];
+
+			fprintf(stderr, PROG ": <- %s flags 0x%x size %u, %u fds\n",
+				vsf_frontend_request_name(h->request) ?: "request", h->flags, h->size,
+				s.seen_nfds[s.nseen - 1]);
 		}
-		if (ret == 0)
-			ret = peer_io_recv_exact(b->conn, payload, h.size, b->timeout_ms, fds,
-						 VSF_MAX_FDS, &nfds);
-		if (ret == 0 && b->verbose)
-			fprintf(stderr, PROG ": <- %s flags 0x%x size %u, %zu fds\n",
-				vsf_frontend_request_name(h.request) ?: "request", h.flags, h.size, nfds);
-		if (ret == 0 && (h.flags & ~VSF_FLAG_NEED_REPLY) != VSF_FLAG_VERSION) {
-			fprintf(stderr, PROG ": front-end request %u with flags 0x%x\n", h.request,
-				h.flags);
-			ret = -EPROTO;
-		}
-		if (ret == 0)
-			ret = serve_request(b, &h, payload, fds, &nfds);
-		for (size_t i = 0; i < nfds; i++)
-			close(fds[i]);
-		if (ret < 0) {
-			fprintf(stderr, PROG ": negotiation failed: %s\n",
-				ret == -ECONNRESET ? "the front-end closed the connection" :
-				ret == -ETIMEDOUT ? "no request from the front-end in time" :
-				strerror(-ret));
-			return ret;
-		}
-		if (ret == 1)
-			return 0;
+	} while (ret == 0);
+	if (ret < 0) {
+		fprintf(stderr, PROG ": negotiation failed: %s\n",
+			ret == -ECONNRESET ? "the front-end closed the connection" :
+			ret == -ETIMEDOUT ? "no request from the front-end in time" :
+			ret == -EPROTO ? s.why : strerror(-ret));
+		backend_session_fini(&s);
+		return ret;
 	}
+	b->protocol = s.set_protocol_features;
+	b->chan = s.backend_fd; /* ours now */
+	s.backend_fd = -1;
+	backend_session_fini(&s);
+	return 0;
 }
 
 /* ---- the backend channel ---- */
@@ -868,15 +747,9 @@ int main(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 
-	b.offer = (struct offer){
-		.features = (1ull << VSF_F_PROTOCOL_FEATURES) | (1ull << 32), /* + VERSION_1 */
-		.protocol_features = VSF_PROTOCOL_FEATURES_OFFERED,
-		.cfg_request = VSF_REQ_GET_SHMEM_CONFIG,
-		.cfg_flags = VSF_REPLY_FLAGS,
-		.cfg_size = VSF_CONFIG_PAYLOAD_SIZE,
-		.cfg_nregions = 1,
-		.cfg_sizes = { [0] = DEFAULT_REGION_SIZE },
-	};
+	backend_offer_init(&b.offer);
+	b.offer.cfg_nregions = 1;
+	b.offer.cfg_sizes[0] = DEFAULT_REGION_SIZE;
 	if (load_script(&b.script, argv[optind + 1]) < 0) {
 		free_script(&b.script);
 		return EXIT_USAGE;

@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: MIT */
+#define _GNU_SOURCE
+#include "backend_peer.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "peer_io.h"
+
+void backend_offer_init(struct backend_offer *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->features = (1ull << VSF_F_VERSION_1) | (1ull << VSF_F_PROTOCOL_FEATURES);
+	o->protocol_features = VSF_PROTOCOL_FEATURES_OFFERED;
+	o->cfg_request = VSF_REQ_GET_SHMEM_CONFIG;
+	o->cfg_flags = VSF_REPLY_FLAGS;
+	o->cfg_size = VSF_CONFIG_PAYLOAD_SIZE;
+}
+
+void backend_session_init(struct backend_session *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->backend_fd = -1;
+}
+
+void backend_session_fini(struct backend_session *s)
+{
+	if (s->backend_fd >= 0)
+		close(s->backend_fd);
+	s->backend_fd = -1;
+}
+
+__attribute__((format(printf, 2, 3)))
+static int refuse(struct backend_session *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(s->why, sizeof(s->why), fmt, ap);
+	va_end(ap);
+	return -EPROTO;
+}
+
+static size_t u64_reply(uint32_t request, uint64_t value, uint8_t *buf)
+{
+	struct vsf_wire_header h = { request, VSF_REPLY_FLAGS, VSF_U64_PAYLOAD_SIZE };
+
+	vsf_encode_header(&h, buf);
+	vsf_store_le64(buf + VSF_HEADER_SIZE, value);
+	return VSF_HEADER_SIZE + VSF_U64_PAYLOAD_SIZE;
+}
+
+size_t backend_reply_bytes(const struct backend_offer *o, uint32_t request, bool need_reply,
+			   bool after_owner, uint8_t buf[BACKEND_PEER_ANSWER_MAX])
+{
+	switch (request) {
+	case VSF_REQ_GET_FEATURES:
+		return u64_reply(request, after_owner && o->features_after_owner ?
+						  o->features_after_owner : o->features, buf);
+	case VSF_REQ_GET_PROTOCOL_FEATURES:
+		return u64_reply(request, o->protocol_features, buf);
+	case VSF_REQ_GET_SHMEM_CONFIG:
+		if (o->cfg_silent)
+			return 0;
+		return op_wire_config_reply(o->cfg_request, o->cfg_flags, o->cfg_size,
+					    o->cfg_nregions, o->cfg_sizes, buf);
+	case VSF_REQ_SET_BACKEND_REQ_FD:
+		return need_reply ? u64_reply(request, o->ack, buf) : 0;
+	default: /* a SET, or a request this backend does not know: done */
+		return need_reply ? u64_reply(request, 0, buf) : 0;
+	}
+}
+
+/* A SET_* u64 payload within what was offered. */
+static int check_set(struct backend_session *s, const struct vsf_wire_header *h,
+		     const uint8_t *payload, uint64_t offered, uint64_t *value)
+{
+	const char *name = vsf_frontend_request_name(h->request);
+
+	if (h->size != VSF_U64_PAYLOAD_SIZE)
+		return refuse(s, "%s: payload size %u, expected 8", name, h->size);
+	*value = vsf_load_le64(payload);
+	if (*value & ~offered)
+		return refuse(s, "%s: 0x%llx sets bits that were not offered (0x%llx)", name,
+			      (unsigned long long)*value, (unsigned long long)offered);
+	return 0;
+}
+
+/* Check request h and take what it sets; 0 or -EPROTO. */
+static int take_request(const struct backend_offer *o, struct backend_session *s,
+			const struct vsf_wire_header *h, const uint8_t *payload, int *fds,
+			size_t nfds)
+{
+	int ret = 0;
+
+	if ((h->flags & ~VSF_FLAG_NEED_REPLY) != VSF_FLAG_VERSION)
+		return refuse(s, "front-end request %u with flags 0x%x", h->request, h->flags);
+	switch (h->request) {
+	case VSF_REQ_SET_FEATURES:
+		ret = check_set(s, h, payload, o->features | o->features_after_owner,
+				&s->set_features);
+		/* What libvhost-user refuses too: a legacy device. */
+		if (ret == 0 && !(s->set_features & (1ull << VSF_F_VERSION_1)))
+			ret = refuse(s, "SET_FEATURES 0x%llx without VIRTIO_F_VERSION_1: a legacy device",
+				     (unsigned long long)s->set_features);
+		s->features_set = ret == 0;
+		break;
+	case VSF_REQ_SET_PROTOCOL_FEATURES:
+		ret = check_set(s, h, payload, o->protocol_features, &s->set_protocol_features);
+		s->protocol_set = ret == 0;
+		break;
+	case VSF_REQ_SET_OWNER:
+		s->owner_set = true;
+		break;
+	case VSF_REQ_SET_BACKEND_REQ_FD:
+		if (nfds != 1 || s->backend_fd >= 0)
+			return refuse(s, "SET_BACKEND_REQ_FD with %zu fds%s", nfds,
+				      s->backend_fd >= 0 ? ", a second time" : "");
+		s->backend_fd = fds[0];
+		fds[0] = -1;
+		break;
+	case VSF_REQ_GET_SHMEM_CONFIG:
+		if (!(s->set_protocol_features & (1ull << VSF_PROTOCOL_F_SHMEM)))
+			return refuse(s, "GET_SHMEM_CONFIG but SHMEM was not negotiated");
+		break;
+	default:
+		break;
+	}
+	return ret;
+}
+
+int backend_answer(const struct backend_offer *o, struct backend_session *s,
+		   const struct vsf_wire_header *h, const uint8_t *payload, int *fds, size_t nfds,
+		   uint8_t buf[BACKEND_PEER_ANSWER_MAX])
+{
+	/* GET_FEATURES is answered for what came before this request. */
+	bool after_owner = s->owner_set;
+	int ret;
+
+	if (s->nseen < BACKEND_PEER_MAX_SEEN) {
+		s->seen[s->nseen] = *h;
+		s->seen_nfds[s->nseen++] = (unsigned)nfds;
+	}
+	ret = take_request(o, s, h, payload, fds, nfds);
+	if (ret < 0)
+		return ret;
+	return (int)backend_reply_bytes(o, h->request, h->flags & VSF_FLAG_NEED_REPLY, after_owner,
+					buf);
+}
+
+/* The config answer goes with a one-page memfd when the offer says so. */
+static int send_answer(int sock, int timeout_ms, const struct backend_offer *o, uint32_t request,
+		       const uint8_t *buf, size_t len)
+{
+	int fd = -1, ret;
+
+	if (o->cfg_with_fd && request == VSF_REQ_GET_SHMEM_CONFIG) {
+		fd = memfd_create("vsf-peer", MFD_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+	}
+	ret = peer_io_send(sock, buf, len, 0, &fd, fd >= 0, timeout_ms);
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+int backend_serve_one(int sock, int timeout_ms, const struct backend_offer *o,
+		      struct backend_session *s)
+{
+	static _Thread_local uint8_t payload[VSF_PAYLOAD_MAX], answer[BACKEND_PEER_ANSWER_MAX];
+	uint8_t hdr[VSF_HEADER_SIZE];
+	struct vsf_wire_header h;
+	int fds[VSF_MAX_FDS];
+	size_t nfds = 0;
+	int ret;
+
+	ret = peer_io_recv_exact(sock, hdr, sizeof(hdr), timeout_ms, fds, VSF_MAX_FDS, &nfds);
+	if (ret == 0) {
+		vsf_decode_header(hdr, &h);
+		ret = h.size > VSF_PAYLOAD_MAX ? -EMSGSIZE : 0;
+	}
+	if (ret == 0)
+		ret = peer_io_recv_exact(sock, payload, h.size, timeout_ms, fds, VSF_MAX_FDS, &nfds);
+	if (ret == 0)
+		ret = backend_answer(o, s, &h, payload, fds, nfds, answer);
+	if (ret > 0)
+		ret = send_answer(sock, timeout_ms, o, h.request, answer, (size_t)ret);
+	for (size_t i = 0; i < nfds; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	if (ret < 0)
+		return ret;
+	return h.request == VSF_REQ_SET_FEATURES;
+}
