@@ -19,11 +19,13 @@
 #
 # Each trial runs one engine with one canary switched on until the first
 # finding or the time limit (default 300 s); trials run --jobs at a time
-# (default: all cores). A finding counts only if it replays clean with no
-# canary on. Each finished trial is appended to OUT/trials.csv (default
-# OUT=bench-out/bugs) and trials already there are skipped, so the matrix can
-# be collected over several runs; --report only rebuilds OUT/table.md and
-# OUT/time-to-bug.png from the CSV. --quick: two canaries, one trial each,
+# (default: all cores), trial 1 of every cell before any trial 2. A finding
+# counts only if it replays clean with no canary on. Each finished trial is
+# appended to OUT/trials.csv (default OUT=docs/time-to-bug, kept in git so
+# the matrix grows over several runs and machines) and trials already there
+# are skipped; --report only rebuilds OUT/table.md and OUT/time-to-bug.png
+# from the CSV. Logs and findings of each trial go to bench-out/bugs-work/
+# (OUT/work with --out). --quick: two canaries, one trial each,
 # minimal corpus, every configuration, 20 s (a smoke test of the benchmark).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,7 +37,7 @@ configs_all=(lf-plain lf-mutator afl-mutator naive)
 corpora_all=(empty minimal)
 mapfile -t canaries_all < <(sed -n 's/^[[:space:]]*X([A-Z_]*, "\([a-z-]*\)").*/\1/p' src/canary.h)
 configs=("${configs_all[@]}") corpora=("${corpora_all[@]}") canaries=("${canaries_all[@]}")
-trials=5 limit=300 jobs=$(nproc) out=bench-out/bugs report_only=0
+trials=5 limit=300 jobs=$(nproc) out=docs/time-to-bug work_root=bench-out/bugs-work report_only=0
 
 split() { tr ',' ' ' <<<"$1"; }
 while (($#)); do
@@ -50,7 +52,7 @@ while (($#)); do
 	--trials) trials=${2:?}; shift 2 ;;
 	--time) limit=${2:?}; shift 2 ;;
 	--jobs) jobs=${2:?}; shift 2 ;;
-	--out) out=${2:?}; shift 2 ;;
+	--out) out=${2:?} work_root=$2/work; shift 2 ;;
 	--report) report_only=1; shift ;;
 	-h|--help) sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "bench-bugs.sh: unknown argument $1" >&2; exit 2 ;;
@@ -136,7 +138,7 @@ run_trial() {
 	local harness work log bin replay found=0 execs=0 catcher="" reached=0 triggered=0 finding=""
 	local t0 t1 secs
 	harness=$(harness_of "$canary")
-	work=$out/work/$config-$corpus-$canary-$trial
+	work=$work_root/$config-$corpus-$canary-$trial
 	log=$work/log
 	rm -rf "$work"
 	mkdir -p "$work"
@@ -307,12 +309,14 @@ fi
 build
 
 # The trials to run: those the CSV does not hold yet.
+# Trial 1 of every cell first, then trial 2, ...: a run stopped early still
+# leaves a whole table, with fewer trials per cell.
 queue=()
-for canary in "${canaries[@]}"; do
-	for config in "${configs[@]}"; do
-		applies "$config" "$canary" || continue
-		for corpus in "${corpora[@]}"; do
-			for ((trial = 1; trial <= trials; trial++)); do
+for ((trial = 1; trial <= trials; trial++)); do
+	for corpus in "${corpora[@]}"; do
+		for canary in "${canaries[@]}"; do
+			for config in "${configs[@]}"; do
+				applies "$config" "$canary" || continue
 				grep -q "^$config,$corpus,$canary,$trial," "$csv" && continue
 				queue+=("$config $corpus $canary $trial")
 			done
