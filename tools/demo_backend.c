@@ -43,15 +43,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "backend_peer.h"
-#include "fd_table.h"
-#include "op_wire.h"
-#include "peer_io.h"
-#include "program.h"
-#include "tool_util.h"
-#include "wire.h"
-
 #include "demo_player.h"
+#include "tool_util.h"
 #define DEFAULT_REGION_SIZE 0x100000ull
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
