@@ -186,7 +186,7 @@ run_trial() {
 		if ("$replay" -t 10 "$finding") >"$work/replay-off.log" 2>&1; then
 			found=1
 			if [[ $config == afl-mutator ]]; then # AFL++ keeps no report: replay it with the canary
-				(VSF_CANARY=$canary "$replay" -t 10 "$finding") >"$work/replay-on.log" 2>&1 || true
+				(VSF_CANARY=$canary "$replay" -t 10 "$finding"; true) >"$work/replay-on.log" 2>&1
 				catcher=$(catcher_of "$work/replay-on.log")
 			else
 				catcher=$(catcher_of "$log")

@@ -2,7 +2,7 @@
 /*
  * The bug zoo: mistakes that code review found in the real SHMEM patch
  * series, kept as canaries at the place in this code where each was made, so
- * that the fuzzing can show that its oracles find them (docs/protocol.md,
+ * that a test campaign can show that its checks find them (docs/protocol.md,
  * "The bug zoo").
  *
  * A canary site reads
@@ -12,7 +12,7 @@
  *
  * VSF_CANARY(id, cond) is true when the canary id is switched on and cond,
  * its bad condition, holds: the code then takes the buggy path. Only a build
- * with -DVSF_CANARIES (the canary presets, never a release or fuzzing build)
+ * with -DVSF_CANARIES (the canary presets, never a release or test build)
  * compiles canaries in; there one canary at most is switched on, named by the
  * environment variable VSF_CANARY, read once. Every other build expands
  * VSF_CANARY to a constant false: no code, string or symbol of a canary is

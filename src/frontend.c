@@ -34,7 +34,7 @@
 #include <sanitizer/asan_interface.h>
 #endif
 
-/* Defaults: generous for real devices, small enough that a fuzzer cannot
+/* Defaults: generous for real devices, small enough that a hostile backend cannot
  * exhaust the address space or the kernel's map count. */
 #define VSF_DEFAULT_MAX_MAPPINGS     1024
 #define VSF_DEFAULT_MAX_RESERVED     (64ull << 30)
