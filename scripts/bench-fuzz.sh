@@ -3,7 +3,8 @@
 # harness, exec/s and messages/s under libFuzzer and under AFL++ (one process
 # each, ASan + UBSan, seeded with the committed corpus), AFL++ stability, and
 # the system-call floor of tests/bench_syscall_floor.c (default preset)
-# measured in the same run (2 messages per map+unmap pair) for scale.
+# measured in the same run (2 messages per map+unmap pair), and each
+# harness's messages/s as a share of it ("of floor").
 # Usage: scripts/bench-fuzz.sh [seconds per run, default 60] [--no-afl]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -55,12 +56,13 @@ pairs=$(build/default/tests/bench_syscall_floor 3 |
 floor_msgs=$((pairs * 2))
 
 echo
-printf '%-24s %-10s %10s %9s %8s %11s %10s\n' harness engine execs exec/s msg/exec messages/s stability
+printf '%-24s %-10s %10s %9s %8s %11s %8s %10s\n' harness engine execs exec/s msg/exec messages/s "of floor" stability
 for row in "${rows[@]}"; do
 	IFS='|' read -r h eng execs mpi stab <<<"$row"
 	eps=$(awk -v e="${execs:-0}" -v t="$secs" 'BEGIN { printf "%.0f", e / t }')
 	mps=$(awk -v e="$eps" -v m="$mpi" 'BEGIN { printf "%.0f", e * m }')
-	printf '%-24s %-10s %10s %9s %8s %11s %10s\n' "$h" "$eng" "${execs:-?}" "$eps" "$mpi" "$mps" "$stab"
+	frac=$(awk -v m="$mps" -v f="$floor_msgs" 'BEGIN { printf "%.1f%%", f ? 100 * m / f : 0 }')
+	printf '%-24s %-10s %10s %9s %8s %11s %8s %10s\n' "$h" "$eng" "${execs:-?}" "$eps" "$mpi" "$mps" "$frac" "$stab"
 done
 echo "system-call floor (map+unmap with replies, same run): $floor_msgs messages/s"
 exit 0

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Install what the build needs and a fresh machine may lack. Idempotent.
-# Usage: scripts/setup.sh [afl] [gnuplot] [interop]
+# Usage: scripts/setup.sh [afl] [gnuplot] [perf] [interop]
 #   afl:     also AFL++ from Debian's afl++ package
 #   gnuplot: also gnuplot (the benchmarks' plots)
+#   perf:    also perf (linux-perf, for scripts/profile-fuzz.sh)
 #   interop: fail if qemu-storage-daemon cannot be installed
 # Every run also tries qemu-system-common (qemu-storage-daemon, for the
 # interop CTest test): when that install fails, say so and go on; the test
@@ -21,6 +22,7 @@ for arg in "$@"; do
 	case $arg in
 	afl) command -v afl-fuzz >/dev/null || need+=(afl++) ;;
 	gnuplot) command -v gnuplot >/dev/null || need+=(gnuplot-nox) ;;
+	perf) command -v perf >/dev/null || need+=(linux-perf) ;;
 	interop) want_interop=1 ;;
 	*) echo "setup.sh: unknown argument $arg" >&2; exit 2 ;;
 	esac
