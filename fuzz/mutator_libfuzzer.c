@@ -17,6 +17,7 @@
 #define BYTE_MUTATION_SHARE 16 /* one input in this many */
 
 size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size);
+int LLVMFuzzerInitialize(int *argc, char ***argv);
 size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed);
 size_t LLVMFuzzerCustomCrossOver(const uint8_t *data1, size_t size1, const uint8_t *data2,
 				 size_t size2, uint8_t *out, size_t max_out_size, unsigned int seed);
@@ -43,6 +44,16 @@ static struct vsf_mutator *get_mutator(void)
 				  "VSF_MUTATOR=off: libFuzzer's own mutators only");
 	}
 	return mutator;
+}
+
+/* Decide at start-up, so that the campaign's own log (also the parent of
+ * libFuzzer's fork mode) says which mutator runs. */
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	get_mutator();
+	return 0;
 }
 
 size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed)
