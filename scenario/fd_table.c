@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "fd_table.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +55,21 @@ static int make_memfd(uint64_t size, const uint8_t *content, size_t clen)
 	return fd;
 }
 
+/*
+ * Seal a fresh memfd. A write seal is refused with EBUSY while the kernel
+ * still holds extra references to pages just written (per-CPU page batches,
+ * seen about once in 20,000 inputs under load); it clears within moments,
+ * so try again a few times before calling it a set-up failure.
+ */
+static void add_seals(int fd, unsigned seals)
+{
+	for (int tries = 0; fcntl(fd, F_ADD_SEALS, seals) < 0; tries++) {
+		if (errno != EBUSY || tries == 100)
+			setup_failed("F_ADD_SEALS");
+		usleep(100);
+	}
+}
+
 /* Reopen fd through /proc with other flags (read-only, O_PATH), closing the original. */
 static int reopen(int fd, int flags)
 {
@@ -85,8 +101,8 @@ static int create_fd(struct fd_desc *d, const struct vsf_op *op, uint64_t *bytes
 		fd = make_memfd(size, op->data, op->data_len);
 		d->size = size;
 		d->seals = op->fd.seals & MEMFD_SEALS_ALL;
-		if (d->seals && fcntl(fd, F_ADD_SEALS, d->seals) < 0)
-			setup_failed("F_ADD_SEALS");
+		if (d->seals)
+			add_seals(fd, d->seals);
 		return fd;
 	case VSF_FD_ROFILE:
 		d->size = size;

@@ -182,17 +182,17 @@ run_trial() {
 	secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
 	if [[ -n $finding ]]; then
 		cp "$finding" "$work/finding"
-		# The finding must be the canary's: clean with no canary on.
-		if ("$replay" -t 10 "$finding") >"$work/replay-off.log" 2>&1; then
-			found=1
-			if [[ $config == afl-mutator ]]; then # AFL++ keeps no report: replay it with the canary
-				(VSF_CANARY=$canary "$replay" -t 10 "$finding"; true) >"$work/replay-on.log" 2>&1
-				catcher=$(catcher_of "$work/replay-on.log")
-			else
-				catcher=$(catcher_of "$log")
-			fi
-		else
+		# The finding must be the canary's: it replays clean with no canary
+		# on, and is caught again with it on (a harness hiccup is neither);
+		# the catcher is read from that replay, the same for every engine.
+		(VSF_CANARY=$canary "$replay" -t 10 "$finding" || true) >"$work/replay-on.log" 2>&1
+		if ! ("$replay" -t 10 "$finding") >"$work/replay-off.log" 2>&1; then
 			catcher="not-the-canary:$(catcher_of "$work/replay-off.log")"
+		elif grep -q 'no finding' "$work/replay-on.log"; then
+			catcher="not-reproduced"
+		else
+			found=1
+			catcher=$(catcher_of "$work/replay-on.log")
 		fi
 	fi
 	if [[ -f $work/counts ]]; then
