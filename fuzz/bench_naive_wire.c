@@ -75,6 +75,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "op_wire.h"
 #include "program.h"
 #include "wire.h"
 
@@ -137,16 +138,17 @@ static void translate(const uint8_t *data, size_t size)
 
 	while (off < size && !last && nops + 2 <= VSF_PROG_MAX_OPS) {
 		const uint8_t *msg = data + off, *marker;
-		size_t len = size - off;
 		uint8_t handle = (uint8_t)(i++ % VSF_PROG_MAX_HANDLES);
+		struct vsf_wire_header h;
+		size_t next = off, len;
 		bool with_fd;
 
-		uint32_t psize = len >= VSF_HEADER_SIZE ? vsf_load_le32(msg + 8) : UINT32_MAX;
-
-		if (psize <= VSF_PAYLOAD_MAX && psize <= len - VSF_HEADER_SIZE)
-			len = VSF_HEADER_SIZE + psize;
-		else
+		if (op_wire_next_message(data, size, &next, &h) > 0) {
+			len = next - off;
+		} else {
+			len = size - off;
 			last = true; /* oversized or cut short: the rest is one chunk */
+		}
 		if (len > VSF_PROG_MAX_DATA)
 			len = VSF_PROG_MAX_DATA;
 		marker = memmem(msg, len, VSF_PROG_MAGIC, VSF_PROG_MAGIC_LEN);

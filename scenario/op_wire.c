@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "op_wire.h"
 
+#include <errno.h>
+
 #include <string.h>
 
 size_t op_wire_mmap(const struct vsf_op *op, uint8_t buf[OP_WIRE_MMAP_LEN])
@@ -46,4 +48,19 @@ size_t op_wire_config_reply(uint32_t request, uint32_t flags, uint32_t size, uin
 	vsf_encode_header(&h, buf);
 	vsf_encode_shmem_config(&cfg, buf + VSF_HEADER_SIZE);
 	return VSF_HEADER_SIZE + payload;
+}
+
+int op_wire_next_message(const uint8_t *bytes, size_t len, size_t *off, struct vsf_wire_header *h)
+{
+	if (*off == len)
+		return 0;
+	if (len - *off < VSF_HEADER_SIZE)
+		return -ENODATA;
+	vsf_decode_header(bytes + *off, h);
+	if (h->size > VSF_PAYLOAD_MAX)
+		return -EMSGSIZE;
+	if (len - *off - VSF_HEADER_SIZE < h->size)
+		return -ENODATA;
+	*off += VSF_HEADER_SIZE + h->size;
+	return 1;
 }

@@ -17,6 +17,14 @@
 #define OP_WIRE_MMAP_LEN   (VSF_HEADER_SIZE + VSF_MMAP_PAYLOAD_SIZE)
 #define OP_WIRE_CONFIG_MAX (VSF_HEADER_SIZE + VSF_PAYLOAD_MAX)
 
+/*
+ * The framing of a stream of backend messages: the next whole message in
+ * bytes[*off..len). 1 with its header in h and *off past it; 0 at the end;
+ * -ENODATA when it is cut short, -EMSGSIZE when its size is above
+ * VSF_PAYLOAD_MAX (framing lost), *off unchanged.
+ */
+int op_wire_next_message(const uint8_t *bytes, size_t len, size_t *off, struct vsf_wire_header *h);
+
 /* SHMEM_MAP / SHMEM_UNMAP from a map or unmap op's fields; returns the length. */
 size_t op_wire_mmap(const struct vsf_op *op, uint8_t buf[OP_WIRE_MMAP_LEN]);
 

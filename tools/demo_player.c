@@ -187,7 +187,7 @@ static int play_message(struct backend *b, const struct step *st)
 	}
 	if (b->read_shut)
 		return 0;
-	while ((ret = demo_next_message(bytes, len, &off, &h)) > 0) {
+	while ((ret = op_wire_next_message(bytes, len, &off, &h)) > 0) {
 		enum expect want = st->nexpect ? st->expect[st->nexpect > 1 ? k : 0] : EXPECT_OK;
 		uint64_t value;
 

@@ -141,21 +141,6 @@ static int load_line(struct script *s, unsigned line, char *text)
  * it), 0 at the end, -EMSGSIZE for a payload above the maximum (the
  * front-end loses framing), -ENODATA for a message cut short.
  */
-int demo_next_message(const uint8_t *bytes, size_t len, size_t *off, struct vsf_wire_header *h)
-{
-	if (*off == len)
-		return 0;
-	if (len - *off < VSF_HEADER_SIZE)
-		return -ENODATA;
-	vsf_decode_header(bytes + *off, h);
-	if (h->size > VSF_PAYLOAD_MAX)
-		return -EMSGSIZE;
-	if (len - *off - VSF_HEADER_SIZE < h->size)
-		return -ENODATA;
-	*off += VSF_HEADER_SIZE + h->size;
-	return 1;
-}
-
 /* The wire bytes of a map, unmap or send op; buf has room for a map. */
 const uint8_t *demo_message_bytes(const struct vsf_op *op, uint8_t *buf, size_t *len)
 {
@@ -176,7 +161,7 @@ static size_t count_replies(const struct vsf_op *op, bool *loses_framing, bool *
 	const uint8_t *bytes = demo_message_bytes(op, buf, &len);
 	int ret;
 
-	while ((ret = demo_next_message(bytes, len, &off, &h)) > 0)
+	while ((ret = op_wire_next_message(bytes, len, &off, &h)) > 0)
 		n += !!(h.flags & VSF_FLAG_NEED_REPLY);
 	*loses_framing = ret == -EMSGSIZE;
 	*cut_short = ret == -ENODATA;

@@ -47,7 +47,5 @@ void demo_script_offer(const struct script *s, struct backend_offer *o);
 
 /* The wire bytes of a message op (buf holds a map or unmap's). */
 const uint8_t *demo_message_bytes(const struct vsf_op *op, uint8_t *buf, size_t *len);
-/* The next whole message in bytes[*off..len): 1 (h filled, *off past it), 0 at the end, <0 cut short. */
-int demo_next_message(const uint8_t *bytes, size_t len, size_t *off, struct vsf_wire_header *h);
 
 #endif
