@@ -87,11 +87,11 @@ bool probe_writable(void *addr)
 	return n == 1;
 }
 
-/* Entries of /proc/self/fd that are not "." or "..", read with getdents64. */
-/* The longest struct linux_dirent64: 19 bytes of fields, a 255-byte name,
- * its NUL, rounded up to 8. */
-#define DIRENT_MAX 280
-
+/*
+ * Entries of /proc/self/fd that are not "." or "..", read with getdents64
+ * until it returns 0: a call may stop before the buffer is full (the kernel
+ * ends a listing early when a signal is pending, as libFuzzer's timer sends).
+ */
 int probe_open_fds(void)
 {
 	char buf[4096] __attribute__((aligned(8)));
@@ -112,11 +112,6 @@ int probe_open_fds(void)
 			n += name[0] != '.';
 			off += reclen;
 		}
-		/* The kernel fills the buffer until the next entry does not fit:
-		 * room for the longest one left means the listing is complete,
-		 * and the call that would return 0 can be saved. */
-		if (sizeof(buf) - (size_t)got >= DIRENT_MAX)
-			break;
 	}
 	if (got < 0) {
 		perror("getdents64 /proc/self/fd");
