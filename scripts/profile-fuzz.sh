@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Where a harness's time goes: runs each harness's replay (ASan + UBSan, the
-# asan preset) over its committed corpus REPEAT times in one process under
-# `perf record -g`, and sorts every sample by the innermost frame of ours on
+# Where a harness's time goes: runs each harness's libFuzzer binary (ASan +
+# UBSan and coverage instrumentation, as a campaign runs it: the libfuzzer
+# preset) over its committed corpus REPEAT times in one process (each input
+# executed once per repeat, no mutation) under `perf record -g`, and sorts
+# every sample by the innermost frame of ours on
 # its stack (leaf first, kernel and libc frames charged to the code that
 # called them):
 #   front-end   the library (src/): vsf_frontend_*, vsf_regions_*, vsf_channel_*, ...
@@ -9,8 +11,8 @@
 #               the fd-table damage check, reply reading
 #   set-up      what an input costs before and around the front-end: fd
 #               resources, sockets, writing the backend's bytes, decoding
-#   sanitizers  the ASan/UBSan/LSan runtimes themselves
-#   other       process start and exit, the replay driver
+#   sanitizers  the ASan/UBSan/LSan runtimes and coverage callbacks
+#   other       process start and exit, libFuzzer itself
 # Usage: scripts/profile-fuzz.sh [HARNESS...] [--repeat N]   (default: all, 30)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,7 +30,7 @@ done
 ((${#targets[@]})) || mapfile -t targets <fuzz/harnesses.txt
 
 scripts/setup.sh perf
-build_preset asan "${targets[@]/%/_replay}" >/dev/null
+build_preset libfuzzer "${targets[@]}" >/dev/null
 work=$(mktemp -d "${TMPDIR:-/tmp}/vsf-profile.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
@@ -43,10 +45,10 @@ function category(f) {
 }'
 
 for h in "${targets[@]}"; do
-	dirs=()
-	for ((i = 0; i < repeat; i++)); do dirs+=("corpus/$h"); done
-	perf record -q -F 4999 -g -o "$work/$h.data" -- "build/asan/fuzz/${h}_replay" -t 60 "${dirs[@]}" \
-		>/dev/null 2>"$work/$h.err" || { cat "$work/$h.err" >&2; exit 1; }
+	inputs=()
+	for ((i = 0; i < repeat; i++)); do inputs+=("corpus/$h"/*); done
+	perf record -q -F 4999 -g -o "$work/$h.data" -- "build/libfuzzer/fuzz/$h" "${inputs[@]}" \
+		>/dev/null 2>"$work/$h.err" || { tail -n 20 "$work/$h.err" >&2; exit 1; }
 	perf script -i "$work/$h.data" 2>/dev/null | awk "$classify"'
 		# A sample: a header line, then its frames leaf first, then a blank line.
 		/^[^ \t]/ { in_sample = 1; cat = ""; next }
@@ -68,7 +70,8 @@ for h in "${targets[@]}"; do
 		awk "$classify"'
 			$1 ~ /%$/ && $3 == "[.]" {
 				f = $4; c = category(f)
-				if (c == "oracles" || c == "set-up" || f == "vsf_frontend_handle_backend")
+				if ((c == "oracles" || c == "set-up" || f == "vsf_frontend_handle_backend") &&
+				    f != "vsf_harness_run")
 					printf "    %-7s %-12s %s\n", $1, c == "" ? "front-end" : c, f
 			}' | head -n 12
 done
