@@ -212,8 +212,13 @@ static bool emit(struct vsf_mutator *m, size_t max_size)
 	if (vsf_program_decode(m->out.data, m->out.len, &m->check) < 0)
 		return false;
 	same = m->check.nops == m->nops;
-	for (size_t i = 0; same && i < m->nops; i++)
-		same = m->check.ops[i].code == m->ops[i].code;
+	for (size_t i = 0; same && i < m->nops; i++) {
+		const struct vsf_op *a = &m->check.ops[i], *b = &m->ops[i];
+
+		/* A split or a merge of records changes a length too. */
+		same = a->code == b->code && a->data_len == b->data_len && a->nfds == b->nfds &&
+		       (a->code != VSF_OP_CONFIG || a->config.npairs == b->config.npairs);
+	}
 	vsf_program_free(&m->check);
 	return same;
 }

@@ -3,7 +3,8 @@
  * AFL++'s custom mutator library for the structure-aware mutator
  * (mutator.h): AFL_CUSTOM_MUTATOR_LIBRARY=.../libvsf_afl_mutator.so. AFL++
  * runs its own havoc stage beside it (unless AFL_CUSTOM_MUTATOR_ONLY), which
- * keeps byte-level mutation. Queue entries it made are named "vsf-program".
+ * keeps byte-level mutation. Queue entries it made have "vsf-program" in
+ * their names.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -48,7 +49,9 @@ size_t afl_custom_fuzz(void *data, uint8_t *buf, size_t buf_size, uint8_t **out_
 					    am->seed, &n);
 	else
 		out = vsf_mutator_mutate(am->m, buf, buf_size, max_size, am->seed, &n);
-	*out_buf = (uint8_t *)out; /* ours until the next call, or buf itself */
+	if (out == buf)
+		return 0; /* nothing fits: AFL++ skips this round instead of running buf again */
+	*out_buf = (uint8_t *)out; /* ours until the next call */
 	return n;
 }
 

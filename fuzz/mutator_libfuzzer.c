@@ -81,8 +81,8 @@ size_t LLVMFuzzerCustomCrossOver(const uint8_t *data1, size_t size1, const uint8
 	if (!m)
 		return 0; /* no crossover of ours: libFuzzer goes on with its own mutators */
 	res = vsf_mutator_crossover(m, data1, size1, data2, size2, max_out_size, seed, &n);
-	if (res == data1 && n > max_out_size)
-		return 0;
+	if (res == data1)
+		return 0; /* no splice fits: libFuzzer tries another mutation */
 	memcpy(out, res, n);
 	return n;
 }

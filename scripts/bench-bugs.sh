@@ -44,7 +44,7 @@ while (($#)); do
 	case $1 in
 	--quick)
 		canaries=(overlap double-close) configs=("${configs_all[@]}") corpora=(minimal)
-		trials=1 limit=20
+		trials=1 limit=20 out=bench-out/bugs-quick work_root=bench-out/bugs-quick/work
 		shift ;;
 	--canary) read -ra canaries <<<"$(split "${2:?}")"; shift 2 ;;
 	--config) read -ra configs <<<"$(split "${2:?}")"; shift 2 ;;
@@ -94,11 +94,11 @@ applies() {
 build() {
 	local harnesses=(fuzz_backend_channel fuzz_frontend_session)
 	local configs_s=" ${configs[*]} "
-	scripts/setup.sh afl gnuplot
+	scripts/setup.sh gnuplot $([[ $configs_s == *" afl-mutator "* ]] && echo afl)
 	build_preset canary-libfuzzer "${harnesses[@]}" \
 		"${harnesses[@]/%/_replay}" bench_naive_wire bench_naive_wire_replay vsf-prog vsf-canary-counts
 	if [[ " ${canaries[*]} " == *" config-uninit "* ]]; then
-		build_preset canary-libfuzzer-msan fuzz_frontend_session
+		build_preset canary-libfuzzer-msan fuzz_frontend_session fuzz_frontend_session_replay
 	fi
 	if [[ $configs_s == *" afl-mutator "* ]]; then
 		for preset in canary-afl canary-afl-cmplog; do
@@ -133,7 +133,11 @@ catcher_of() {
 }
 
 # One trial; appends its CSV line.
+# Run in the background: it must always reach its CSV line, so a command
+# that fails in it is not fatal (set +e), and its engine's timeout process is
+# written to WORK/pid for the main trap to stop.
 run_trial() {
+	set +e
 	local config=$1 corpus=$2 canary=$3 trial=$4
 	local harness work log bin replay found=0 execs=0 catcher="" reached=0 triggered=0 finding=""
 	local t0 t1 secs
@@ -150,13 +154,16 @@ run_trial() {
 	lf-plain|lf-mutator|naive)
 		bin=$lf/$harness
 		[[ $config == naive ]] && bin=$lf/bench_naive_wire replay=$lf/bench_naive_wire_replay
-		needs_msan "$canary" && bin=$lf_msan/$harness
+		needs_msan "$canary" && bin=$lf_msan/$harness replay=$lf_msan/${harness}_replay
 		local flags=(-max_total_time="$limit" -timeout=10 -print_final_stats=1 -artifact_prefix="$work/")
 		[[ $config != naive ]] && flags+=(-dict="$root/dict/$harness.dict")
 		(
 			[[ $config == lf-plain ]] && export VSF_MUTATOR=off
-			timeout -k 10 $((limit + 60)) "$bin" "${flags[@]}" "$work/corpus" >"$log" 2>&1
-		) || true
+			timeout -k 10 $((limit + 60)) "$bin" "${flags[@]}" "$work/corpus" >"$log" 2>&1 &
+			echo $! >"$work/pid"
+			wait $!
+		)
+		rm -f "$work/pid"
 		t1=$(date +%s.%N)
 		finding=$(find "$work" -maxdepth 1 \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' \) | head -n 1)
 		execs=$(awk '/stat::number_of_executed_units:/ { s += $2 } END { print s + 0 }' "$log")
@@ -167,8 +174,11 @@ run_trial() {
 			export AFL_CUSTOM_MUTATOR_LIBRARY=$afl_mutator AFL_BENCH_UNTIL_CRASH=1
 			timeout -k 10 $((limit + 60)) afl-fuzz -i "$work/corpus" -o "$work/afl" \
 				-x "$root/dict/$harness.dict" -V "$limit" -m none -t 10000 \
-				-c "$afl_cmplog/$harness" -- "$afl/$harness" >"$log" 2>&1
-		) || true
+				-c "$afl_cmplog/$harness" -- "$afl/$harness" >"$log" 2>&1 &
+			echo $! >"$work/pid"
+			wait $!
+		)
+		rm -f "$work/pid"
 		(. scripts/afl-env.sh && afl_kill_orphans "$afl_cmplog/$harness")
 		t1=$(date +%s.%N)
 		finding=$(find "$work/afl" -path '*/crashes/id:*' 2>/dev/null | sort | head -n 1)
@@ -221,7 +231,8 @@ report() {
 		{
 			k = $1 SUBSEP $2 SUBSEP $3; n[k]++; seen[$3] = 1
 			if ($5 == 1) { f[k]++; t[k, f[k]] = $6 + 0 }
-			limit = $11
+			if (!($11 in lim)) limits = limits (limits == "" ? "" : " and ") $11
+			lim[$11] = 1
 		}
 		function median(k,   i, j, a, m, tmp) {
 			m = f[k]
@@ -232,7 +243,7 @@ report() {
 		}
 		END {
 			nc = split(cfgs, C, " "); no = split(cors, O, " ")
-			printf "# Time to bug\n\nMedian seconds to detection [fastest-slowest] and found/trials, per canary, configuration and starting corpus (time limit %s s per trial; blank: not run; n/a: the configuration cannot reach the canary).\n\n", limit
+			printf "# Time to bug\n\nMedian seconds to detection [fastest-slowest] and found/trials, per canary, configuration and starting corpus (time limit %s s per trial%s; blank: not run; n/a: the configuration cannot reach the canary).\n\n", limits, index(limits, " and ") ? ": MIXED, the cells are not comparable" : ""
 			printf "| canary |"
 			for (i = 1; i <= nc; i++) for (j = 1; j <= no; j++) printf " %s %s |", C[i], O[j]
 			printf "\n|---|"
@@ -317,7 +328,7 @@ report() {
 			plot $(IFS=,; echo "${plots[*]}")
 		EOF
 	fi
-	echo "bench-bugs: table $table, data $csv${plots:+, plot $png}"
+	echo "bench-bugs: table $table, data $csv$( ((${#plots[@]})) && command -v gnuplot >/dev/null && echo ", plot $png")"
 }
 
 if ((report_only)); then
@@ -335,7 +346,7 @@ for ((trial = 1; trial <= trials; trial++)); do
 		for canary in "${canaries[@]}"; do
 			for config in "${configs[@]}"; do
 				applies "$config" "$canary" || continue
-				grep -q "^$config,$corpus,$canary,$trial," "$csv" && continue
+				grep -q "^$config,$corpus,$canary,$trial,.*,$limit\$" "$csv" && continue
 				queue+=("$config $corpus $canary $trial")
 			done
 		done
@@ -343,7 +354,15 @@ for ((trial = 1; trial <= trials; trial++)); do
 done
 echo "bench-bugs: ${#queue[@]} trials to run, $jobs at a time, up to ${limit}s each; results in $csv"
 running=0
-trap 'kill $(jobs -p) 2>/dev/null; exit 130' INT TERM
+stop_trials() {
+	local f
+	for f in "$work_root"/*/pid; do
+		[[ -f $f ]] && kill -TERM "$(cat "$f")" 2>/dev/null
+	done
+	kill $(jobs -p) 2>/dev/null
+	exit 130
+}
+trap stop_trials INT TERM
 for t in "${queue[@]}"; do
 	if ((running >= jobs)); then
 		wait -n || true
@@ -354,4 +373,10 @@ for t in "${queue[@]}"; do
 	running=$((running + 1))
 done
 wait || true
+missing=0
+for t in "${queue[@]}"; do
+	read -r config corpus canary trial <<<"$t"
+	grep -q "^$config,$corpus,$canary,$trial,.*,$limit\$" "$csv" || missing=$((missing + 1))
+done
+((missing == 0)) || echo "bench-bugs: $missing trials left no result (see $work_root)" >&2
 report

@@ -68,10 +68,12 @@ for h in "${targets[@]}"; do
 	echo "  top functions of ours (inclusive share of all samples):"
 	perf report -i "$work/$h.data" --children --stdio --sort symbol 2>/dev/null |
 		awk "$classify"'
-			$1 ~ /%$/ && $3 == "[.]" {
+			$1 ~ /%$/ && $3 == "[.]" && shown < 12 {
 				f = $4; c = category(f)
 				if ((c == "oracles" || c == "set-up" || f == "vsf_frontend_handle_backend") &&
-				    f != "vsf_harness_run")
+				    f != "vsf_harness_run") {
 					printf "    %-7s %-12s %s\n", $1, c == "" ? "front-end" : c, f
-			}' | head -n 12
+					shown++
+				}
+			}'
 done

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Install what the build needs and a fresh machine may lack. Idempotent.
-# Usage: scripts/setup.sh [afl] [gnuplot] [perf] [interop]
+# Usage: scripts/setup.sh [afl] [gnuplot] [perf] [qemu] [interop]
 #   afl:     also AFL++ from Debian's afl++ package
 #   gnuplot: also gnuplot (the benchmarks' plots)
 #   perf:    also perf (linux-perf, for scripts/profile-fuzz.sh)
-#   interop: fail if qemu-storage-daemon cannot be installed
-# Every run also tries qemu-system-common (qemu-storage-daemon, for the
-# interop CTest test): when that install fails, say so and go on; the test
-# then reports itself skipped.
+#   qemu:    also try qemu-system-common (qemu-storage-daemon, for the interop
+#            CTest test): when that install fails, say so and go on; the test
+#            then reports itself skipped
+#   interop: the same, but fail if it cannot be installed
+# Nothing is fetched when everything asked for is there.
 set -euo pipefail
 
 need=()
@@ -17,19 +18,20 @@ command -v llvm-profdata-14 >/dev/null || command -v llvm-profdata >/dev/null ||
 # The sanitizer and libFuzzer runtimes.
 ls /usr/lib/llvm-14/lib/clang/14*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1 ||
 	need+=(libclang-rt-14-dev)
-want_interop=0
+want_interop=0 want_qemu=0
 for arg in "$@"; do
 	case $arg in
 	afl) command -v afl-fuzz >/dev/null || need+=(afl++) ;;
 	gnuplot) command -v gnuplot >/dev/null || need+=(gnuplot-nox) ;;
 	perf) command -v perf >/dev/null || need+=(linux-perf) ;;
-	interop) want_interop=1 ;;
+	qemu) want_qemu=1 ;;
+	interop) want_qemu=1 want_interop=1 ;;
 	*) echo "setup.sh: unknown argument $arg" >&2; exit 2 ;;
 	esac
 done
-# Optional unless asked for: installed apart, without its recommends.
+# Optional unless asked for with interop: installed apart, without its recommends.
 optional=()
-command -v qemu-storage-daemon >/dev/null || optional+=(qemu-system-common)
+((want_qemu)) && ! command -v qemu-storage-daemon >/dev/null && optional+=(qemu-system-common)
 [[ ${#need[@]} -eq 0 && ${#optional[@]} -eq 0 ]] && exit 0
 
 SUDO=""

@@ -17,7 +17,7 @@ cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib.sh
 . scripts/lib.sh
 
-scripts/setup.sh afl
+scripts/setup.sh afl gnuplot qemu
 jobs=$(nproc)
 mapfile -t harnesses <fuzz/harnesses.txt
 replays=("${harnesses[@]/%/_replay}")

@@ -53,7 +53,9 @@ static struct vsf_canary_counts *map_counts_file(const char *path)
 	if (c == MAP_FAILED) {
 		fprintf(stderr, "vsf canary: %s: %s; counting in memory\n", path, strerror(errno));
 		c = NULL;
-	} else if (st.st_size == 0) {
+	} else if (st.st_size == 0 || !c->magic[0]) {
+		/* new, or sized by another process that has not written it yet:
+		 * both write the same header */
 		counts_header(c);
 	} else if (memcmp(c->magic, VSF_CANARY_COUNTS_MAGIC, sizeof(c->magic)) ||
 		   c->count != VSF_CANARY_COUNT) {

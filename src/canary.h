@@ -23,7 +23,7 @@
  * tells "never reached", "reached, never triggered" and "triggered, not
  * detected" apart. With VSF_CANARY_COUNTS=FILE they live in that file,
  * shared by every process of a campaign (fork mode, parallel jobs) and kept
- * when one of them dies; `vsf-prog canary-counts FILE` prints it.
+ * when one of them dies; `vsf-canary-counts FILE` prints it.
  */
 #ifndef VSF_CANARY_H
 #define VSF_CANARY_H

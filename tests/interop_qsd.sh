@@ -19,7 +19,7 @@ QSD=${QSD:-qemu-storage-daemon}
 DEADLINE=20 # seconds for any one wait; a normal run takes well under one
 
 if ! command -v "$QSD" >/dev/null; then
-	echo "SKIP: qemu-storage-daemon not installed (scripts/setup.sh interop installs qemu-system-common)"
+	echo "SKIP: qemu-storage-daemon not installed (scripts/setup.sh qemu installs qemu-system-common)"
 	exit 77
 fi
 [[ -x $FE ]] || { echo "FAIL (interop qsd): no front-end at $FE" >&2; exit 1; }

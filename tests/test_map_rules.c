@@ -335,6 +335,8 @@ TEST(rule_unmap_exact_mapping)
 		{ "its tail", UNMAP, .fds = FDS_NONE, .shm_offset = 6 * pg, .len = 2 * pg, .expect = -ENOENT, .maps_after = 1 },
 		{ "a superset", UNMAP, .fds = FDS_NONE, .shm_offset = 2 * pg, .len = 8 * pg, .expect = -ENOENT, .maps_after = 1 },
 		{ "another region", UNMAP, .fds = FDS_NONE, .shmid = 3, .len = 4 * pg, .expect = -ENOENT, .maps_after = 1 },
+	};
+	const struct map_case then[] = {
 		{ "exactly it", UNMAP, .fds = FDS_NONE, .shm_offset = 4 * pg, .len = 4 * pg, .maps_after = 0 },
 		{ "it again", UNMAP, .fds = FDS_NONE, .shm_offset = 4 * pg, .len = 4 * pg, .expect = -ENOENT, .maps_after = 0 },
 	};
@@ -342,6 +344,10 @@ TEST(rule_unmap_exact_mapping)
 
 	WITH_TWO_REGIONS(f);
 	RUN(&f, cases);
+	/* The rejected unmaps left the whole mapping in place. */
+	CHECK(probe_readable(region_base(&f, 0) + 5 * pg));
+	RUN(&f, then);
+	CHECK(!probe_readable(region_base(&f, 0) + 5 * pg));
 	fixture_fini(&f);
 }
 

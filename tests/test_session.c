@@ -63,7 +63,8 @@ static void *fake_backend_run(void *arg)
 
 	while ((ret = backend_serve_one(fb->sock, FAKE_WAIT_MS, &fb->offer, &fb->session)) >= 0)
 		;
-	fb->broken = ret != -ECONNRESET;
+	/* The end: the front-end closed, or asked nothing more for a while. */
+	fb->broken = ret != -ECONNRESET && ret != -ETIMEDOUT;
 	if (fb->broken)
 		fprintf(stderr, "fake backend: %s\n",
 			ret == -EPROTO ? fb->session.why : strerror(-ret));

@@ -66,9 +66,10 @@ static int parse_config_spec(char *spec, struct backend_offer *o)
 		if (tool_parse_u64(p, VSF_MAX_SHMEM_REGIONS - 1, &id) < 0 ||
 		    tool_parse_u64(colon + 1, UINT64_MAX, &size) < 0)
 			return -EINVAL;
-		o->cfg_nregions += !o->cfg_sizes[id] && size;
 		o->cfg_sizes[id] = size;
 	}
+	for (int id = 0; id < VSF_MAX_SHMEM_REGIONS; id++) /* a shmid given twice counts once */
+		o->cfg_nregions += o->cfg_sizes[id] != 0;
 	return 0;
 }
 
