@@ -30,23 +30,27 @@
 
 /* A pipe the kernel copies through: EFAULT instead of SIGSEGV/SIGBUS. */
 static int probe_pipe[2] = { -1, -1 };
-/* Kept open: counting fds then costs a seek and a read, not an open and a close. */
-static int proc_fd_dir = -1;
+/* Kept open: counting then costs a seek and a read, not an open and a close. */
+static int proc_fd_dir = -1, map_files_dir = -1;
 
 /*
  * /proc/self/fd opened once names the process that opened it: a forked
  * child (AFL++'s fork server forks after the constructors) opens its own,
  * or it would count its parent's fds.
  */
-static void open_proc_fd_dir(void)
+static void open_proc_dirs(void)
 {
 	if (proc_fd_dir >= 0)
 		close(proc_fd_dir);
+	if (map_files_dir >= 0)
+		close(map_files_dir);
 	proc_fd_dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (proc_fd_dir < 0) {
 		perror("open /proc/self/fd");
 		abort();
 	}
+	/* Not every kernel lets a process list its own map_files: then -1. */
+	map_files_dir = open("/proc/self/map_files", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
 
 /*
@@ -55,9 +59,9 @@ static void open_proc_fd_dir(void)
  */
 __attribute__((constructor)) static void probes_init(void)
 {
-	open_proc_fd_dir();
+	open_proc_dirs();
 	if (pipe2(probe_pipe, O_CLOEXEC | O_NONBLOCK) < 0 ||
-	    pthread_atfork(NULL, NULL, open_proc_fd_dir) != 0) {
+	    pthread_atfork(NULL, NULL, open_proc_dirs) != 0) {
 		perror("probe set-up");
 		abort();
 	}
@@ -88,21 +92,22 @@ bool probe_writable(void *addr)
 }
 
 /*
- * Entries of /proc/self/fd that are not "." or "..", read with getdents64
- * until it returns 0: a call may stop before the buffer is full (the kernel
- * ends a listing early when a signal is pending, as libFuzzer's timer sends).
+ * Entries of the directory dir that are not "." or "..", read with
+ * getdents64 until it returns 0: a call may stop before the buffer is full
+ * (the kernel ends a listing early when a signal is pending, as libFuzzer's
+ * timer sends).
  */
-int probe_open_fds(void)
+static int count_entries(int dir, const char *what)
 {
 	char buf[4096] __attribute__((aligned(8)));
 	int n = 0;
 	long got;
 
-	if (lseek(proc_fd_dir, 0, SEEK_SET) < 0) {
-		perror("lseek /proc/self/fd");
+	if (lseek(dir, 0, SEEK_SET) < 0) {
+		perror(what);
 		abort();
 	}
-	while ((got = syscall(SYS_getdents64, proc_fd_dir, buf, sizeof(buf))) > 0) {
+	while ((got = syscall(SYS_getdents64, dir, buf, sizeof(buf))) > 0) {
 		UNPOISON(buf, (size_t)got);
 		for (long off = 0; off < got;) {
 			unsigned short reclen;
@@ -114,10 +119,20 @@ int probe_open_fds(void)
 		}
 	}
 	if (got < 0) {
-		perror("getdents64 /proc/self/fd");
+		perror(what);
 		abort();
 	}
-	return n - 1; /* the directory's own fd */
+	return n;
+}
+
+int probe_open_fds(void)
+{
+	return count_entries(proc_fd_dir, "/proc/self/fd") - 1; /* the directory's own fd */
+}
+
+int probe_file_mappings(void)
+{
+	return map_files_dir < 0 ? -1 : count_entries(map_files_dir, "/proc/self/map_files");
 }
 
 bool probe_maps_contain(const char *needle)

@@ -15,6 +15,12 @@ bool probe_readable(const void *addr);
 bool probe_writable(void *addr);
 /* Open fds of the process (the probes' own, opened before main(), included). */
 int probe_open_fds(void);
+/*
+ * File-backed mappings of the process (the entries of /proc/self/map_files,
+ * a listing much cheaper than reading /proc/self/maps), or -1 where the
+ * kernel does not let a process list them.
+ */
+int probe_file_mappings(void);
 /* True if /proc/self/maps contains needle (one open and a read loop, no stdio). */
 bool probe_maps_contain(const char *needle);
 /* The permissions ("rw-s" and the like) of the mapping that holds addr. */
