@@ -507,6 +507,13 @@ static int timed_handle(struct run *r, struct vsf_verdict *v)
 	return ret;
 }
 
+static const char *request_name(uint32_t request)
+{
+	const char *name = vsf_backend_request_name(request);
+
+	return name ? name : "unknown request";
+}
+
 /* Deliver bytes (with fds on the first chunk) and check every message in them. */
 static void deliver(struct run *r, const uint8_t *bytes, size_t len, size_t chunk,
 		    const uint8_t *handles, size_t nhandles)
@@ -534,10 +541,16 @@ static void deliver(struct run *r, const uint8_t *bytes, size_t len, size_t chun
 	}
 	peer_write(r->peer, bytes, len, chunk, fds, nfds);
 
-	for (;;) {
+	for (size_t k = 0;; k++) {
 		struct model_verdict mv;
 		struct vsf_verdict v = { 0 }; /* not filled when framing is lost */
-		int ret = timed_handle(r, &v);
+		int ret;
+
+		/* Reports from here on (the commit hook included) name this message. */
+		r->where.msg = off < len ? bytes + off : NULL;
+		r->where.msg_len = len - off;
+		r->where.msg_index = k;
+		ret = timed_handle(r, &v);
 
 		digest_u64(r, (uint64_t)ret);
 		digest_u64(r, v.request);
@@ -561,12 +574,15 @@ static void deliver(struct run *r, const uint8_t *bytes, size_t len, size_t chun
 			break;
 		}
 		ORACLE_CHECK(&r->where, "shadow-model", mv.channel_closes ? ret < 0 : ret == 0,
-			     "request %u: handle returned %d (%s)", mv.request, ret,
-			     vsf_frontend_last_error(r->fe));
+			     "%s (%u): handle returned %d (%s)", request_name(mv.request),
+			     mv.request, ret, vsf_frontend_last_error(r->fe));
 		ORACLE_CHECK(&r->where, "shadow-model", (v.result == 0) == mv.accepted,
-			     "request %u %s (%d: %s), model says %s", mv.request,
-			     v.result == 0 ? "accepted" : "rejected", v.result,
-			     v.result ? vsf_frontend_last_error(r->fe) : "", mv.accepted ? "accept" : "reject");
+			     "%s (%u): front-end %s%s%s%s, model says %s%s%s%s",
+			     request_name(mv.request), mv.request,
+			     v.result == 0 ? "accepted" : "rejected", v.result ? " (" : "",
+			     v.result ? vsf_frontend_last_error(r->fe) : "", v.result ? ")" : "",
+			     mv.accepted ? "accept" : "reject", mv.why ? " (" : "",
+			     mv.why ? mv.why : "", mv.why ? ")" : "");
 		check_replies(r, &mv);
 		check_mapping_table(r);
 		/* The full sweep is at the end of the input; here, what just changed. */
@@ -581,6 +597,7 @@ static void deliver(struct run *r, const uint8_t *bytes, size_t len, size_t chun
 			break;
 		}
 	}
+	r->where.msg = NULL;
 }
 
 static void do_mmap_op(struct run *r, const struct vsf_op *op)

@@ -27,6 +27,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "probes.h"
 
@@ -35,6 +36,10 @@ struct oracle_where {
 	const char *harness;
 	size_t op_index;
 	const char *op_name;
+	/* The backend message being handled, if any: its bytes (as many as
+	 * were left in the op) and its index among the op's messages. */
+	const uint8_t *msg;
+	size_t msg_len, msg_index;
 };
 
 /* Report a violation of oracle `oracle` at `where` and abort. */

@@ -189,22 +189,36 @@ static void decide(struct shadow_model *m, const struct model_header *h, const u
 	struct model_mmap mm;
 	u128 start, end, fd_end;
 
+#define REJECT(reason)              \
+	do {                        \
+		v->why = (reason);  \
+		return;             \
+	} while (0)
 	v->accepted = false;
 	if ((h->flags & 3) != 1 || (h->flags & ~0xbu) || (h->flags & 4))
-		return;
+		REJECT("header flags: version not 1, REPLY set, or an unknown bit");
 	if (h->request != VSF_BACKEND_SHMEM_MAP && h->request != VSF_BACKEND_SHMEM_UNMAP)
-		return;
-	if (!m->shmem || h->size != MODEL_MMAP_BYTES || nfds > VSF_MAX_FDS || nfds != (is_map ? 1u : 0u))
-		return;
+		REJECT("not a request this front-end serves");
+	if (!m->shmem)
+		REJECT("SHMEM was not negotiated");
+	if (h->size != MODEL_MMAP_BYTES)
+		REJECT("payload size is not 40");
+	if (nfds > VSF_MAX_FDS || nfds != (is_map ? 1u : 0u))
+		REJECT(is_map ? "a map carries exactly one fd" : "an unmap carries no fd");
 	read_mmap(payload, &mm);
 	start = mm.shm_offset;
 	end = start + mm.len;
 	fd_end = (u128)mm.fd_offset + mm.len;
-	if (mm.flags > 1 || !m->region_size[mm.shmid] || mm.len == 0)
-		return;
-	if (!is_page_multiple(m, start) || !is_page_multiple(m, mm.len) ||
-	    end > m->region_size[mm.shmid])
-		return;
+	if (mm.flags > 1)
+		REJECT("unknown VhostUserMMap flags");
+	if (!m->region_size[mm.shmid])
+		REJECT("no region with this shmid");
+	if (mm.len == 0)
+		REJECT("len is 0");
+	if (!is_page_multiple(m, start) || !is_page_multiple(m, mm.len))
+		REJECT("shm_offset or len not page-aligned");
+	if (end > m->region_size[mm.shmid])
+		REJECT("the range ends outside the region");
 	v->change = (struct model_mapping){ .shmid = mm.shmid, .shm_offset = mm.shm_offset,
 					    .len = mm.len, .fd_offset = mm.fd_offset,
 					    .rw = mm.flags & 1 };
@@ -212,16 +226,23 @@ static void decide(struct shadow_model *m, const struct model_header *h, const u
 		int i = find_exact(m, mm.shmid, mm.shm_offset, mm.len);
 
 		if (i < 0)
-			return;
+			REJECT("no mapping at exactly this offset and length");
 		v->change = m->maps[i];
 		m->maps[i] = m->maps[--m->nmaps];
 		v->accepted = true;
 		return;
 	}
-	if (!is_page_multiple(m, mm.fd_offset) || fd_end > (u128)INT64_MAX ||
-	    overlaps_any(m, mm.shmid, start, end) || m->nmaps >= m->max_mappings ||
-	    m->nmaps >= MODEL_MAX_MAPPINGS || !fd_mappable(m, &fds[0], fd_end, mm.flags & 1))
-		return;
+	if (!is_page_multiple(m, mm.fd_offset))
+		REJECT("fd_offset not page-aligned");
+	if (fd_end > (u128)INT64_MAX)
+		REJECT("fd_offset + len beyond what a file offset holds");
+	if (overlaps_any(m, mm.shmid, start, end))
+		REJECT("the range overlaps a live mapping");
+	if (m->nmaps >= m->max_mappings || m->nmaps >= MODEL_MAX_MAPPINGS)
+		REJECT("the mapping limit is reached");
+	if (!fd_mappable(m, &fds[0], fd_end, mm.flags & 1))
+		REJECT("the fd cannot be mapped so (kind, size or seals)");
+#undef REJECT
 	v->change.content_fd = fds[0].content_fd;
 	m->maps[m->nmaps++] = v->change;
 	v->accepted = true;

@@ -55,6 +55,7 @@ struct model_verdict {
 	bool reply;        /* a reply must arrive */
 	bool channel_closes; /* the reply cannot be delivered: channel closes after */
 	struct model_mapping change; /* accepted map/unmap: the mapping added/removed */
+	const char *why;   /* rejected: the rule the message breaks */
 };
 
 /* page_size: the system's (a power of two), as the caller finds it. */
