@@ -14,34 +14,16 @@
 #include <unistd.h>
 
 #include "canary.h"
-#include "wire.h"
+#include "message_text.h"
 #include "probes.h"
 
 /* The message being handled, decoded for the report (a line of its own). */
 static void print_message(const struct oracle_where *where)
 {
-	struct vsf_wire_header h;
-	struct vsf_wire_mmap mm;
-	const char *name;
-
 	if (!where->msg)
 		return;
 	fprintf(stderr, "==vsf== message %zu of the op: ", where->msg_index + 1);
-	if (where->msg_len < VSF_HEADER_SIZE) {
-		fprintf(stderr, "%zu bytes, less than a header\n", where->msg_len);
-		return;
-	}
-	vsf_decode_header(where->msg, &h);
-	name = vsf_backend_request_name(h.request);
-	fprintf(stderr, "%s (%u) flags 0x%x size %u", name ? name : "unknown request", h.request,
-		h.flags, h.size);
-	if (h.size == VSF_MMAP_PAYLOAD_SIZE && where->msg_len >= VSF_HEADER_SIZE + h.size) {
-		vsf_decode_mmap(where->msg + VSF_HEADER_SIZE, &mm);
-		fprintf(stderr, ": shmid %u fd_offset 0x%llx shm_offset 0x%llx len 0x%llx flags 0x%llx",
-			mm.shmid, (unsigned long long)mm.fd_offset,
-			(unsigned long long)mm.shm_offset, (unsigned long long)mm.len,
-			(unsigned long long)mm.flags);
-	}
+	message_text_print(stderr, where->msg, where->msg_len);
 	fputc('\n', stderr);
 }
 

@@ -21,6 +21,9 @@
  * Numbers are decimal or 0x-hex, without sign; a leading 0 does not mean
  * octal. A value outside its field's range is an error, never truncated.
  *
+ * The printer follows a send with comment lines, one per message in its data
+ * (scenario/message_text.h), so that a raw stream reads as requests.
+ *
  * The printer leaves out every field at its default, with one exception:
  * a map with mflags 0 prints `ro`, so that a map always states its
  * protection. hflags 0x9 prints as `need_reply`, other non-default values
@@ -39,6 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "message_text.h"
 #include "wire.h"
 
 #define REC_HDR_LEN (VSF_PROG_MAGIC_LEN + 1)
@@ -510,6 +514,20 @@ static void print_mmap(FILE *out, const struct vsf_op *op)
 	print_dec_field(out, "chunk", op->chunk);
 }
 
+/* A raw send, message by message, as comment lines after it. */
+static void print_messages(FILE *out, const struct vsf_op *op)
+{
+	size_t off = 0, spans = 1;
+
+	fputc('\n', out);
+	for (unsigned k = 1; off < op->data_len && spans; k++) {
+		fprintf(out, "#   message %u: ", k);
+		spans = message_text_print(out, op->data + off, op->data_len - off);
+		fputc('\n', out);
+		off += spans;
+	}
+}
+
 static void print_op(FILE *out, const struct vsf_op *op)
 {
 	const char *name = vsf_op_name(op->code);
@@ -546,7 +564,8 @@ static void print_op(FILE *out, const struct vsf_op *op)
 		print_handles(out, op);
 		print_dec_field(out, "chunk", op->chunk);
 		print_data(out, op);
-		break;
+		print_messages(out, op);
+		return;
 	case VSF_OP_MAP:
 	case VSF_OP_UNMAP:
 		print_mmap(out, op);
