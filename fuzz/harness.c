@@ -809,7 +809,7 @@ void vsf_harness_run(enum vsf_harness_kind kind, const uint8_t *data, size_t siz
 	if (vsf_program_decode(data, size, &prog) < 0)
 		return; /* out of memory: nothing to run */
 	run_init(&r, kind);
-	oracle_arm_close_check(&r.where);
+	oracle_enter(&r.where);
 	for (size_t i = 0; i < prog.nops && executed < VSF_PROG_MAX_OPS; i++) {
 		const struct vsf_op *op = &prog.ops[i];
 
@@ -827,7 +827,7 @@ void vsf_harness_run(enum vsf_harness_kind kind, const uint8_t *data, size_t siz
 	r.where.op_index = prog.nops;
 	commit_order_unwatch();
 	run_finish(&r);
-	oracle_disarm_close_check();
+	oracle_leave();
 	last_digest = r.digest;
 	harness_execs++;
 	vsf_program_free(&prog);

@@ -42,36 +42,48 @@ void oracle_fail(const struct oracle_where *where, const char *oracle, const cha
 	abort();
 }
 
-#ifdef VSF_CANARIES
-/*
- * Canary builds print the bug-zoo counters when a harness process ends: at
- * exit, on an oracle violation (oracle_fail), and on a sanitizer report.
- */
+static const struct oracle_where *current_where;
+
 void __sanitizer_set_death_callback(void (*callback)(void)) __attribute__((weak));
 
+/* A sanitizer is about to end the process: say where the harness was. */
+static void report_where_at_death(void)
+{
+	const struct oracle_where *where = current_where;
+
+	if (where)
+		fprintf(stderr, "==vsf== SANITIZER REPORT in %s at op %zu (%s)\n", where->harness,
+			where->op_index, where->op_name ? where->op_name : "?");
+	if (where)
+		print_message(where);
+	vsf_canary_report(stderr);
+}
+
+#ifdef VSF_CANARIES
+/* Canary builds also print the bug-zoo counters when a harness exits. */
 static void report_canaries(void)
 {
 	vsf_canary_report(stderr);
 }
-
-__attribute__((constructor)) static void report_canaries_at_end(void)
-{
-	atexit(report_canaries);
-	if (__sanitizer_set_death_callback)
-		__sanitizer_set_death_callback(report_canaries);
-}
 #endif
 
-static const struct oracle_where *close_check_where;
-
-void oracle_arm_close_check(const struct oracle_where *where)
+__attribute__((constructor)) static void register_reports(void)
 {
-	close_check_where = where;
+#ifdef VSF_CANARIES
+	atexit(report_canaries);
+#endif
+	if (__sanitizer_set_death_callback)
+		__sanitizer_set_death_callback(report_where_at_death);
 }
 
-void oracle_disarm_close_check(void)
+void oracle_enter(const struct oracle_where *where)
 {
-	close_check_where = NULL;
+	current_where = where;
+}
+
+void oracle_leave(void)
+{
+	current_where = NULL;
 }
 
 /* Interposes libc's close() for the code linked into a harness. */
@@ -79,8 +91,8 @@ int close(int fd)
 {
 	long ret = syscall(SYS_close, fd);
 
-	if (ret < 0 && errno == EBADF && close_check_where)
-		oracle_fail(close_check_where, "resources",
+	if (ret < 0 && errno == EBADF && current_where)
+		oracle_fail(current_where, "resources",
 			    "close(%d): fd not open (closed twice, or never owned)", fd);
 	return (int)ret;
 }

@@ -53,11 +53,14 @@ _Noreturn void oracle_fail(const struct oracle_where *where, const char *oracle,
 	} while (0)
 
 /*
- * While armed, a close() of an fd that is not open (EBADF) is reported as a
- * `resources` violation at *where: it is the second close of a double close
- * whose fd number was not reused in between, which a count cannot see.
+ * Between oracle_enter and oracle_leave (one input's run), *where is the
+ * place every report names: a sanitizer report (its death callback) ends
+ * with the op and message being handled, and a close() of an fd that is not
+ * open (EBADF) is reported as a `resources` violation there: it is the
+ * second close of a double close whose fd number was not reused in between,
+ * which a count cannot see.
  */
-void oracle_arm_close_check(const struct oracle_where *where);
-void oracle_disarm_close_check(void);
+void oracle_enter(const struct oracle_where *where);
+void oracle_leave(void);
 
 #endif

@@ -7,9 +7,10 @@
 # Defaults: libFuzzer, fuzz_backend_channel, 10 minutes, all cores, output in
 # fuzz-out/<target>-<engine>/. Installs what is missing, builds the engine's
 # preset (ASan + UBSan), seeds from corpus/<target>/ with dict/<target>.dict,
-# shows progress while it runs and prints a summary at the end. Findings are
-# kept in <out>/crashes/ (libFuzzer) or <out>/*/crashes/ (AFL++); reproduce
-# one with scripts/repro.sh <target> <file>.
+# shows progress while it runs and prints a summary at the end. Raw findings
+# are kept in <out>/crashes/ (libFuzzer) or <out>/*/crashes/ (AFL++); at the
+# end scripts/triage.sh folds them into <out>/findings/ (one directory and
+# report.md per unique finding); rerun one with scripts/repro.sh <file>.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib.sh
@@ -23,7 +24,7 @@ jobs=$(nproc)
 out=""
 
 usage() {
-	sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
 	echo "harnesses: $(tr '\n' ' ' <fuzz/harnesses.txt)"
 	exit "${1:-2}"
 }
@@ -64,8 +65,24 @@ if [[ $engine == afl ]]; then
 	done
 	# The structure-aware mutator, as a plain shared library for afl-fuzz.
 	build_preset default vsf_afl_mutator
-	exec scripts/fuzz-afl.sh "$target" "$secs" "$jobs" "$out"
+	campaign=(scripts/fuzz-afl.sh "$target" "$secs" "$jobs" "$out")
+else
+	scripts/setup.sh
+	build_preset libfuzzer "$target"
+	campaign=(scripts/fuzz-libfuzzer.sh "$target" "$secs" "$jobs" "$out")
 fi
-scripts/setup.sh
-build_preset libfuzzer "$target"
-exec scripts/fuzz-libfuzzer.sh "$target" "$secs" "$jobs" "$out"
+# Ctrl-C or SIGTERM stops the campaign (which prints its summary), and the
+# triage still runs. (A background job has SIGINT ignored: forward TERM.)
+"${campaign[@]}" &
+pid=$!
+trap 'kill -TERM $pid 2>/dev/null' INT TERM
+while :; do
+	status=0
+	wait "$pid" || status=$?
+	kill -0 "$pid" 2>/dev/null || break
+done
+trap - INT TERM
+echo
+scripts/triage.sh "$target" "$out" || echo "fuzz.sh: triage failed; raw findings stay in $out"
+echo "unique findings: $out/findings/index.md"
+exit "$status"

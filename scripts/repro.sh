@@ -1,24 +1,113 @@
 #!/usr/bin/env bash
-# Reproduce a finding without a fuzzer: build the harness's replay binary
-# (ASan + UBSan), print the input as a text program, and run it.
-#   scripts/repro.sh HARNESS FILE [FILE...]
-# Exits non-zero if an input still fails; the report names the oracle and op.
+# Reproduce a finding without a fuzzer, under ASan + UBSan (the asan preset's
+# replay binaries), and say what it is.
+#
+#   scripts/repro.sh [HARNESS] FILE... [--report DIR] [--preset asan|canary|msan]
+#                    [--build-dir DIR]
+#
+# FILE is a libFuzzer or AFL++ crash file (a binary program) or a text
+# program. Without HARNESS the harness is the one the file's path names
+# (fuzz-out/<harness>-<engine>/...), else the first under which the input
+# fails. Prints the input as a text program, the replay's report and the
+# finding's signature; with --report DIR writes DIR/report.md (for one FILE).
+# --preset canary replays a bug-zoo finding (switch it on with VSF_CANARY=id);
+# --build-dir uses the binaries of a build of that preset as they are.
+# Exit status: 1 when an input reproduced a finding, 0 when every input ran
+# clean, 2 on a usage error.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib.sh
 . scripts/lib.sh
+# shellcheck source=scripts/findings.sh
+. scripts/findings.sh
 
-if (($# < 2)) || ! grep -qx "$1" fuzz/harnesses.txt; then
-	echo "usage: $0 HARNESS FILE...   (harnesses: $(tr '\n' ' ' <fuzz/harnesses.txt))" >&2
+usage() {
+	sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' >&2
+	echo "harnesses: $(tr '\n' ' ' <fuzz/harnesses.txt)" >&2
 	exit 2
-fi
-harness=$1
-shift
-scripts/setup.sh
-build_preset asan "${harness}_replay" vsf-prog >/dev/null
-for f in "$@"; do
-	echo "---- $f as a program:"
-	build/asan/tools/vsf-prog to-text "$f"
+}
+
+harness="" report="" preset=asan build="" files=()
+while (($#)); do
+	case "$1" in
+	--report) report=${2:?}; shift 2 ;;
+	--preset) preset=${2:?}; shift 2 ;;
+	--build-dir) build=${2:?}; shift 2 ;;
+	-h|--help) usage ;;
+	*) if [[ -z $harness && ${#files[@]} -eq 0 ]] && grep -qx -- "$1" fuzz/harnesses.txt; then
+		harness=$1
+	   else
+		files+=("$1")
+	   fi
+	   shift ;;
+	esac
 done
-echo "----"
-ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} exec "build/asan/fuzz/${harness}_replay" "$@"
+((${#files[@]})) || usage
+[[ -z $report || ${#files[@]} -eq 1 ]] || { echo "repro.sh: --report takes one FILE" >&2; exit 2; }
+for f in "${files[@]}"; do
+	[[ -f $f ]] || { echo "repro.sh: no such file: $f" >&2; exit 2; }
+done
+
+mapfile -t harnesses <fuzz/harnesses.txt
+if [[ -z $build ]]; then
+	scripts/setup.sh >/dev/null
+	build_preset "$preset" "${harnesses[@]/%/_replay}" vsf-prog >/dev/null
+	build=build/$preset
+fi
+findings_env
+prog=$build/tools/vsf-prog
+t=$(mktemp -d "${TMPDIR:-/tmp}/vsf-repro.XXXXXX")
+trap 'rm -rf "$t"' EXIT
+
+# as_binary FILE OUT: the binary program of FILE (a text program is compiled).
+as_binary() {
+	if LC_ALL=C grep -qaxvE '[[:print:][:space:]]*' "$1" || ! "$prog" to-bin -o "$2" "$1" 2>/dev/null; then
+		cp "$1" "$2"
+	fi
+}
+
+# replay HARNESS INPUT LOG: 0 when the input ran clean.
+replay() {
+	# (In a subshell, so that the shell's "Aborted" notice stays out.)
+	{ timeout 120 "$build/fuzz/$1_replay" "$2" >"$3" 2>&1; } 2>/dev/null
+}
+
+status=0
+for f in "${files[@]}"; do
+	in=$t/input log=$t/replay.log
+	as_binary "$f" "$in"
+	h=$harness
+	if [[ -z $h ]]; then
+		for cand in "${harnesses[@]}"; do
+			[[ $f == *"/$cand"[-/]* ]] && h=$cand
+		done
+	fi
+	if [[ -z $h ]]; then
+		for cand in "${harnesses[@]}"; do
+			replay "$cand" "$in" "$log" || { h=$cand; break; }
+		done
+		h=${h:-${harnesses[0]}}
+	fi
+	"$prog" to-text "$in" >"$t/program.txt"
+	echo "---- $f ($h) as a program:"
+	cat "$t/program.txt"
+	echo "----"
+	if replay "$h" "$in" "$log"; then
+		cat "$log"
+		echo "repro.sh: $f ran clean under $h: not reproduced"
+	else
+		cat "$log"
+		sig=$(finding_signature "$log") || sig="exit status without a report (see above)"
+		echo "repro.sh: $f reproduced under $h: $sig"
+		status=1
+	fi
+	if [[ -n $report ]]; then
+		opt=""
+		[[ $preset == asan ]] || opt=" --preset $preset"
+		mkdir -p "$report"
+		finding_report "$report/report.md" "$h" "$f" "$log" "$t/program.txt" \
+			"${VSF_CANARY:+VSF_CANARY=$VSF_CANARY }scripts/repro.sh $h $f$opt" 1
+		echo "repro.sh: report in $report/report.md"
+	fi
+done
+exit $status

@@ -1,0 +1,82 @@
+# Sourced by repro.sh and triage.sh: reading a replay's log as a finding.
+#
+# A finding's signature is what two reports of one bug share:
+#   oracle <name> <op kind>                     for an oracle violation;
+#   <sanitizer>:<kind> <f0> <f1> <f2>           for a sanitizer report: its kind
+#                                               and the top three frames of the
+#                                               symbolized stack (sanitizer
+#                                               runtime frames left out).
+
+# The replay's environment: symbolized stacks, UBSan stacks, leaks checked.
+findings_env() {
+	export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:symbolize=1}
+	export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:symbolize=1}
+	export MSAN_OPTIONS=${MSAN_OPTIONS:-symbolize=1}
+	if [[ -z ${ASAN_SYMBOLIZER_PATH:-} ]] && command -v llvm-symbolizer >/dev/null; then
+		ASAN_SYMBOLIZER_PATH=$(command -v llvm-symbolizer)
+		export ASAN_SYMBOLIZER_PATH
+	fi
+}
+
+# finding_signature LOG: print the signature; nothing (status 1) if the log
+# holds no finding.
+finding_signature() {
+	local log=$1 line kind
+	line=$(grep -m1 -E '==vsf== ORACLE VIOLATION \[' "$log") && {
+		sed -E 's/.*ORACLE VIOLATION \[([^]]+)\] in [^ ]+ at op [0-9]+ \(([^)]*)\).*/oracle \1 \2/' <<<"$line"
+		return 0
+	}
+	kind=$(grep -m1 -oE '(Address|Memory|Leak|UndefinedBehavior|Thread)Sanitizer: [A-Za-z-]+' "$log") ||
+		kind=$(grep -m1 -oE 'runtime error: [a-z -]+' "$log" | sed 's/runtime error: /UndefinedBehaviorSanitizer: /') ||
+		{ grep -q 'ERROR: libFuzzer: deadly signal' "$log" && kind="libFuzzer: deadly-signal"; } ||
+		return 1
+	kind=${kind/: /:}
+	kind=${kind// /-}
+	# The top three frames of the first stack, without the sanitizers' own.
+	local frames
+	frames=$(awk '/^ *#[0-9]+ 0x/ { for (i = 1; i <= NF; i++) if ($i == "in") { print $(i + 1); break } }
+		      /^$/ && seen { exit } /^ *#0 / { seen = 1 }' "$log" |
+		grep -vE '^(__interceptor_|__asan|__msan|__ubsan|__sanitizer|__lsan|malloc$|calloc$|realloc$|free$)' |
+		head -3 | tr '\n' ' ')
+	echo "$kind ${frames% }"
+}
+
+# finding_slug SIGNATURE: a directory name for it.
+finding_slug() {
+	tr -c 'A-Za-z0-9_\n' '-' <<<"$1" | sed -E 's/-+/-/g; s/-$//' | cut -c1-80
+}
+
+# finding_op LOG: "op N (kind)" where the report says the harness was.
+finding_op() {
+	grep -m1 -oE '(ORACLE VIOLATION \[[^]]+\]|SANITIZER REPORT) in [^ ]+ at op [0-9]+ \([^)]*\)' "$1" |
+		sed -E 's/.* at (op .*)/\1/'
+}
+
+# finding_report OUT.md HARNESS INPUT LOG PROGRAM.txt RERUN COUNT
+finding_report() {
+	local md=$1 harness=$2 input=$3 log=$4 prog=$5 rerun=$6 count=$7 sig op
+	sig=$(finding_signature "$log") || sig="(no finding)"
+	op=$(finding_op "$log") || op="(not named)"
+	{
+		echo "# Finding: \`$sig\`"
+		echo
+		echo "- harness: \`$harness\`"
+		echo "- failing op: $op"
+		echo "- raw findings with this signature: $count"
+		echo "- input: \`$input\`"
+		echo "- rerun: \`$rerun\`"
+		echo
+		echo "## Report"
+		echo
+		echo '```'
+		grep -E '==vsf== (ORACLE|SANITIZER|message)|ERROR:|SUMMARY:|runtime error|^ *#[0-9]+ 0x|^(READ|WRITE) of|by thread|is located' "$log" |
+			grep -v 'canary .* reached' | head -60
+		echo '```'
+		echo
+		echo "## Program"
+		echo
+		echo '```'
+		cat "$prog"
+		echo '```'
+	} >"$md"
+}

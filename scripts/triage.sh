@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# Deduplicate a campaign's findings: replay every raw finding under ASan +
+# UBSan, group them by signature (scripts/findings.sh), and give each unique
+# finding a directory OUT/findings/<n>-<signature>/ with
+#   input        the first raw finding of the group, as the engine saved it
+#   input.min    an input with the same signature and as few ops as found
+#                by dropping ops one at a time
+#   program.txt  input.min as a text program
+#   report.md    signature, report with symbolized stack, failing op, how
+#                many raw findings share it, and the command that reruns it.
+#
+#   scripts/triage.sh HARNESS OUT [--preset asan|canary] [--build-dir DIR]
+#
+# --build-dir uses the binaries of a build of that preset as they are.
+# Raw findings: OUT/crashes/{crash,leak,timeout,oom}-* (libFuzzer) and
+# OUT/*/crashes/id:* (AFL++).
+# Prints one line per unique finding; OUT/findings/index.md lists them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
+# shellcheck source=scripts/findings.sh
+. scripts/findings.sh
+
+harness=${1:?usage: triage.sh HARNESS OUT [--preset P]} out=${2:?usage: triage.sh HARNESS OUT}
+preset=asan build=""
+shift 2
+while (($#)); do
+	case "$1" in
+	--preset) preset=${2:?}; shift 2 ;;
+	--build-dir) build=${2:?}; shift 2 ;;
+	*) echo "triage.sh: unknown argument: $1" >&2; exit 2 ;;
+	esac
+done
+grep -qx -- "$harness" fuzz/harnesses.txt || { echo "triage.sh: no harness $harness" >&2; exit 2; }
+
+mapfile -t raw < <(find "$out" -type f \( -path "$out/*/crashes/id:*" -o -path "$out/crashes/*" \
+	\( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' -o -name 'oom-*' \) \) \
+	2>/dev/null | sort)
+rm -rf "$out/findings"
+mkdir -p "$out/findings"
+if ((${#raw[@]} == 0)); then
+	echo "triage.sh: no raw findings in $out"
+	echo "No findings." >"$out/findings/index.md"
+	exit 0
+fi
+
+if [[ -z $build ]]; then
+	build_preset "$preset" "${harness}_replay" vsf-prog >/dev/null
+	build=build/$preset
+fi
+findings_env
+bin=$build/fuzz/${harness}_replay prog=$build/tools/vsf-prog
+t=$(mktemp -d "${TMPDIR:-/tmp}/vsf-triage.XXXXXX")
+trap 'rm -rf "$t"' EXIT
+
+# signature_of INPUT LOG: the signature, or nothing when it runs clean.
+signature_of() {
+	{ timeout 120 "$bin" "$1" >"$2" 2>&1; } 2>/dev/null && return 0
+	finding_signature "$2" || echo "exit status without a report"
+}
+
+# minimize INPUT SIGNATURE OUT: drop ops (text lines) while the signature holds.
+minimize() {
+	local in=$1 sig=$2 dst=$3 i n
+	"$prog" to-text "$in" | grep -v '^#' >"$t/min.txt"
+	mapfile -t lines <"$t/min.txt"
+	n=${#lines[@]}
+	for ((i = n - 1; i >= 0; i--)); do
+		printf '%s\n' "${lines[@]:0:i}" "${lines[@]:i+1}" | grep -v '^$' >"$t/try.txt" || true
+		"$prog" to-bin -o "$t/try.bin" "$t/try.txt" 2>/dev/null || continue
+		[[ $(signature_of "$t/try.bin" "$t/try.log") == "$sig" ]] || continue
+		lines=("${lines[@]:0:i}" "${lines[@]:i+1}")
+	done
+	printf '%s\n' "${lines[@]}" | grep -v '^$' >"$t/final.txt" || true
+	"$prog" to-bin -o "$dst" "$t/final.txt"
+}
+
+declare -A count first
+order=() unreproduced=0
+for f in "${raw[@]}"; do
+	sig=$(signature_of "$f" "$t/raw.log")
+	if [[ -z $sig ]]; then
+		unreproduced=$((unreproduced + 1))
+		continue
+	fi
+	if [[ -z ${count[$sig]:-} ]]; then
+		count[$sig]=0 first[$sig]=$f
+		order+=("$sig")
+	fi
+	count[$sig]=$((count[$sig] + 1))
+done
+
+opt=""
+[[ $preset == asan ]] || opt=" --preset $preset"
+{
+	echo "# Findings of $harness"
+	echo
+	echo "${#raw[@]} raw findings, ${#order[@]} unique, $unreproduced did not reproduce."
+	echo
+	echo "| # | signature | raw | report |"
+	echo "|---|---|---|---|"
+} >"$out/findings/index.md"
+n=0
+for sig in "${order[@]}"; do
+	n=$((n + 1))
+	d=$out/findings/$n-$(finding_slug "$sig")
+	mkdir -p "$d"
+	cp "${first[$sig]}" "$d/input"
+	minimize "$d/input" "$sig" "$d/input.min"
+	"$prog" to-text "$d/input.min" >"$d/program.txt"
+	signature_of "$d/input.min" "$t/min.log" >/dev/null
+	finding_report "$d/report.md" "$harness" "$d/input.min" "$t/min.log" "$d/program.txt" \
+		"${VSF_CANARY:+VSF_CANARY=$VSF_CANARY }scripts/repro.sh $harness $d/input.min$opt" "${count[$sig]}"
+	echo "| $n | \`$sig\` | ${count[$sig]} | [report]($n-$(finding_slug "$sig")/report.md) |" \
+		>>"$out/findings/index.md"
+	echo "triage.sh: [$n] ${count[$sig]} raw: $sig -> $d/report.md"
+done
+((unreproduced == 0)) || echo "triage.sh: $unreproduced raw finding(s) ran clean on replay (flaky, or a timeout/oom)"

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# The finding tools on known-bad inputs (bug-zoo reproducers with their
+# canary on), in a canary build: scripts/repro.sh reproduces and names the
+# oracle or sanitizer, the failing op and the harness (found by itself), and
+# says when an input runs clean; scripts/triage.sh folds raw findings that
+# share a failure into one, with a smaller input that keeps the signature.
+# Usage: finding_tools.sh BUILD_DIR SOURCE_DIR
+set -euo pipefail
+bin=${1:?build dir} src=${2:?source dir}
+bin=$(cd "$bin" && pwd)
+t=$(mktemp -d "${TMPDIR:-/tmp}/vsf-findings.XXXXXX")
+trap 'rm -rf "$t"' EXIT
+cd "$src"
+repro=(scripts/repro.sh --preset canary --build-dir "$bin")
+canaries=corpus/canaries
+
+fail() {
+	echo "FAIL: $*" >&2
+	[[ -e $t/out ]] && tail -n 30 "$t/out" >&2
+	exit 1
+}
+
+# expect STATUS CMD...: run CMD with output in $t/out, want exit STATUS.
+expect() {
+	local want=$1 got=0
+	shift
+	"$@" >"$t/out" 2>&1 || got=$?
+	((got == want)) || fail "exit $got, want $want: $*"
+}
+
+# 1. An oracle finding from a text program: report names the oracle and op.
+VSF_CANARY=unmap-partial expect 1 "${repro[@]}" fuzz_backend_channel \
+	$canaries/fuzz_backend_channel/unmap-partial.txt --report "$t/r1"
+grep -q "reproduced under fuzz_backend_channel: oracle shadow-model unmap" "$t/out" ||
+	fail "repro does not name the oracle"
+grep -q '^# Finding: `oracle shadow-model unmap`' "$t/r1/report.md" || fail "report.md signature"
+grep -q '^- failing op: op 3 (unmap)' "$t/r1/report.md" || fail "report.md failing op"
+grep -q 'model says reject (no mapping at exactly' "$t/r1/report.md" || fail "report.md reason"
+grep -q '^- rerun: `VSF_CANARY=unmap-partial scripts/repro.sh' "$t/r1/report.md" || fail "rerun line"
+
+# 2. The same input with the canary off runs clean: exit 0, says so.
+(unset VSF_CANARY; expect 0 "${repro[@]}" $canaries/fuzz_backend_channel/unmap-partial.txt)
+grep -q "ran clean under fuzz_backend_channel: not reproduced" "$t/out" || fail "clean run not said"
+
+# 3. A sanitizer finding from a binary crash file in a directory that names no
+#    harness: the harness is found by trying; signature has the top frames.
+"$bin/tools/vsf-prog" to-bin -o "$t/crash-a" $canaries/fuzz_frontend_session/config-trust.txt
+VSF_CANARY=config-trust expect 1 "${repro[@]}" "$t/crash-a" --report "$t/r3"
+grep -q "reproduced under fuzz_frontend_session: AddressSanitizer:[a-z-]* [a-z_]" "$t/out" ||
+	fail "sanitizer signature or harness detection"
+grep -q '^- failing op: op [0-9]* (' "$t/r3/report.md" || fail "sanitizer report without its op"
+
+# 4. The harness a campaign directory names is used.
+mkdir -p "$t/fuzz-out/fuzz_backend_channel-libfuzzer/crashes"
+"$bin/tools/vsf-prog" to-bin -o "$t/fuzz-out/fuzz_backend_channel-libfuzzer/crashes/crash-1" \
+	$canaries/fuzz_backend_channel/short-payload.txt
+VSF_CANARY=short-payload expect 1 "${repro[@]}" "$t/fuzz-out/fuzz_backend_channel-libfuzzer/crashes/crash-1"
+grep -q "reproduced under fuzz_backend_channel: AddressSanitizer:use-after-poison" "$t/out" ||
+	fail "harness from the path"
+
+# 5. Triage: the same failure found twice (libFuzzer and AFL++ layout, the
+#    first with an extra op after the failing one, which minimizing drops) is one finding with 2 raw; a clean
+#    input is counted as not reproduced; input.min keeps the signature.
+c=$t/campaign
+mkdir -p "$c/crashes" "$c/main/crashes"
+cp $canaries/fuzz_backend_channel/unmap-partial.txt "$t/up.txt"
+{ grep -v '^#' "$t/up.txt"; echo "reset"; } >"$t/up2.txt"
+"$bin/tools/vsf-prog" to-bin -o "$c/crashes/crash-1" "$t/up2.txt"
+"$bin/tools/vsf-prog" to-bin -o "$c/main/crashes/id:000000,sig:06" "$t/up.txt"
+printf 'connect\nreset\n' >"$t/clean.txt"
+"$bin/tools/vsf-prog" to-bin -o "$c/crashes/crash-2" "$t/clean.txt"
+VSF_CANARY=unmap-partial expect 0 scripts/triage.sh fuzz_backend_channel "$c" --preset canary \
+	--build-dir "$bin"
+dirs=("$c"/findings/*/)
+((${#dirs[@]} == 1)) || fail "want 1 unique finding, got ${#dirs[@]}"
+grep -q '^- raw findings with this signature: 2' "${dirs[0]}report.md" || fail "raw count"
+grep -q '3 raw findings, 1 unique, 1 did not reproduce' "$c/findings/index.md" || fail "index.md"
+for f in input input.min program.txt report.md; do
+	[[ -s ${dirs[0]}$f ]] || fail "finding lacks $f"
+done
+VSF_CANARY=unmap-partial expect 1 "${repro[@]}" fuzz_backend_channel "${dirs[0]}input.min"
+grep -q "oracle shadow-model unmap" "$t/out" || fail "input.min lost the signature"
+(($(grep -vc '^#' "${dirs[0]}program.txt") < $(grep -vc '^#' "$t/up2.txt"))) ||
+	fail "input.min is not smaller"
+echo "PASS finding tools: repro names oracle/sanitizer, op, harness; triage dedupes 2 -> 1"
