@@ -802,16 +802,24 @@ static void run_finish(struct run *r)
 void vsf_harness_run(enum vsf_harness_kind kind, const uint8_t *data, size_t size)
 {
 	struct vsf_program prog = { 0 };
-	struct run r;
-	size_t executed = 0;
 
 	last_digest = 0;
 	if (vsf_program_decode(data, size, &prog) < 0)
 		return; /* out of memory: nothing to run */
+	vsf_harness_run_program(kind, &prog);
+	vsf_program_free(&prog);
+}
+
+void vsf_harness_run_program(enum vsf_harness_kind kind, const struct vsf_program *program)
+{
+	struct run r;
+	size_t executed = 0;
+
+	last_digest = 0;
 	run_init(&r, kind);
 	oracle_enter(&r.where);
-	for (size_t i = 0; i < prog.nops && executed < VSF_PROG_MAX_OPS; i++) {
-		const struct vsf_op *op = &prog.ops[i];
+	for (size_t i = 0; i < program->nops && executed < VSF_PROG_MAX_OPS; i++) {
+		const struct vsf_op *op = &program->ops[i];
 
 		if (op->code == VSF_OP_BYTES)
 			continue;
@@ -824,11 +832,10 @@ void vsf_harness_run(enum vsf_harness_kind kind, const uint8_t *data, size_t siz
 		}
 		executed++;
 	}
-	r.where.op_index = prog.nops;
+	r.where.op_index = program->nops;
 	commit_order_unwatch();
 	run_finish(&r);
 	oracle_leave();
 	last_digest = r.digest;
 	harness_execs++;
-	vsf_program_free(&prog);
 }

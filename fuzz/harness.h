@@ -29,6 +29,11 @@ enum vsf_harness_kind {
 /* Run one input; aborts with an oracle report on a violation. */
 void vsf_harness_run(enum vsf_harness_kind kind, const uint8_t *data, size_t size);
 
+/* The same for a program already decoded, or spelled out in C (a C
+ * reproducer from `vsf-prog to-c`). */
+struct vsf_program;
+void vsf_harness_run_program(enum vsf_harness_kind kind, const struct vsf_program *program);
+
 /*
  * A 64-bit digest (FNV-1a) of what the front-end did in the last run: per
  * message the request, result, whether it replied and the reply bytes; the

@@ -2,14 +2,15 @@
 # Reproduce a finding without a fuzzer, under ASan + UBSan (the asan preset's
 # replay binaries), and say what it is.
 #
-#   scripts/repro.sh [HARNESS] FILE... [--report DIR] [--preset asan|canary|msan]
-#                    [--build-dir DIR]
+#   scripts/repro.sh [HARNESS] FILE... [--report DIR] [--emit-c OUT.c]
+#                    [--preset asan|canary|msan] [--build-dir DIR]
 #
 # FILE is a libFuzzer or AFL++ crash file (a binary program) or a text
 # program. Without HARNESS the harness is the one the file's path names
 # (fuzz-out/<harness>-<engine>/...), else the first under which the input
 # fails. Prints the input as a text program, the replay's report and the
-# finding's signature; with --report DIR writes DIR/report.md (for one FILE).
+# finding's signature; with --report DIR writes DIR/report.md, with --emit-c
+# a standalone C test of the input for tests/regressions/ (both for one FILE).
 # --preset canary replays a bug-zoo finding (switch it on with VSF_CANARY=id);
 # --build-dir uses the binaries of a build of that preset as they are.
 # Exit status: 1 when an input reproduced a finding, 0 when every input ran
@@ -22,15 +23,16 @@ cd "$(dirname "$0")/.."
 . scripts/findings.sh
 
 usage() {
-	sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' >&2
+	sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' >&2
 	echo "harnesses: $(tr '\n' ' ' <fuzz/harnesses.txt)" >&2
 	exit 2
 }
 
-harness="" report="" preset=asan build="" files=()
+harness="" report="" emit_c="" preset=asan build="" files=()
 while (($#)); do
 	case "$1" in
 	--report) report=${2:?}; shift 2 ;;
+	--emit-c) emit_c=${2:?}; shift 2 ;;
 	--preset) preset=${2:?}; shift 2 ;;
 	--build-dir) build=${2:?}; shift 2 ;;
 	-h|--help) usage ;;
@@ -43,7 +45,8 @@ while (($#)); do
 	esac
 done
 ((${#files[@]})) || usage
-[[ -z $report || ${#files[@]} -eq 1 ]] || { echo "repro.sh: --report takes one FILE" >&2; exit 2; }
+[[ -z $report$emit_c || ${#files[@]} -eq 1 ]] ||
+	{ echo "repro.sh: --report and --emit-c take one FILE" >&2; exit 2; }
 for f in "${files[@]}"; do
 	[[ -f $f ]] || { echo "repro.sh: no such file: $f" >&2; exit 2; }
 done
@@ -108,6 +111,10 @@ for f in "${files[@]}"; do
 		finding_report "$report/report.md" "$h" "$f" "$log" "$t/program.txt" \
 			"${VSF_CANARY:+VSF_CANARY=$VSF_CANARY }scripts/repro.sh $h $f$opt" 1
 		echo "repro.sh: report in $report/report.md"
+	fi
+	if [[ -n $emit_c ]]; then
+		"$prog" to-c -H "$h" -s "$f" -o "$emit_c" "$in"
+		echo "repro.sh: C test in $emit_c (build it in tests/regressions/; it must run clean once fixed)"
 	fi
 done
 exit $status

@@ -38,6 +38,13 @@ grep -q '^- failing op: op 3 (unmap)' "$t/r1/report.md" || fail "report.md faili
 grep -q 'model says reject (no mapping at exactly' "$t/r1/report.md" || fail "report.md reason"
 grep -q '^- rerun: `VSF_CANARY=unmap-partial scripts/repro.sh' "$t/r1/report.md" || fail "rerun line"
 
+# 1b. --emit-c writes the C test of the input (tools.emit_c_reproduces builds
+#     and runs the emitter's output).
+VSF_CANARY=unmap-partial expect 1 "${repro[@]}" $canaries/fuzz_backend_channel/unmap-partial.txt \
+	--emit-c "$t/r1.c"
+grep -q 'vsf_harness_run_program(VSF_HARNESS_BACKEND_CHANNEL, &program);' "$t/r1.c" ||
+	fail "--emit-c wrote no C test"
+
 # 2. The same input with the canary off runs clean: exit 0, says so.
 (unset VSF_CANARY; expect 0 "${repro[@]}" $canaries/fuzz_backend_channel/unmap-partial.txt)
 grep -q "ran clean under fuzz_backend_channel: not reproduced" "$t/out" || fail "clean run not said"

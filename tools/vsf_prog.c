@@ -4,6 +4,8 @@
  *
  *   vsf-prog to-text [FILE...]       binary -> text on stdout
  *   vsf-prog to-bin [-o OUT] [FILE]  text -> binary, to OUT or stdout
+ *   vsf-prog to-c -H HARNESS [-o OUT] [-s SOURCE] [FILE]
+ *                                    binary -> a standalone C regression test
  *
  * No FILE, or "-", reads stdin. Exit status: 0 ok, 1 error, 2 usage.
  */
@@ -15,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "emit_c.h"
 #include "program.h"
 
 static const char *prog = "vsf-prog";
@@ -24,8 +27,12 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: %s to-text [FILE...]       binary program -> text on stdout\n"
 		"       %s to-bin [-o OUT] [FILE]  text program -> binary (OUT or stdout)\n"
+		"       %s to-c -H HARNESS [-o OUT] [-s SOURCE] [FILE]\n"
+		"                                  binary program -> standalone C test that runs\n"
+		"                                  it through HARNESS's executor and oracles\n"
+		"                                  (SOURCE: where it came from, for its comment)\n"
 		"No FILE, or -, reads stdin. Exit status: 0 ok, 1 error, 2 usage.\n",
-		prog, prog);
+		prog, prog, prog);
 }
 
 /* Read all of path (NULL or "-": stdin), NUL-terminated. 0 or negative errno. */
@@ -72,7 +79,7 @@ static const char *name_of(const char *path)
 
 static int bad_option(void)
 {
-	if (optopt && strchr("o", optopt))
+	if (optopt && strchr("oHs", optopt))
 		fprintf(stderr, "%s: option -%c needs an argument\n", prog, optopt);
 	else
 		fprintf(stderr, "%s: unknown option -%c\n", prog, optopt);
@@ -207,6 +214,63 @@ out:
 	return status;
 }
 
+static int cmd_to_c(int argc, char **argv)
+{
+	struct vsf_buf in = { 0 };
+	struct vsf_program p = { 0 };
+	const char *out_path = NULL, *harness = NULL, *source = NULL, *path;
+	FILE *out = stdout;
+	int opt, ret, status = 1;
+
+	while ((opt = getopt(argc, argv, "+hH:o:s:")) != -1) {
+		switch (opt) {
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'H':
+			harness = optarg;
+			break;
+		case 'o':
+			out_path = optarg;
+			break;
+		case 's':
+			source = optarg;
+			break;
+		default:
+			return bad_option();
+		}
+	}
+	if (!harness || argc - optind > 1) {
+		fprintf(stderr, "%s: to-c needs -H HARNESS and takes at most one FILE\n", prog);
+		usage(stderr);
+		return 2;
+	}
+	path = optind < argc ? argv[optind] : NULL;
+	ret = read_all(path, &in);
+	if (!ret)
+		ret = vsf_program_decode(in.data, in.len, &p);
+	if (ret) {
+		fprintf(stderr, "%s: %s: %s\n", prog, name_of(path), strerror(-ret));
+		goto done;
+	}
+	if (out_path && !(out = fopen(out_path, "w"))) {
+		fprintf(stderr, "%s: %s: %s\n", prog, out_path, strerror(errno));
+		goto done;
+	}
+	if (vsf_emit_c(out, &p, harness, source ? source : name_of(path))) {
+		fprintf(stderr, "%s: cannot write a C test for harness '%s' (unknown harness, "
+			"an op with no name, or a write error)\n", prog, harness);
+	} else {
+		status = 0;
+	}
+	if (out != stdout && fclose(out))
+		status = 1;
+done:
+	vsf_program_free(&p);
+	free(in.data);
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	opterr = 0;
@@ -218,6 +282,8 @@ int main(int argc, char **argv)
 		return cmd_to_text(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "to-bin"))
 		return cmd_to_bin(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "to-c"))
+		return cmd_to_c(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
 		usage(stdout);
 		return 0;
