@@ -1,15 +1,23 @@
 #!/usr/bin/env bash
-# Line and branch coverage of src/ by the committed corpus alone: builds the
-# coverage preset, replays corpus/<harness>/ for every harness, reports with
-# llvm-cov. Usage: scripts/coverage.sh [--html DIR]
+# Line and branch coverage of src/ by the committed corpus, or by the
+# committed corpus plus a campaign's final corpus: builds the coverage preset,
+# replays corpus/<harness>/ (and OUT/<harness>/corpus, OUT/<harness>/*/queue)
+# for every harness, reports with llvm-cov.
+#   scripts/coverage.sh [--html DIR] [--campaign OUT]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib.sh
 . scripts/lib.sh
 
-html=""
-[[ "${1:-}" == --html ]] && html=${2:?--html needs a directory}
-scripts/setup.sh
+html="" campaign=""
+while (($#)); do
+	case "$1" in
+	--html) html=${2:?--html needs a directory}; shift 2 ;;
+	--campaign) campaign=${2:?--campaign needs a directory}; shift 2 ;;
+	*) echo "usage: $0 [--html DIR] [--campaign OUT]" >&2; exit 2 ;;
+	esac
+done
+scripts/setup.sh >/dev/null
 profdata=$(command -v llvm-profdata-14 || command -v llvm-profdata)
 cov=$(command -v llvm-cov-14 || command -v llvm-cov)
 mapfile -t harnesses <fuzz/harnesses.txt
@@ -19,7 +27,13 @@ dir=build/coverage/profiles
 rm -rf "$dir" && mkdir -p "$dir"
 objects=()
 for h in "${harnesses[@]}"; do
-	LLVM_PROFILE_FILE="$dir/$h-%p.profraw" "build/coverage/fuzz/${h}_replay" "corpus/$h" >/dev/null 2>&1
+	inputs=("corpus/$h")
+	if [[ -n $campaign ]]; then
+		for d in "$campaign/$h/corpus" "$campaign/$h"/*/queue; do
+			[[ -d $d ]] && inputs+=("$d")
+		done
+	fi
+	LLVM_PROFILE_FILE="$dir/$h-%p.profraw" "build/coverage/fuzz/${h}_replay" "${inputs[@]}" >/dev/null 2>&1 || true
 	objects+=(-object "build/coverage/fuzz/${h}_replay")
 done
 "$profdata" merge -sparse "$dir"/*.profraw -o "$dir/corpus.profdata"

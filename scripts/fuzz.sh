@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # Run a fuzz campaign: the README's main command.
 #
-#   scripts/fuzz.sh [--engine libfuzzer|afl] [--target HARNESS] [--duration 10m]
+#   scripts/fuzz.sh [--engine libfuzzer|afl] [--target HARNESS|all] [--duration 10m]
 #                   [--jobs N] [--out DIR]
 #
-# Defaults: libFuzzer, fuzz_backend_channel, 10 minutes, all cores, output in
-# fuzz-out/<target>-<engine>/. Installs what is missing, builds the engine's
-# preset (ASan + UBSan), seeds from corpus/<target>/ with dict/<target>.dict,
-# shows progress while it runs and prints a summary at the end. Raw findings
-# are kept in <out>/crashes/ (libFuzzer) or <out>/*/crashes/ (AFL++); at the
-# end scripts/triage.sh folds them into <out>/findings/ (one directory and
-# report.md per unique finding); rerun one with scripts/repro.sh <file>.
+# Defaults: libFuzzer, every harness (all), 10 minutes, all cores shared
+# between the harnesses, output in fuzz-out/<target>-<engine>/<harness>/
+# (reused to resume). Installs what is missing, builds the engine's preset
+# (ASan + UBSan), seeds from corpus/<harness>/ with dict/<harness>.dict, shows
+# a progress line per harness every 15 s and a summary at the end (also on
+# Ctrl-C or SIGTERM). Then: scripts/triage.sh folds each harness's raw findings
+# into <harness>/findings/ (a report.md per unique finding), and the campaign
+# writes <out>/summary.md, a coverage/executions plot per harness (PNG) and the
+# line and branch coverage of src/ by the final corpus (<out>/coverage/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib.sh
@@ -18,13 +20,13 @@ cd "$(dirname "$0")/.."
 root=$PWD
 
 engine=libfuzzer
-target=fuzz_backend_channel
+target=all
 duration=10m
 jobs=$(nproc)
 out=""
 
 usage() {
-	sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
 	echo "harnesses: $(tr '\n' ' ' <fuzz/harnesses.txt)"
 	exit "${1:-2}"
 }
@@ -51,38 +53,79 @@ to_seconds() {
 	esac
 }
 secs=$(to_seconds "$duration")
-grep -qx "$target" fuzz/harnesses.txt || { echo "fuzz.sh: no harness named $target" >&2; usage; }
+if [[ $target == all ]]; then
+	mapfile -t targets <fuzz/harnesses.txt
+else
+	grep -qx "$target" fuzz/harnesses.txt || { echo "fuzz.sh: no harness named $target" >&2; usage; }
+	targets=("$target")
+fi
 [[ $engine == libfuzzer || $engine == afl ]] || { echo "fuzz.sh: engine must be libfuzzer or afl" >&2; exit 2; }
 [[ $jobs =~ ^[1-9][0-9]*$ ]] || { echo "fuzz.sh: --jobs must be a positive number" >&2; exit 2; }
 out=${out:-fuzz-out/$target-$engine}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
+scripts/setup.sh gnuplot $([[ $engine == afl ]] && echo afl)
 if [[ $engine == afl ]]; then
-	scripts/setup.sh afl
 	for preset in afl afl-cmplog; do
-		build_preset $preset "$target"
+		build_preset $preset "${targets[@]}"
 	done
 	# The structure-aware mutator, as a plain shared library for afl-fuzz.
 	build_preset default vsf_afl_mutator
-	campaign=(scripts/fuzz-afl.sh "$target" "$secs" "$jobs" "$out")
+	runner=scripts/fuzz-afl.sh
 else
-	scripts/setup.sh
-	build_preset libfuzzer "$target"
-	campaign=(scripts/fuzz-libfuzzer.sh "$target" "$secs" "$jobs" "$out")
+	build_preset libfuzzer "${targets[@]}"
+	runner=scripts/fuzz-libfuzzer.sh
 fi
-# Ctrl-C or SIGTERM stops the campaign (which prints its summary), and the
-# triage still runs. (A background job has SIGINT ignored: forward TERM.)
-"${campaign[@]}" &
-pid=$!
-trap 'kill -TERM $pid 2>/dev/null' INT TERM
+
+# The cores are shared: each harness gets jobs / harnesses of them (at least 1).
+per=$((jobs / ${#targets[@]}))
+((per > 0)) || per=1
+pids=()
+start=$(date +%s)
+for h in "${targets[@]}"; do
+	mkdir -p "$out/$h"
+	"$runner" "$h" "$secs" "$per" "$out/$h" >"$out/$h/campaign.log" 2>&1 &
+	pids+=($!)
+	printf 'elapsed_s\texecs\tcoverage\n' >"$out/$h/timeline.tsv"
+done
+echo "fuzz.sh: $engine on ${targets[*]} for ${secs}s, $per job(s) each; logs $out/<harness>/campaign.log"
+
+# Ctrl-C or SIGTERM stops the campaigns (each prints its summary), and the
+# rest still runs. (A background job has SIGINT ignored: forward TERM.)
+trap 'kill -TERM "${pids[@]}" 2>/dev/null' INT TERM
+# A progress line per harness every 15 s: the campaign's own latest line,
+# also kept as a point of the timeline (seconds, executions, coverage).
 while :; do
-	status=0
-	wait "$pid" || status=$?
-	kill -0 "$pid" 2>/dev/null || break
+	alive=0
+	for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
+	((alive)) || break
+	sleep 15 &
+	wait $! 2>/dev/null || true
+	now=$(($(date +%s) - start))
+	for h in "${targets[@]}"; do
+		line=$(awk '/^\[ *[0-9]+s\]/ { l = $0 } END { print l }' "$out/$h/campaign.log" |
+			sed -E 's/^\[ *[0-9]+s\] //')
+		[[ -n $line ]] || continue
+		printf '[%5ds] %-22s %s\n' "$now" "$h" "$line"
+		scripts/campaign-report.sh point "$engine" "$line" "$now" >>"$out/$h/timeline.tsv"
+	done
+done
+status=0
+for p in "${pids[@]}"; do
+	while :; do
+		s=0
+		wait "$p" || s=$?
+		kill -0 "$p" 2>/dev/null || break
+	done
+	((s == 0 || s == 1)) || status=$s # 1: the campaign had findings
 done
 trap - INT TERM
-echo
-scripts/triage.sh "$target" "$out" || echo "fuzz.sh: triage failed; raw findings stay in $out"
-echo "unique findings: $out/findings/index.md"
+for h in "${targets[@]}"; do
+	sed -n '/^==== fuzz summary/,$p' "$out/$h/campaign.log"
+	scripts/triage.sh "$h" "$out/$h" || echo "fuzz.sh: triage of $h failed; raw findings stay in $out/$h"
+done
+scripts/campaign-report.sh write "$engine" "$out" "$(($(date +%s) - start))" "${targets[@]}" ||
+	echo "fuzz.sh: the campaign report is incomplete (see above)"
+echo "summary: $out/summary.md"
 exit "$status"

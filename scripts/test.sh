@@ -4,11 +4,14 @@
 #      includes the replay of every harness's corpus, the end-to-end and
 #      interop tests, and a check that the build carries no canary;
 #   2. canary preset: the bug-zoo detection tests (each canary's reproducer is
-#      caught by its oracle or sanitizer, and runs clean with it off), and the
+#      caught by its oracle or sanitizer, and runs clean with it off), the
+#      finding tools (repro, triage, the C reproducer) on them, and the
 #      time-to-bug benchmark's --quick mode (its outputs complete);
 #   3. msan preset: the corpus replay and the MemorySanitizer-only canaries;
 #   4. libfuzzer preset: a short smoke run per harness (fixed seed, bounded
-#      runs) that fails on any finding, and no canary in the build;
+#      runs) that fails on any finding, no canary in the build, and a
+#      60-second campaign over every harness (scripts/fuzz.sh) that must
+#      write summary.md, the plots and the HTML coverage;
 #   5. default and afl presets: no canary in the library, the programs and
 #      the harnesses of a release build and of an AFL++ build.
 # Exits non-zero on any failure.
@@ -26,7 +29,8 @@ programs=(vhost-shmem-frontend vsf-demo-backend)
 build_preset asan
 ctest --preset asan -j"$jobs" --timeout 300
 
-build_preset canary vsf-prog vsf-canary-counts "${replays[@]}" "${programs[@]}" bench_naive_wire_replay
+build_preset canary vsf-prog vsf-canary-counts "${replays[@]}" "${programs[@]}" bench_naive_wire_replay \
+	emitted_unmap_partial
 ctest --preset canary -j"$jobs" --timeout 300
 
 build_preset msan vsf-prog vsf-canary-counts "${replays[@]}" "${programs[@]}"

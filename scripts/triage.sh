@@ -41,7 +41,7 @@ rm -rf "$out/findings"
 mkdir -p "$out/findings"
 if ((${#raw[@]} == 0)); then
 	echo "triage.sh: no raw findings in $out"
-	echo "No findings." >"$out/findings/index.md"
+	printf "# Findings of %s\n\nNo raw findings.\n" "$harness" >"$out/findings/index.md"
 	exit 0
 fi
 

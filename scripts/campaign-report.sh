@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# The campaign's morning report (called by scripts/fuzz.sh):
+#
+#   campaign-report.sh point ENGINE PROGRESS-LINE ELAPSED
+#       one timeline point "seconds<TAB>executions<TAB>coverage" from a
+#       campaign's progress line (nothing when the line has no numbers yet)
+#   campaign-report.sh write ENGINE OUT ELAPSED HARNESS...
+#       OUT/<harness>/progress.png (coverage and executions over time),
+#       OUT/coverage/ (llvm-cov HTML and summary.txt: src/ by the final
+#       corpus plus the committed one) and OUT/summary.md
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+point() {
+	local engine=$1 line=$2 t=$3
+	if [[ $engine == libfuzzer ]]; then
+		# "#3143: cov: 945 ft: 1304 corp: 188 exec/s 206 ..."
+		awk -v t="$t" '{ e = $1; gsub(/[^0-9]/, "", e); for (i = 1; i < NF; i++) if ($i == "cov:") c = $(i + 1)
+			if (e != "" && c != "") printf "%d\t%d\t%d\n", t, e, c }' <<<"$line"
+	else
+		# "execs N  exec/s R  corpus C  crashes K  coverage M%"
+		awk -v t="$t" '{ for (i = 1; i < NF; i++) { if ($i == "execs") e = $(i + 1); if ($i == "coverage") c = $(i + 1) }
+			gsub(/%/, "", c); if (e != "" && c != "") printf "%d\t%d\t%s\n", t, e, c }' <<<"$line"
+	fi
+}
+
+plot() {
+	local engine=$1 dir=$2 h=$3 unit
+	[[ $engine == libfuzzer ]] && unit="edges (libFuzzer cov)" || unit="% of the AFL++ map"
+	(($(wc -l <"$dir/timeline.tsv") > 1)) || { echo "campaign-report: no timeline for $h" >&2; return 1; }
+	gnuplot <<GP
+set terminal pngcairo size 900,500 noenhanced
+set output "$dir/progress.png"
+set title "$h ($engine): coverage and executions"
+set xlabel "seconds"
+set ylabel "coverage: $unit"
+set y2label "executions"
+set y2tics
+set ytics nomirror
+set key left top
+set datafile separator "\t"
+plot "$dir/timeline.tsv" using 1:3 skip 1 with linespoints title "coverage" axes x1y1, \
+     "" using 1:2 skip 1 with lines title "executions" axes x1y2
+GP
+}
+
+# summary_field LOG NAME: the value of "NAME: value" in a campaign's summary.
+summary_field() {
+	awk -v k="$2:" '/^==== fuzz summary/ { in_s = 1 }
+		in_s && index($0, k) == 1 { sub(k " *", ""); print; exit }' "$1"
+}
+
+write() {
+	local engine=$1 out=$2 elapsed=$3 h log idx
+	shift 3
+	mkdir -p "$out/coverage"
+	scripts/coverage.sh --campaign "$out" --html "$out/coverage/html" >"$out/coverage/summary.txt" 2>&1 ||
+		echo "campaign-report: coverage failed; see $out/coverage/summary.txt" >&2
+	{
+		echo "# Fuzz campaign: $engine, ${elapsed}s"
+		echo
+		echo "Started from the committed corpus; $(date -u '+%Y-%m-%d %H:%M UTC') at the end."
+		echo
+		echo "| harness | executions | exec/s | coverage | stability | corpus | unique findings | plot |"
+		echo "|---|---|---|---|---|---|---|---|"
+		for h in "$@"; do
+			log=$out/$h/campaign.log idx=$out/$h/findings/index.md
+			plot "$engine" "$out/$h" "$h" || true
+			local found="none"
+			if [[ -f $idx ]] && grep -q 'unique' "$idx"; then
+				found="[$(sed -nE 's/.*, ([0-9]+) unique.*/\1/p' "$idx")]($h/findings/index.md)"
+			fi
+			printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$h" \
+				"$(summary_field "$log" executions)" "$(summary_field "$log" exec/s)" \
+				"$(summary_field "$log" coverage)" "$(summary_field "$log" stability || true)" \
+				"$(summary_field "$log" corpus | sed "s|$out/||g")" "$found" \
+				"$([[ -f $out/$h/progress.png ]] && echo "[png]($h/progress.png)")"
+		done
+		echo
+		echo "## Coverage of src/ (committed corpus + this campaign's)"
+		echo
+		echo '```'
+		grep -E '^(Filename|TOTAL)' "$out/coverage/summary.txt" || true
+		echo '```'
+		echo
+		echo "Per file: [coverage/summary.txt](coverage/summary.txt); HTML: [coverage/html/index.html](coverage/html/index.html)."
+		for h in "$@"; do
+			idx=$out/$h/findings/index.md
+			[[ -f $idx ]] || continue
+			echo
+			sed "s|(\([0-9]*-[^)]*\)/report.md)|($h/findings/\1/report.md)|; s/^# Findings of/## Findings of/" "$idx"
+		done
+	} >"$out/summary.md"
+}
+
+cmd=${1:?usage: campaign-report.sh point|write ...}
+shift
+case $cmd in
+point) point "$@" ;;
+write) write "$@" ;;
+*) echo "campaign-report.sh: unknown command $cmd" >&2; exit 2 ;;
+esac
