@@ -8,12 +8,15 @@
  */
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "mutator.h"
 
 struct afl_mutator {
 	struct vsf_mutator *m;
 	uint64_t seed;
+	uint8_t *copy; /* the fallback's output */
+	size_t copy_cap;
 };
 
 void *afl_custom_init(void *afl, unsigned int seed);
@@ -35,6 +38,42 @@ void *afl_custom_init(void *afl, unsigned int seed)
 	return am;
 }
 
+/*
+ * When no program mutation fits or changes anything, a copy with one byte
+ * XORed: AFL++
+ * 4.04 aborts the campaign on a size of 0 ("Error in custom_fuzz"), and
+ * handing buf back unchanged would run the same input again.
+ */
+static size_t flip_one_byte(struct afl_mutator *am, const uint8_t *buf, size_t buf_size,
+			    size_t max_size, uint8_t **out_buf)
+{
+	size_t n = buf_size ? buf_size : 1;
+
+	if (n > max_size)
+		n = max_size;
+	if (!n) {
+		*out_buf = (uint8_t *)buf;
+		return buf_size;
+	}
+	if (n > am->copy_cap) {
+		uint8_t *p = realloc(am->copy, n);
+
+		if (!p) {
+			*out_buf = (uint8_t *)buf; /* out of memory: run it again */
+			return buf_size;
+		}
+		am->copy = p;
+		am->copy_cap = n;
+	}
+	if (buf_size)
+		memcpy(am->copy, buf, n);
+	else
+		am->copy[0] = 0;
+	am->copy[(am->seed >> 33) % n] ^= (uint8_t)(1 + (am->seed >> 56) % 255);
+	*out_buf = am->copy;
+	return n;
+}
+
 size_t afl_custom_fuzz(void *data, uint8_t *buf, size_t buf_size, uint8_t **out_buf,
 		       uint8_t *add_buf, size_t add_buf_size, size_t max_size)
 {
@@ -49,8 +88,10 @@ size_t afl_custom_fuzz(void *data, uint8_t *buf, size_t buf_size, uint8_t **out_
 					    am->seed, &n);
 	else
 		out = vsf_mutator_mutate(am->m, buf, buf_size, max_size, am->seed, &n);
-	if (out == buf)
-		return 0; /* nothing fits: AFL++ skips this round instead of running buf again */
+	/* (A mutation can also give the same bytes back: re-encoding a damaged
+	 * record, say.) */
+	if (out == buf || (n == buf_size && !memcmp(out, buf, n)))
+		return flip_one_byte(am, buf, buf_size, max_size, out_buf);
 	*out_buf = (uint8_t *)out; /* ours until the next call */
 	return n;
 }
@@ -66,5 +107,6 @@ void afl_custom_deinit(void *data)
 	struct afl_mutator *am = data;
 
 	vsf_mutator_free(am->m);
+	free(am->copy);
 	free(am);
 }

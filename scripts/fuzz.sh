@@ -2,7 +2,7 @@
 # Run a fuzz campaign: the README's main command.
 #
 #   scripts/fuzz.sh [--engine libfuzzer|afl] [--target HARNESS|all] [--duration 10m]
-#                   [--jobs N] [--out DIR]
+#                   [--jobs N] [--out DIR] [--update-corpus]
 #
 # Defaults: libFuzzer, every harness (all), 10 minutes, all cores shared
 # between the harnesses, output in fuzz-out/<target>-<engine>/<harness>/
@@ -13,6 +13,8 @@
 # into <harness>/findings/ (a report.md per unique finding), and the campaign
 # writes <out>/summary.md, a coverage/executions plot per harness (PNG) and the
 # line and branch coverage of src/ by the final corpus (<out>/coverage/).
+# --update-corpus then merges each harness's new corpus into corpus/<harness>/
+# (scripts/update-corpus.sh: seeds from text kept, the rest minimized).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib.sh
@@ -24,9 +26,10 @@ target=all
 duration=10m
 jobs=$(nproc)
 out=""
+update_corpus=0
 
 usage() {
-	sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
 	echo "harnesses: $(tr '\n' ' ' <fuzz/harnesses.txt)"
 	exit "${1:-2}"
 }
@@ -38,6 +41,7 @@ while (($#)); do
 	--duration) duration=${2:?}; shift 2 ;;
 	--jobs) jobs=${2:?}; shift 2 ;;
 	--out) out=${2:?}; shift 2 ;;
+	--update-corpus) update_corpus=1; shift ;;
 	-h|--help) usage 0 ;;
 	*) echo "fuzz.sh: unknown argument: $1" >&2; usage ;;
 	esac
@@ -128,4 +132,9 @@ done
 scripts/campaign-report.sh write "$engine" "$out" "$(($(date +%s) - start))" "${targets[@]}" ||
 	echo "fuzz.sh: the campaign report is incomplete (see above)"
 echo "summary: $out/summary.md"
+if ((update_corpus)); then
+	for h in "${targets[@]}"; do
+		scripts/update-corpus.sh "$h" "$out/$h" || status=1
+	done
+fi
 exit "$status"
