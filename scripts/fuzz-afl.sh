@@ -40,13 +40,20 @@ stat() {
 # Progress from the last line of each instance's plot_data (AFL++ 4.04 appends
 # one about once a minute): total_execs, execs_per_sec, corpus, crashes,
 # coverage.
+# Until then, the queue and crash directories as they grow.
 progress() {
-	local files=("$out"/*/plot_data)
-	[[ -f ${files[0]} ]] || { echo "starting"; return; }
-	for f in "${files[@]}"; do grep -v '^#' "$f" | tail -n 1; done |
-		awk -F', *' 'NF >= 13 { e += $12; r += $11; c += $4; k += $8; m = $7 }
-			END { if (NR) printf "execs %d  exec/s %.0f  corpus %d  crashes %d  coverage %s\n", e, r, c, k, m;
-			      else print "running (AFL++ writes its first statistics after about a minute)" }'
+	local files=("$out"/*/plot_data) line=""
+	if [[ -f ${files[0]} ]]; then
+		line=$(for f in "${files[@]}"; do grep -v '^#' "$f" | tail -n 1; done |
+			awk -F', *' 'NF >= 13 { e += $12; r += $11; c += $4; k += $8; m = $7 }
+				END { if (NR) printf "execs %d  exec/s %.0f  corpus %d  crashes %d  coverage %s\n", e, r, c, k, m }')
+	fi
+	if [[ -z $line ]]; then
+		line="corpus $(find "$out" -path '*/queue/id:*' 2>/dev/null | wc -l)"
+		line+="  crashes $(find "$out" -path '*/crashes/id:*' 2>/dev/null | wc -l)"
+		line+="  (execs and coverage: AFL++ writes its first statistics after about a minute)"
+	fi
+	echo "$line"
 }
 start=$(date +%s)
 while :; do
