@@ -2,6 +2,8 @@
 #
 # A finding's signature is what two reports of one bug share:
 #   oracle <name> <op kind>                     for an oracle violation;
+#   internal-bug <file>:<line>                  for the library's own assertion;
+#   timeout                                     for an input that ran too long;
 #   <sanitizer>:<kind> <f0> <f1> <f2>           for a sanitizer report: its kind
 #                                               and the top three frames of the
 #                                               symbolized stack (sanitizer
@@ -26,6 +28,11 @@ finding_signature() {
 		sed -E 's/.*ORACLE VIOLATION \[([^]]+)\] in [^ ]+ at op [0-9]+ \(([^)]*)\).*/oracle \1 \2/' <<<"$line"
 		return 0
 	}
+	line=$(grep -m1 -oE 'vhost-shmem: internal bug at [^ ]+:[0-9]+' "$log") && {
+		echo "internal-bug ${line##*/}"
+		return 0
+	}
+	grep -q '==vsf== TIMEOUT' "$log" && { echo "timeout"; return 0; }
 	kind=$(grep -m1 -oE '(Address|Memory|Leak|UndefinedBehavior|Thread)Sanitizer: [A-Za-z-]+' "$log") ||
 		kind=$(grep -m1 -oE 'runtime error: [a-z -]+' "$log" | sed 's/runtime error: /UndefinedBehaviorSanitizer: /') ||
 		{ grep -q 'ERROR: libFuzzer: deadly signal' "$log" && kind="libFuzzer: deadly-signal"; } ||
@@ -69,7 +76,7 @@ finding_report() {
 		echo "## Report"
 		echo
 		echo '```'
-		grep -E '==vsf== (ORACLE|SANITIZER|message)|ERROR:|SUMMARY:|runtime error|^ *#[0-9]+ 0x|^(READ|WRITE) of|by thread|is located' "$log" |
+		grep -E '==vsf== (ORACLE|SANITIZER|TIMEOUT|message)|internal bug|ERROR:|SUMMARY:|runtime error|^ *#[0-9]+ 0x|^(READ|WRITE) of|by thread|is located' "$log" |
 			grep -v 'canary .* reached' | head -60
 		echo '```'
 		echo

@@ -57,6 +57,11 @@ grep -q "reproduced under fuzz_frontend_session: AddressSanitizer:[a-z-]* [a-z_]
 	fail "sanitizer signature or harness detection"
 grep -q '^- failing op: op [0-9]* (' "$t/r3/report.md" || fail "sanitizer report without its op"
 
+# 3b. The library's own assertion has a signature of its own.
+VSF_CANARY=error-twice expect 1 "${repro[@]}" $canaries/fuzz_backend_channel/error-twice.txt
+grep -q "reproduced under fuzz_backend_channel: internal-bug error.c:[0-9]*$" "$t/out" ||
+	fail "internal bug signature"
+
 # 4. The harness a campaign directory names is used.
 mkdir -p "$t/fuzz-out/fuzz_backend_channel-libfuzzer/crashes"
 "$bin/tools/vsf-prog" to-bin -o "$t/fuzz-out/fuzz_backend_channel-libfuzzer/crashes/crash-1" \
