@@ -1,7 +1,8 @@
 # Sourced by repro.sh and triage.sh: reading a replay's log as a finding.
 #
 # A finding's signature is what two reports of one bug share:
-#   oracle <name> <op kind>                     for an oracle violation;
+#   oracle <name> <op kind>: <what differed>    for an oracle violation (its
+#                                               numbers replaced by N);
 #   internal-bug <file>:<line>                  for the library's own assertion;
 #   timeout                                     for an input that ran too long;
 #   <sanitizer>:<kind> <f0> <f1> <f2>           for a sanitizer report: its kind
@@ -25,7 +26,10 @@ findings_env() {
 finding_signature() {
 	local log=$1 line kind
 	line=$(grep -m1 -E '==vsf== ORACLE VIOLATION \[' "$log") && {
-		sed -E 's/.*ORACLE VIOLATION \[([^]]+)\] in [^ ]+ at op [0-9]+ \(([^)]*)\).*/oracle \1 \2/' <<<"$line"
+		# The oracle, the op kind, and what differed with its numbers out:
+		# two bugs one oracle catches differ there, one bug's reports do not.
+		sed -E 's/.*ORACLE VIOLATION \[([^]]+)\] in [^ ]+ at op [0-9]+ \(([^)]*)\): (.*)/oracle \1 \2: \3/
+			s/0x[0-9a-fA-F]+|[0-9]+/N/g' <<<"$line" | cut -c1-160
 		return 0
 	}
 	line=$(grep -m1 -oE 'vhost-shmem: internal bug at [^ ]+:[0-9]+' "$log") && {
@@ -76,8 +80,9 @@ finding_report() {
 		echo "## Report"
 		echo
 		echo '```'
-		grep -E '==vsf== (ORACLE|SANITIZER|TIMEOUT|message)|internal bug|ERROR:|SUMMARY:|runtime error|^ *#[0-9]+ 0x|^(READ|WRITE) of|by thread|is located' "$log" |
-			grep -v 'canary .* reached' | head -60
+		# (awk, not grep | head: no match and an early close are no errors here.)
+		awk '/==vsf== (ORACLE|SANITIZER|TIMEOUT|message)|internal bug|ERROR:|SUMMARY:|runtime error|^ *#[0-9]+ 0x|^(READ|WRITE) of|by thread|is located/ &&
+			!/canary .* reached/ && n++ < 60' "$log"
 		echo '```'
 		echo
 		echo "## Program"

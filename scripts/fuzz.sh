@@ -97,7 +97,8 @@ echo "fuzz.sh: $engine on ${targets[*]} for ${secs}s, $per job(s) each; logs $ou
 
 # Ctrl-C or SIGTERM stops the campaigns (each prints its summary), and the
 # rest still runs. (A background job has SIGINT ignored: forward TERM.)
-trap 'kill -TERM "${pids[@]}" 2>/dev/null' INT TERM
+stopped=0
+trap 'stopped=1; kill -TERM "${pids[@]}" 2>/dev/null' INT TERM
 # A progress line per harness every 15 s: the campaign's own latest line,
 # also kept as a point of the timeline (seconds, executions, coverage).
 while :; do
@@ -122,7 +123,9 @@ for p in "${pids[@]}"; do
 		wait "$p" || s=$?
 		kill -0 "$p" 2>/dev/null || break
 	done
-	((s == 0 || s == 1)) || status=$s # 1: the campaign had findings
+	# 1: the campaign had findings; after a stop we asked for, the engines'
+	# own exit codes for it (libFuzzer's 72, a signal's) are no failure.
+	((s == 0 || s == 1 || stopped)) || status=$s
 done
 trap - INT TERM
 for h in "${targets[@]}"; do

@@ -16,6 +16,7 @@
 # Exit status: 1 when an input reproduced a finding, 0 when every input ran
 # clean, 2 on a usage error.
 set -euo pipefail
+here=$PWD
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib.sh
 . scripts/lib.sh
@@ -45,6 +46,10 @@ while (($#)); do
 	esac
 done
 ((${#files[@]})) || usage
+# Paths as the caller wrote them, from where the caller is.
+abs() { [[ -z $1 || $1 == /* ]] && echo "$1" || echo "$here/$1"; }
+for i in "${!files[@]}"; do files[i]=$(abs "${files[i]}"); done
+report=$(abs "$report") emit_c=$(abs "$emit_c") build=$(abs "$build")
 [[ -z $report$emit_c || ${#files[@]} -eq 1 ]] ||
 	{ echo "repro.sh: --report and --emit-c take one FILE" >&2; exit 2; }
 for f in "${files[@]}"; do

@@ -13,9 +13,10 @@
 #
 # --build-dir uses the binaries of a build of that preset as they are.
 # Raw findings: OUT/crashes/{crash,leak,timeout,oom}-* (libFuzzer) and
-# OUT/*/crashes/id:* (AFL++).
+# OUT/*/{crashes,hangs}/id:* (AFL++).
 # Prints one line per unique finding; OUT/findings/index.md lists them.
 set -euo pipefail
+here=$PWD
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib.sh
 . scripts/lib.sh
@@ -33,8 +34,11 @@ while (($#)); do
 	esac
 done
 grep -qx -- "$harness" fuzz/harnesses.txt || { echo "triage.sh: no harness $harness" >&2; exit 2; }
+[[ $out == /* ]] || out=$here/$out
+[[ -z $build || $build == /* ]] || build=$here/$build
 
-mapfile -t raw < <(find "$out" -type f \( -path "$out/*/crashes/id:*" -o -path "$out/crashes/*" \
+mapfile -t raw < <(find "$out" -type f \( -path "$out/*/crashes/id:*" -o -path "$out/*/hangs/id:*" \
+	-o -path "$out/crashes/*" \
 	\( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' -o -name 'oom-*' \) \) \
 	2>/dev/null | sort)
 rm -rf "$out/findings"
@@ -63,7 +67,11 @@ signature_of() {
 # minimize INPUT SIGNATURE OUT: drop ops (text lines) while the signature holds.
 minimize() {
 	local in=$1 sig=$2 dst=$3 i n
-	"$prog" to-text "$in" | grep -v '^#' >"$t/min.txt"
+	if [[ $sig == timeout ]]; then # each try would take the whole timeout
+		cp "$in" "$dst"
+		return
+	fi
+	"$prog" to-text "$in" | { grep -v '^#' || true; } >"$t/min.txt"
 	mapfile -t lines <"$t/min.txt"
 	n=${#lines[@]}
 	for ((i = n - 1; i >= 0; i--)); do

@@ -31,9 +31,9 @@ expect() {
 # 1. An oracle finding from a text program: report names the oracle and op.
 VSF_CANARY=unmap-partial expect 1 "${repro[@]}" fuzz_backend_channel \
 	$canaries/fuzz_backend_channel/unmap-partial.txt --report "$t/r1"
-grep -q "reproduced under fuzz_backend_channel: oracle shadow-model unmap" "$t/out" ||
-	fail "repro does not name the oracle"
-grep -q '^# Finding: `oracle shadow-model unmap`' "$t/r1/report.md" || fail "report.md signature"
+grep -q "reproduced under fuzz_backend_channel: oracle shadow-model unmap: SHMEM_UNMAP (N): front-end accepted, model says reject (no mapping" "$t/out" ||
+	fail "repro does not name the oracle, op kind and what differed"
+grep -q '^# Finding: `oracle shadow-model unmap: ' "$t/r1/report.md" || fail "report.md signature"
 grep -q '^- failing op: op 3 (unmap)' "$t/r1/report.md" || fail "report.md failing op"
 grep -q 'model says reject (no mapping at exactly' "$t/r1/report.md" || fail "report.md reason"
 grep -q '^- rerun: `VSF_CANARY=unmap-partial scripts/repro.sh' "$t/r1/report.md" || fail "rerun line"
@@ -45,9 +45,19 @@ VSF_CANARY=unmap-partial expect 1 "${repro[@]}" $canaries/fuzz_backend_channel/u
 grep -q 'vsf_harness_run_program(VSF_HARNESS_BACKEND_CHANNEL, &program);' "$t/r1.c" ||
 	fail "--emit-c wrote no C test"
 
-# 2. The same input with the canary off runs clean: exit 0, says so.
-(unset VSF_CANARY; expect 0 "${repro[@]}" $canaries/fuzz_backend_channel/unmap-partial.txt)
+# 2. The same input with the canary off runs clean: exit 0, says so, and its
+#    report says so too.
+(unset VSF_CANARY; expect 0 "${repro[@]}" $canaries/fuzz_backend_channel/unmap-partial.txt --report "$t/r2")
 grep -q "ran clean under fuzz_backend_channel: not reproduced" "$t/out" || fail "clean run not said"
+grep -q '^# Finding: `(no finding)`' "$t/r2/report.md" || fail "clean report.md"
+
+# 2b. Two bugs the same oracle catches on the same op kind stay two findings.
+VSF_CANARY=overlap expect 1 "${repro[@]}" $canaries/fuzz_backend_channel/overlap.txt
+sig_overlap=$(sed -n 's/.*reproduced under [a-z_]*: //p' "$t/out")
+VSF_CANARY=bounds-overflow expect 1 "${repro[@]}" $canaries/fuzz_backend_channel/bounds-overflow.txt
+sig_bounds=$(sed -n 's/.*reproduced under [a-z_]*: //p' "$t/out")
+[[ $sig_overlap == "oracle commit-target map"* && $sig_bounds == "oracle commit-target map"* &&
+	$sig_overlap != "$sig_bounds" ]] || fail "overlap and bounds-overflow share a signature: $sig_overlap"
 
 # 3. A sanitizer finding from a binary crash file in a directory that names no
 #    harness: the harness is found by trying; signature has the top frames.
