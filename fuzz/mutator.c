@@ -223,6 +223,13 @@ static bool emit(struct vsf_mutator *m, size_t max_size)
 	return same;
 }
 
+/* The emitted program is the input again (a field set to the value it had,
+ * a damaged record re-encoded as it was): no mutation, for either engine. */
+static bool same_bytes(const struct vsf_mutator *m, const uint8_t *data, size_t size)
+{
+	return m->out.len == size && !memcmp(m->out.data, data, size);
+}
+
 /* ---- what the program sets up ---- */
 
 static uint64_t le_load(const uint8_t *p, size_t width)
@@ -934,7 +941,7 @@ const uint8_t *vsf_mutator_mutate(struct vsf_mutator *m, const uint8_t *data, si
 			break;
 		while (stack--)
 			changed |= mutate_once(m);
-		if (changed && emit(m, max_size)) {
+		if (changed && emit(m, max_size) && !same_bytes(m, data, size)) {
 			*out_size = m->out.len;
 			return m->out.data;
 		}
@@ -964,7 +971,7 @@ const uint8_t *vsf_mutator_crossover(struct vsf_mutator *m, const uint8_t *a, si
 		memmove(&m->ops[at + count], &m->ops[at], (m->nops - at) * sizeof(m->ops[0]));
 		memcpy(&m->ops[at], &theirs[from], count * sizeof(m->ops[0]));
 		m->nops += count;
-		if (count && emit(m, max_size)) {
+		if (count && emit(m, max_size) && !same_bytes(m, a, a_size)) {
 			*out_size = m->out.len;
 			return m->out.data;
 		}

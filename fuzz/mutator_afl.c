@@ -39,8 +39,7 @@ void *afl_custom_init(void *afl, unsigned int seed)
 }
 
 /*
- * When no program mutation fits or changes anything, a copy with one byte
- * XORed: AFL++
+ * When no program mutation fits, a copy with one byte XORed: AFL++
  * 4.04 aborts the campaign on a size of 0 ("Error in custom_fuzz"), and
  * handing buf back unchanged would run the same input again.
  */
@@ -88,9 +87,7 @@ size_t afl_custom_fuzz(void *data, uint8_t *buf, size_t buf_size, uint8_t **out_
 					    am->seed, &n);
 	else
 		out = vsf_mutator_mutate(am->m, buf, buf_size, max_size, am->seed, &n);
-	/* (A mutation can also give the same bytes back: re-encoding a damaged
-	 * record, say.) */
-	if (out == buf || (n == buf_size && !memcmp(out, buf, n)))
+	if (out == buf)
 		return flip_one_byte(am, buf, buf_size, max_size, out_buf);
 	*out_buf = (uint8_t *)out; /* ours until the next call */
 	return n;

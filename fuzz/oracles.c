@@ -51,11 +51,11 @@ static void report_where_at_death(void)
 {
 	const struct oracle_where *where = current_where;
 
-	if (where)
+	if (where) {
 		fprintf(stderr, "==vsf== SANITIZER REPORT in %s at op %zu (%s)\n", where->harness,
 			where->op_index, where->op_name ? where->op_name : "?");
-	if (where)
 		print_message(where);
+	}
 	vsf_canary_report(stderr);
 }
 

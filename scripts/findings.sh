@@ -21,6 +21,13 @@ findings_env() {
 	fi
 }
 
+# finding_replay REPLAY-BINARY INPUT LOG: run one input (at most 120 s), its
+# output in LOG; 0 when it ran clean. (In a group with stderr to /dev/null,
+# so that the shell's "Aborted" notice stays out.)
+finding_replay() {
+	{ timeout 120 "$1" "$2" >"$3" 2>&1; } 2>/dev/null
+}
+
 # finding_signature LOG: print the signature; nothing (status 1) if the log
 # holds no finding.
 finding_signature() {

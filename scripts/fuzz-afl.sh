@@ -12,6 +12,8 @@ target=$1 secs=$2 jobs=$3 out=$4
 bin=$root/build/afl/fuzz/$target
 cmplog=$root/build/afl-cmplog/fuzz/$target
 
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
 # shellcheck source=scripts/afl-env.sh
 . scripts/afl-env.sh
 export AFL_AUTORESUME=1 # resume an old run
@@ -56,10 +58,7 @@ progress() {
 	echo "$line"
 }
 start=$(date +%s)
-while :; do
-	alive=0
-	for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
-	((alive)) || break
+while any_alive "${pids[@]}"; do
 	sleep 15 &
 	wait $! 2>/dev/null || true
 	printf '[%5ds] %s\n' $(($(date +%s) - start)) "$(progress)"

@@ -101,10 +101,7 @@ stopped=0
 trap 'stopped=1; kill -TERM "${pids[@]}" 2>/dev/null' INT TERM
 # A progress line per harness every 15 s: the campaign's own latest line,
 # also kept as a point of the timeline (seconds, executions, coverage).
-while :; do
-	alive=0
-	for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
-	((alive)) || break
+while any_alive "${pids[@]}"; do
 	sleep 15 &
 	wait $! 2>/dev/null || true
 	now=$(($(date +%s) - start))

@@ -1,5 +1,12 @@
 # Sourced by the scripts: what several of them do.
 
+# any_alive PID...: whether one of the processes still runs.
+any_alive() {
+	local p
+	for p; do kill -0 "$p" 2>/dev/null && return 0; done
+	return 1
+}
+
 # build_preset PRESET [TARGET...]: configure the CMake preset (quietly) and
 # build the targets, all of them when none is named, on every core.
 build_preset() {

@@ -76,8 +76,7 @@ as_binary() {
 
 # replay HARNESS INPUT LOG: 0 when the input ran clean.
 replay() {
-	# (In a subshell, so that the shell's "Aborted" notice stays out.)
-	{ timeout 120 "$build/fuzz/$1_replay" "$2" >"$3" 2>&1; } 2>/dev/null
+	finding_replay "$build/fuzz/$1_replay" "$2" "$3"
 }
 
 status=0

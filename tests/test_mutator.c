@@ -110,6 +110,7 @@ TEST(mutator_output_always_decodes_and_round_trips)
 			if (out != cur) {
 				changed++;
 				check_program(out, n, true);
+				CHECK(n != size || memcmp(out, cur, n)); /* a mutation changes bytes */
 				memcpy(cur, out, n);
 				size = n;
 			}
@@ -139,8 +140,10 @@ TEST(mutator_random_bytes_and_crossover)
 		for (size_t j = 0; j < an; j++)
 			a[j] = (uint8_t)random();
 		out = vsf_mutator_mutate(m, a, an, MAX_SIZE, (uint64_t)i, &n);
-		if (out != a)
+		if (out != a) {
 			check_program(out, n, false);
+			CHECK(n != an || memcmp(out, a, n)); /* not the input re-encoded as it was */
+		}
 		/* Splice two programs. */
 		an = text_to_bin(starts[1 + i % 2], a, sizeof(a));
 		bn = text_to_bin(starts[2 - i % 2], b, sizeof(b));
