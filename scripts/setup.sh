@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Install what the build needs and a fresh machine may lack. Idempotent.
-# Usage: scripts/setup.sh [afl] [gnuplot] [perf] [qemu] [interop]
+# Usage: scripts/setup.sh [afl] [gnuplot] [perf] [oss-fuzz] [qemu] [interop]
 #   afl:     also AFL++ from Debian's afl++ package
+#   oss-fuzz: also zip, unzip and Python's yaml module (the OSS-Fuzz build's
+#            seed zips and the test of it and of the workflow files)
 #   gnuplot: also gnuplot (the benchmarks' plots)
 #   perf:    also perf (linux-perf, for scripts/profile-fuzz.sh)
 #   qemu:    also try qemu-system-common (qemu-storage-daemon, for the interop
@@ -24,6 +26,12 @@ for arg in "$@"; do
 	afl) command -v afl-fuzz >/dev/null || need+=(afl++) ;;
 	gnuplot) command -v gnuplot >/dev/null || need+=(gnuplot-nox) ;;
 	perf) command -v perf >/dev/null || need+=(linux-perf) ;;
+	oss-fuzz)
+		command -v zip >/dev/null || need+=(zip)
+		command -v unzip >/dev/null || need+=(unzip)
+		python3 -c 'import yaml' 2>/dev/null || /usr/bin/python3 -c 'import yaml' 2>/dev/null ||
+			need+=(python3-yaml)
+		;;
 	qemu) want_qemu=1 ;;
 	interop) want_qemu=1 want_interop=1 ;;
 	*) echo "setup.sh: unknown argument $arg" >&2; exit 2 ;;

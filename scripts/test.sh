@@ -2,7 +2,9 @@
 # The test command: install what is missing, then
 #   1. asan preset (clang, ASan + UBSan, no recovery): every CTest test, which
 #      includes the replay of every harness's corpus, the end-to-end and
-#      interop tests, and a check that the build carries no canary;
+#      interop tests, a check that the build carries no canary, and (label
+#      oss-fuzz) the OSS-Fuzz / ClusterFuzzLite build of .clusterfuzzlite/
+#      for libFuzzer and AFL++, each harness run over its seed zip;
 #   2. canary preset: the bug-zoo detection tests (each canary's reproducer is
 #      caught by its oracle or sanitizer, and runs clean with it off), the
 #      finding tools (repro, triage, the C reproducer) on them, and the
@@ -20,7 +22,7 @@ cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib.sh
 . scripts/lib.sh
 
-scripts/setup.sh afl gnuplot qemu
+scripts/setup.sh afl gnuplot oss-fuzz qemu
 jobs=$(nproc)
 mapfile -t harnesses <fuzz/harnesses.txt
 replays=("${harnesses[@]/%/_replay}")
