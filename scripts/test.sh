@@ -4,7 +4,8 @@
 #      includes the replay of every harness's corpus, the end-to-end and
 #      interop tests, a check that the build carries no canary, and (label
 #      oss-fuzz) the OSS-Fuzz / ClusterFuzzLite build of .clusterfuzzlite/
-#      for libFuzzer and AFL++, each harness run over its seed zip;
+#      for libFuzzer and AFL++, each harness run over its seed zip, and the
+#      ClusterFuzzLite workflows (parse, every harness named);
 #   2. canary preset: the bug-zoo detection tests (each canary's reproducer is
 #      caught by its oracle or sanitizer, and runs clean with it off), the
 #      finding tools (repro, triage, the C reproducer) on them, and the
