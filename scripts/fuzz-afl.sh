@@ -1,14 +1,29 @@
 #!/usr/bin/env bash
 # AFL++ campaign (called by scripts/fuzz.sh, which builds first):
-#   scripts/fuzz-afl.sh TARGET SECONDS JOBS OUTDIR
+#   scripts/fuzz-afl.sh TARGET SECONDS JOBS OUTDIR [--sync-dir DIR [--role main|secondary]]
 # One main instance with the CMPLOG binary and JOBS-1 secondaries, persistent
 # mode with the shared-memory testcase, the structure-aware mutator library,
 # seeds corpus/TARGET, dict/TARGET.dict.
 # Progress every 15 s from the instances' fuzzer_stats; summary at the end.
+# With --sync-dir, the instances fuzz in DIR/TARGET, which other machines'
+# instances share (README: "On several machines"), named after this host:
+# role main (the default; one per sync directory) <host>-main, the CMPLOG one,
+# and <host>-m1...; role secondary <host>-s0 (CMPLOG), <host>-s1... Each is
+# linked into OUTDIR, so progress, summary and triage see this host's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 target=$1 secs=$2 jobs=$3 out=$4
+shift 4
+sync="" role=main
+while (($#)); do
+	case $1 in
+	--sync-dir) sync=${2:?}; shift 2 ;;
+	--role) role=${2:?}; shift 2 ;;
+	*) echo "fuzz-afl.sh: unknown argument $1" >&2; exit 2 ;;
+	esac
+done
+[[ $role == main || $role == secondary ]] || { echo "fuzz-afl.sh: role must be main or secondary" >&2; exit 2; }
 bin=$root/build/afl/fuzz/$target
 cmplog=$root/build/afl-cmplog/fuzz/$target
 
@@ -20,14 +35,32 @@ export AFL_AUTORESUME=1 # resume an old run
 # The structure-aware program mutator beside AFL++'s own havoc (fuzz/mutator.h).
 export AFL_CUSTOM_MUTATOR_LIBRARY=$root/build/default/fuzz/libvsf_afl_mutator.so
 
-common=(-i "$root/corpus/$target" -o "$out" -x "$root/dict/$target.dict" -V "$secs" -m none -t 10000)
-echo "fuzz.sh: AFL++ on $target for ${secs}s with $jobs instance(s), custom mutator $AFL_CUSTOM_MUTATOR_LIBRARY; logs $out/*.log"
+if [[ -n $sync ]]; then
+	afl_out=$sync/$target
+	host=$(uname -n)
+	host=${host%%.*}
+	host=${host//[^A-Za-z0-9_-]/_}
+	if [[ $role == main ]]; then names=("$host-main") more=$host-m; else names=("$host-s0") more=$host-s; fi
+else
+	afl_out=$out names=(main) more=sec
+fi
+for ((i = 1; i < jobs; i++)); do names+=("$more$i"); done
+mkdir -p "$afl_out"
+common=(-i "$root/corpus/$target" -o "$afl_out" -x "$root/dict/$target.dict" -V "$secs" -m none -t 10000)
+echo "fuzz.sh: AFL++ on $target for ${secs}s with $jobs instance(s) (${names[*]}) in $afl_out, custom mutator $AFL_CUSTOM_MUTATOR_LIBRARY; logs $out/*.log"
 pids=()
-afl-fuzz -M main -c "$cmplog" "${common[@]}" -- "$bin" >"$out/main.log" 2>&1 &
-pids+=($!)
-for ((i = 1; i < jobs; i++)); do
-	afl-fuzz -S "sec$i" "${common[@]}" -- "$bin" >"$out/sec$i.log" 2>&1 &
+for i in "${!names[@]}"; do
+	n=${names[i]}
+	if ((i > 0)); then
+		opt=(-S "$n")
+	elif [[ $role == main ]]; then
+		opt=(-M "$n" -c "$cmplog")
+	else
+		opt=(-S "$n" -c "$cmplog")
+	fi
+	afl-fuzz "${opt[@]}" "${common[@]}" -- "$bin" >"$out/$n.log" 2>&1 &
 	pids+=($!)
+	[[ -z $sync ]] || ln -sfn "$afl_out/$n" "$out/$n"
 done
 trap 'kill "${pids[@]}" 2>/dev/null' INT TERM
 trap 'afl_kill_orphans "$cmplog"' EXIT
@@ -51,8 +84,8 @@ progress() {
 				END { if (NR) printf "execs %d  exec/s %.0f  corpus %d  crashes %d  coverage %s\n", e, r, c, k, m }')
 	fi
 	if [[ -z $line ]]; then
-		line="corpus $(find "$out" -path '*/queue/id:*' 2>/dev/null | wc -l)"
-		line+="  crashes $(find "$out" -path '*/crashes/id:*' 2>/dev/null | wc -l)"
+		line="corpus $(find -L "$out" -path '*/queue/id:*' 2>/dev/null | wc -l)"
+		line+="  crashes $(find -L "$out" -path '*/crashes/id:*' 2>/dev/null | wc -l)"
 		line+="  (execs and coverage: AFL++ writes its first statistics after about a minute)"
 	fi
 	echo "$line"
@@ -67,20 +100,29 @@ status=0
 for p in "${pids[@]}"; do wait "$p" || status=$?; done
 elapsed=$(($(date +%s) - start))
 
-if [[ ! -f $out/main/fuzzer_stats ]]; then
-	echo "fuzz.sh: AFL++ did not start; see $out/main.log:" >&2
-	tail -n 20 "$out/main.log" >&2
+first=${names[0]}
+if [[ ! -f $out/$first/fuzzer_stats ]]; then
+	echo "fuzz.sh: AFL++ did not start; see $out/$first.log:" >&2
+	tail -n 20 "$out/$first.log" >&2
 	exit 1
 fi
-mapfile -t findings < <(find "$out" -path '*/crashes/id:*' -o -path '*/hangs/id:*' | sort)
+mapfile -t findings < <(find -L "$out" -path '*/crashes/id:*' -o -path '*/hangs/id:*' | sort)
 seeds=$(find "corpus/$target" -type f | wc -l)
 echo
 echo "==== fuzz summary: $target (AFL++, $jobs instance(s), ${elapsed}s) ===="
 echo "executions:      $(stat execs_done sum)"
 echo "exec/s:          $(awk -v e="$(stat execs_done sum)" -v t="$elapsed" 'BEGIN { printf "%.0f", t ? e / t : 0 }')"
 echo "coverage:        $(stat bitmap_cvg max)% of the map, $(stat edges_found max) edges"
-echo "stability:       $(awk -F' *: *' '$1 == "stability" { print $2 }' "$out/main/fuzzer_stats")"
+echo "stability:       $(awk -F' *: *' '$1 == "stability" { print $2 }' "$out/$first/fuzzer_stats")"
 echo "corpus:          $(stat corpus_count sum) entries ($seeds seeds) in $out/*/queue"
+if [[ -n $sync ]]; then
+	# Queue entries an instance took from another one are named sync:<that instance>.
+	echo "sync:            $afl_out as $role; queue entries taken from other instances:"
+	for n in "${names[@]}"; do
+		echo "  $n: $(find "$out/$n/queue/" -maxdepth 1 -name '*sync:*' | wc -l) of $(find "$out/$n/queue/" -maxdepth 1 -name 'id:*' | wc -l)"
+	done
+	echo "all machines:    afl-whatsup -s -d $afl_out"
+fi
 echo "findings:        ${#findings[@]}"
 for f in "${findings[@]}"; do echo "  $f"; done
 ((${#findings[@]})) && echo "reproduce: scripts/repro.sh $target <file>"

@@ -3,6 +3,7 @@
 #
 #   scripts/fuzz.sh [--engine libfuzzer|afl] [--target HARNESS|all] [--duration 10m]
 #                   [--jobs N] [--out DIR] [--update-corpus]
+#                   [--sync-dir DIR [--role main|secondary]]   (AFL++ only)
 #
 # Defaults: libFuzzer, every harness (all), 10 minutes, all cores shared
 # between the harnesses, output in fuzz-out/<target>-<engine>/<harness>/
@@ -15,6 +16,9 @@
 # line and branch coverage of src/ by the final corpus (<out>/coverage/).
 # --update-corpus then merges each harness's new corpus into corpus/<harness>/
 # (scripts/update-corpus.sh: seeds from text kept, the rest minimized).
+# --sync-dir: the AFL++ instances fuzz in DIR/<harness>, shared with other
+# machines' (one --role main, the default, the others secondary), named
+# after this host; --out keeps this host's logs, findings and report.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib.sh
@@ -27,9 +31,11 @@ duration=10m
 jobs=$(nproc)
 out=""
 update_corpus=0
+sync_dir=""
+role=""
 
 usage() {
-	sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'
 	echo "harnesses: $(tr '\n' ' ' <fuzz/harnesses.txt)"
 	exit "${1:-2}"
 }
@@ -42,6 +48,8 @@ while (($#)); do
 	--jobs) jobs=${2:?}; shift 2 ;;
 	--out) out=${2:?}; shift 2 ;;
 	--update-corpus) update_corpus=1; shift ;;
+	--sync-dir) sync_dir=${2:?}; shift 2 ;;
+	--role) role=${2:?}; shift 2 ;;
 	-h|--help) usage 0 ;;
 	*) echo "fuzz.sh: unknown argument: $1" >&2; usage ;;
 	esac
@@ -65,6 +73,17 @@ else
 fi
 [[ $engine == libfuzzer || $engine == afl ]] || { echo "fuzz.sh: engine must be libfuzzer or afl" >&2; exit 2; }
 [[ $jobs =~ ^[1-9][0-9]*$ ]] || { echo "fuzz.sh: --jobs must be a positive number" >&2; exit 2; }
+# Options for the runner: AFL++'s sync directory and this host's role in it.
+runner_opts=()
+if [[ -n $sync_dir ]]; then
+	[[ $engine == afl ]] || { echo "fuzz.sh: --sync-dir is for --engine afl" >&2; exit 2; }
+	[[ ${role:=main} == main || $role == secondary ]] || { echo "fuzz.sh: --role must be main or secondary" >&2; exit 2; }
+	mkdir -p "$sync_dir"
+	runner_opts=(--sync-dir "$(cd "$sync_dir" && pwd)" --role "$role")
+elif [[ -n $role ]]; then
+	echo "fuzz.sh: --role needs --sync-dir" >&2
+	exit 2
+fi
 out=${out:-fuzz-out/$target-$engine}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
@@ -89,7 +108,7 @@ pids=()
 start=$(date +%s)
 for h in "${targets[@]}"; do
 	mkdir -p "$out/$h"
-	"$runner" "$h" "$secs" "$per" "$out/$h" >"$out/$h/campaign.log" 2>&1 &
+	"$runner" "$h" "$secs" "$per" "$out/$h" "${runner_opts[@]}" >"$out/$h/campaign.log" 2>&1 &
 	pids+=($!)
 	printf 'elapsed_s\texecs\tcoverage\n' >"$out/$h/timeline.tsv"
 done

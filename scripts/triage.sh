@@ -13,7 +13,8 @@
 #
 # --build-dir uses the binaries of a build of that preset as they are.
 # Raw findings: OUT/crashes/{crash,leak,timeout,oom}-* (libFuzzer) and
-# OUT/*/{crashes,hangs}/id:* (AFL++).
+# OUT/*/{crashes,hangs}/id:* (AFL++; the instance directories may be links into
+# a sync directory, scripts/fuzz-afl.sh --sync-dir).
 # Prints one line per unique finding; OUT/findings/index.md lists them.
 set -euo pipefail
 here=$PWD
@@ -37,7 +38,7 @@ grep -qx -- "$harness" fuzz/harnesses.txt || { echo "triage.sh: no harness $harn
 [[ $out == /* ]] || out=$here/$out
 [[ -z $build || $build == /* ]] || build=$here/$build
 
-mapfile -t raw < <(find "$out" -type f \( -path "$out/*/crashes/id:*" -o -path "$out/*/hangs/id:*" \
+mapfile -t raw < <(find -L "$out" -type f \( -path "$out/*/crashes/id:*" -o -path "$out/*/hangs/id:*" \
 	-o -path "$out/crashes/*" \
 	\( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' -o -name 'oom-*' \) \) \
 	2>/dev/null | sort)
