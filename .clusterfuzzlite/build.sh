@@ -1,4 +1,5 @@
 #!/bin/bash -eu
+# shellcheck disable=SC2086 # $CFLAGS, $LIB_FUZZING_ENGINE: word lists, split on purpose
 # OSS-Fuzz / ClusterFuzzLite build script (their build contract). Every
 # harness of fuzz/harnesses.txt goes to $OUT/<harness>, compiled with $CC
 # $CFLAGS and linked with $LIB_FUZZING_ENGINE: libFuzzer, or AFL++'s driver
