@@ -27,6 +27,7 @@ void fd_table_init(struct fd_table *t)
 		t->slot[i].fd = -1;
 	t->nretired = 0;
 	t->bytes_left = VSF_PROG_MAX_FD_BYTES;
+	t->made_opath = false;
 }
 
 /* A memfd of size bytes with content tiled over it (zeros if none). */
@@ -158,6 +159,7 @@ void fd_table_create(struct fd_table *t, const struct vsf_op *op)
 		t->retired[t->nretired++] = *r;
 	}
 	r->fd = create_fd(&r->desc, op, &t->bytes_left);
+	t->made_opath |= r->desc.kind == VSF_FD_OPATH;
 	r->desc.content_fd = r->fd;
 	if (fstat(r->fd, &st) < 0)
 		setup_failed("fstat");
@@ -178,6 +180,22 @@ size_t fd_table_open_count(const struct fd_table *t)
 
 	for (size_t i = 0; i < VSF_PROG_MAX_HANDLES; i++)
 		n += t->slot[i].fd >= 0;
+	return n;
+}
+
+static bool pollable_below(const struct fd_resource *r, int hi)
+{
+	return r->fd >= 0 && r->fd < hi && r->desc.kind != VSF_FD_OPATH;
+}
+
+size_t fd_table_count_pollable_below(const struct fd_table *t, int hi)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < VSF_PROG_MAX_HANDLES; i++)
+		n += pollable_below(&t->slot[i], hi);
+	for (size_t i = 0; i < t->nretired; i++)
+		n += pollable_below(&t->retired[i], hi);
 	return n;
 }
 

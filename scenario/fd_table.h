@@ -38,6 +38,7 @@ struct fd_table {
 	struct fd_resource retired[FD_TABLE_MAX_RETIRED];
 	size_t nretired;
 	uint64_t bytes_left; /* of VSF_PROG_MAX_FD_BYTES, for the sized fds still to come */
+	bool made_opath;     /* an O_PATH fd was created (probe_open_fds_below() misses those) */
 };
 
 void fd_table_init(struct fd_table *t);
@@ -49,8 +50,10 @@ void fd_table_init(struct fd_table *t);
 void fd_table_create(struct fd_table *t, const struct vsf_op *op);
 /* The resource behind a handle, or NULL. */
 const struct fd_resource *fd_table_get(const struct fd_table *t, uint8_t handle);
-/* fds the table holds open. */
+/* fds the table holds open; of those, the ones numbered below hi that are
+ * not O_PATH (what probe_open_fds_below() sees). */
 size_t fd_table_open_count(const struct fd_table *t);
+size_t fd_table_count_pollable_below(const struct fd_table *t, int hi);
 /* First fd of the table that was closed or replaced behind its back, or -1. */
 int fd_table_find_damaged(const struct fd_table *t);
 void fd_table_close_all(struct fd_table *t);

@@ -9,12 +9,15 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 /* getdents64 is a raw system call: MemorySanitizer does not see it fill the buffer. */
@@ -32,6 +35,9 @@
 static int probe_pipe[2] = { -1, -1 };
 /* Kept open: counting then costs a seek and a read, not an open and a close. */
 static int proc_fd_dir = -1, map_files_dir = -1;
+/* fd numbers 0 .. fd_scan_len - 1, polled for nothing: POLLNVAL marks a closed one. */
+static struct pollfd fd_scan[PROBE_FD_SCAN_LIMIT];
+static nfds_t fd_scan_len;
 
 /*
  * /proc/self/fd opened once names the process that opened it: a forked
@@ -57,9 +63,22 @@ static void open_proc_dirs(void)
  * Before main(), and in a child at fork time: a lazy set-up would take a
  * branch in the first input only, which AFL++ counts as instability.
  */
+static void fd_scan_init(void)
+{
+	struct rlimit lim;
+
+	fd_scan_len = PROBE_FD_SCAN_LIMIT;
+	/* ppoll refuses more entries than the fd limit. */
+	if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < fd_scan_len)
+		fd_scan_len = (nfds_t)lim.rlim_cur;
+	for (nfds_t i = 0; i < fd_scan_len; i++)
+		fd_scan[i].fd = (int)i;
+}
+
 __attribute__((constructor)) static void probes_init(void)
 {
 	open_proc_dirs();
+	fd_scan_init();
 	if (pipe2(probe_pipe, O_CLOEXEC | O_NONBLOCK) < 0 ||
 	    pthread_atfork(NULL, NULL, open_proc_dirs) != 0) {
 		perror("probe set-up");
@@ -128,6 +147,34 @@ static int count_entries(int dir, const char *what)
 int probe_open_fds(void)
 {
 	return count_entries(proc_fd_dir, "/proc/self/fd") - 1; /* the directory's own fd */
+}
+
+int probe_open_fds_below(int hi, uint64_t open_bits[PROBE_FD_SCAN_LIMIT / 64])
+{
+	struct timespec zero = { 0, 0 };
+	nfds_t n = hi < 0 ? 0 : (nfds_t)hi < fd_scan_len ? (nfds_t)hi : fd_scan_len;
+	int open = 0;
+	long ret;
+
+	/* Raw: the interceptors would check all of fd_scan on every call. */
+	while ((ret = syscall(SYS_ppoll, fd_scan, n, &zero, NULL, 0)) < 0 && errno == EINTR)
+		;
+	if (ret < 0) {
+		perror("ppoll");
+		abort();
+	}
+	UNPOISON(fd_scan, n * sizeof(fd_scan[0]));
+	if (open_bits)
+		memset(open_bits, 0, PROBE_FD_SCAN_LIMIT / 8);
+	for (nfds_t i = 0; i < n; i++) {
+		/* As probe_open_fds(): not the fd of /proc/self/fd. */
+		if (fd_scan[i].revents & POLLNVAL || (int)i == proc_fd_dir)
+			continue;
+		open++;
+		if (open_bits)
+			open_bits[i / 64] |= 1ull << (i % 64);
+	}
+	return open;
 }
 
 int probe_file_mappings(void)

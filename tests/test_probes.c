@@ -7,6 +7,7 @@
  * reads as inaccessible.
  */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -23,6 +24,45 @@ TEST(probe_counts_a_leaked_fd)
 	CHECK_EQ(probe_open_fds(), before + 1);
 	close(fd);
 	CHECK_EQ(probe_open_fds(), before);
+}
+
+/*
+ * The per-op count sees the lowest free numbers, where a leak lands (also
+ * in a hole below other fds), and nothing at or past its bound.
+ */
+TEST(probe_count_below_sees_a_leak_and_nothing_past_its_bound)
+{
+	const int hi = PROBE_FD_SCAN_LIMIT;
+	uint64_t bits[PROBE_FD_SCAN_LIMIT / 64];
+	int all = probe_open_fds(), low = probe_open_fds_below(hi, NULL);
+	int a = dup(0), b = dup(0), leak, high;
+
+	SETUP(a >= 0 && b >= 0);
+	CHECK(low <= all);
+	CHECK_EQ(probe_open_fds_below(hi, bits), low + 2);
+	CHECK(bits[b / 64] & (1ull << (b % 64)));
+	CHECK_EQ(probe_open_fds_below(b, NULL) + 1, probe_open_fds_below(b + 1, NULL)); /* b is at the bound */
+	close(a); /* a hole below b: the next fd fills it */
+	leak = dup(0);
+	SETUP(leak == a);
+	CHECK_EQ(probe_open_fds_below(hi, NULL), low + 2);
+	close(leak);
+	close(b);
+	CHECK_EQ(probe_open_fds_below(hi, bits), low);
+	CHECK(!(bits[b / 64] & (1ull << (b % 64))));
+	high = fcntl(0, F_DUPFD_CLOEXEC, PROBE_FD_SCAN_LIMIT + 5);
+	if (high >= 0) { /* the fd limit allows it */
+		CHECK_EQ(probe_open_fds(), all + 1);
+		CHECK_EQ(probe_open_fds_below(hi, NULL), low);
+		close(high);
+	}
+	/* poll() takes an O_PATH fd for a closed number: why the harness lists
+	 * the directory once an input made one. */
+	high = open("/", O_PATH | O_CLOEXEC);
+	SETUP(high >= 0);
+	CHECK_EQ(probe_open_fds(), all + 1);
+	CHECK_EQ(probe_open_fds_below(hi, NULL), low);
+	close(high);
 }
 
 TEST(probe_sees_a_leftover_memfd_mapping)
