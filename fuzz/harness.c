@@ -69,7 +69,9 @@ struct run {
 	int fd_baseline;
 	uint64_t fd_baseline_low[PROBE_FD_SCAN_LIMIT / 64]; /* which of them are below the limit */
 	int fds_after_last_op; /* expected_open_fds() when check_fds last passed */
+	int fd_scan_end;       /* every fd the input made is numbered below this */
 	bool op_sent_fds;      /* the current op passed fds to the front-end */
+	bool sent_fds;         /* some op did */
 	uint64_t digest; /* FNV-1a of what the front-end did (vsf_harness_last_digest) */
 	/* What the backend answers (session and config ops). */
 	struct backend_offer offer;
@@ -161,6 +163,11 @@ _Static_assert(VSF_PROG_MAX_HANDLES + FD_TABLE_MAX_RETIRED + FDS_PER_OP_MAX + 64
 		       PROBE_FD_SCAN_LIMIT,
 	       "an input's fds must fit the range the baseline is recorded in");
 
+static int scan_bound(int hi)
+{
+	return hi < PROBE_FD_SCAN_LIMIT ? hi : PROBE_FD_SCAN_LIMIT;
+}
+
 static int count_baseline_below(const struct run *r, int hi)
 {
 	int n = 0;
@@ -194,12 +201,15 @@ static int count_known_below(const struct run *r, int hi)
  */
 static void check_fds(struct run *r)
 {
-	int want = expected_open_fds(r), open, hi;
+	int want = expected_open_fds(r), open;
+	int hi = scan_bound((want > r->fds_after_last_op ? want : r->fds_after_last_op) +
+			    FDS_PER_OP_MAX);
 
+	if (hi > r->fd_scan_end)
+		r->fd_scan_end = hi;
 	if (r->fds.made_opath && r->op_sent_fds) {
 		open = probe_open_fds();
 	} else {
-		hi = (want > r->fds_after_last_op ? want : r->fds_after_last_op) + FDS_PER_OP_MAX;
 		open = probe_open_fds_below(hi, NULL);
 		want = count_known_below(r, hi);
 	}
@@ -592,6 +602,7 @@ static void deliver(struct run *r, const uint8_t *bytes, size_t len, size_t chun
 	}
 	peer_write(r->peer, bytes, len, chunk, fds, nfds);
 	r->op_sent_fds |= nfds > 0;
+	r->sent_fds |= nfds > 0;
 
 	for (size_t k = 0;; k++) {
 		struct model_verdict mv;
@@ -770,23 +781,40 @@ static void drop_log_line(void *opaque, enum vsf_log_level level, const char *ms
 	(void)msg;
 }
 
+static int first_difference_below(const uint64_t *a, const uint64_t *b, int hi)
+{
+	for (int w = 0; w * 64 < hi; w++) {
+		uint64_t diff = a[w] ^ b[w];
+
+		if (hi - w * 64 < 64)
+			diff &= (1ull << (hi - w * 64)) - 1;
+		if (diff)
+			return w * 64 + __builtin_ctzll(diff);
+	}
+	return -1;
+}
+
 /*
- * The fds open before the input: the numbers below PROBE_FD_SCAN_LIMIT
- * from one ppoll, and the full count from a directory listing only when
- * those differ from the last input's (between inputs only the engine opens
- * or closes fds, and rarely).
+ * The fds open before the input: the numbers below PROBE_FD_SCAN_LIMIT and
+ * the count of all (a directory listing), kept from the last input unless
+ * the numbers where an fd opened or closed since would land differ (between
+ * inputs only the engine opens or closes fds, and rarely).
  */
 static void record_fd_baseline(struct run *r)
 {
-	static uint64_t last_low[PROBE_FD_SCAN_LIMIT / 64];
-	static int last_count = -1;
+	static uint64_t low[PROBE_FD_SCAN_LIMIT / 64];
+	static int count = -1;
+	uint64_t now[PROBE_FD_SCAN_LIMIT / 64];
+	int hi = count < 0 ? PROBE_FD_SCAN_LIMIT : scan_bound(count + FDS_PER_OP_MAX);
 
-	probe_open_fds_below(PROBE_FD_SCAN_LIMIT, r->fd_baseline_low);
-	if (last_count < 0 || memcmp(last_low, r->fd_baseline_low, sizeof(last_low))) {
-		last_count = probe_open_fds();
-		memcpy(last_low, r->fd_baseline_low, sizeof(last_low));
+	probe_open_fds_below(hi, now);
+	if (count < 0 || first_difference_below(now, low, hi) >= 0) {
+		probe_open_fds_below(PROBE_FD_SCAN_LIMIT, low);
+		count = probe_open_fds();
 	}
-	r->fd_baseline = r->fds_after_last_op = last_count;
+	memcpy(r->fd_baseline_low, low, sizeof(low));
+	r->fd_baseline = r->fds_after_last_op = count;
+	r->fd_scan_end = hi;
 }
 
 static void run_init(struct run *r, enum vsf_harness_kind kind)
@@ -827,7 +855,11 @@ static void run_init(struct run *r, enum vsf_harness_kind kind)
 static void check_no_memfd_mapping_left(struct run *r)
 {
 	static int clean_file_mappings = -1;
-	int now = probe_file_mappings();
+	int now;
+
+	if (!r->sent_fds)
+		return; /* the front-end maps only fds it received */
+	now = probe_file_mappings();
 
 	if (now >= 0 && now == clean_file_mappings)
 		return;
@@ -838,13 +870,14 @@ static void check_no_memfd_mapping_left(struct run *r)
 
 /*
  * After teardown the open fds are the ones open before the input: the same
- * numbers below PROBE_FD_SCAN_LIMIT (where everything the input opened
- * landed), or, after an input that made an O_PATH fd, the same count.
+ * numbers where the input's fds landed, or, after an input that made an
+ * O_PATH fd, the same count.
  */
 static void check_fds_as_before(struct run *r, bool made_opath)
 {
 	uint64_t now[PROBE_FD_SCAN_LIMIT / 64];
 	int fd;
+	bool open;
 
 	if (made_opath) {
 		ORACLE_CHECK(&r->where, "resources", probe_open_fds() == r->fd_baseline,
@@ -852,17 +885,13 @@ static void check_fds_as_before(struct run *r, bool made_opath)
 			     r->fd_baseline);
 		return;
 	}
-	probe_open_fds_below(PROBE_FD_SCAN_LIMIT, now);
-	for (int w = 0; w < PROBE_FD_SCAN_LIMIT / 64; w++) {
-		if (now[w] == r->fd_baseline_low[w])
-			continue;
-		fd = w * 64 + __builtin_ctzll(now[w] ^ r->fd_baseline_low[w]);
-		ORACLE_CHECK(&r->where, "resources", false,
-			     "fd %d is %s after teardown (%s)", fd,
-			     now[w] >> (fd % 64) & 1 ? "open" : "closed",
-			     now[w] >> (fd % 64) & 1 ? "leaked: it was not open before the input"
-						     : "it was open before the input");
-	}
+	probe_open_fds_below(r->fd_scan_end, now);
+	fd = first_difference_below(now, r->fd_baseline_low, r->fd_scan_end);
+	open = fd >= 0 && now[fd / 64] >> (fd % 64) & 1;
+	ORACLE_CHECK(&r->where, "resources", fd < 0, "fd %d is %s after teardown (%s)", fd,
+		     open ? "open" : "closed",
+		     open ? "leaked: it was not open before the input"
+			  : "it was open before the input");
 }
 
 static void run_finish(struct run *r)
