@@ -15,6 +15,7 @@
 #include "backend_peer.h"
 #include "commit_order.h"
 #include "fd_table.h"
+#include "harness_error.h"
 #include "op_wire.h"
 #include "oracles.h"
 #include "peer_io.h"
@@ -23,7 +24,12 @@
 #include "vhost_shmem.h"
 #include "wire.h"
 
-#define LIVENESS_LIMIT_NS (1000ull * 1000 * 1000) /* one message, generously */
+/*
+ * One message may take this much of the thread's CPU time (a loop), and five
+ * times as much wall time (a wait it should not make). Wall time alone
+ * counts a loaded machine's scheduling delays as the front-end's.
+ */
+#define LIVENESS_LIMIT_NS (1000ull * 1000 * 1000)
 #define PROBE_BYTES 64                             /* compared per probed page */
 #define MAX_REPLY_BYTES 4096
 
@@ -66,6 +72,8 @@ struct run {
 	int peer;          /* the backend's end of the backend channel */
 	int fe_chan[2];    /* session harness: front-end channel, [1] is the backend's */
 	bool connected;
+	unsigned connects;     /* of VSF_PROG_MAX_CONNECTS */
+	size_t send_left;      /* of VSF_PROG_MAX_SEND_BYTES */
 	int fd_baseline;
 	uint64_t fd_baseline_low[PROBE_FD_SCAN_LIMIT / 64]; /* which of them are below the limit */
 	int fds_after_last_op; /* expected_open_fds() when check_fds last passed */
@@ -83,17 +91,11 @@ static const char *harness_name(enum vsf_harness_kind kind)
 						   : "fuzz_frontend_session";
 }
 
-_Noreturn static void setup_failed(const char *what)
-{
-	perror(what);
-	abort();
-}
-
-static uint64_t now_ns(void)
+static uint64_t clock_ns(clockid_t clock)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(clock, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
@@ -141,7 +143,7 @@ static void peer_write(int sock, const uint8_t *bytes, size_t len, size_t chunk,
 
 	if (ret < 0) {
 		errno = -ret;
-		setup_failed("harness sendmsg");
+		harness_setup_failed("harness sendmsg");
 	}
 }
 
@@ -317,7 +319,7 @@ static void check_mapped_page(struct run *r, const struct model_mapping *m, uint
 		     "mapping shmid %u 0x%llx faults when read at +0x%llx", m->shmid,
 		     (unsigned long long)m->shm_offset, (unsigned long long)page_off);
 	if (pread(m->content_fd, want, sizeof(want), (off_t)(m->fd_offset + page_off)) < 0)
-		setup_failed("pread of mapped content");
+		harness_setup_failed("pread of mapped content");
 	ORACLE_CHECK(&r->where, "memory-truth", !memcmp(p, want, sizeof(want)),
 		     "mapping shmid %u 0x%llx: bytes at +0x%llx differ from the fd at 0x%llx",
 		     m->shmid, (unsigned long long)m->shm_offset, (unsigned long long)page_off,
@@ -427,7 +429,7 @@ static void connect_session(struct run *r)
 	model_negotiate(&r->model, r->offer.features, r->offer.protocol_features, VSF_HARNESS_DEVICE_FEATURES,
 			r->offer.ack, cfg_header_ok, r->offer.cfg_nregions, sizes, &s);
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, r->fe_chan) < 0)
-		setup_failed("socketpair");
+		harness_setup_failed("socketpair");
 	/*
 	 * One thread plays both sides: the backend's answers are written up
 	 * front, one for each question the model says the front-end asks (a
@@ -492,7 +494,7 @@ static void connect_attached(struct run *r)
 	bool ok;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
-		setup_failed("socketpair");
+		harness_setup_failed("socketpair");
 	ret = vsf_frontend_attach(r->fe, sv[0], pf);
 	digest_u64(r, (uint64_t)ret);
 	ORACLE_CHECK(&r->where, "shadow-model", ret == 0, "attach failed: %d", ret);
@@ -511,6 +513,7 @@ static void connect_attached(struct run *r)
 
 static void do_connect(struct run *r)
 {
+	r->connects++;
 	vsf_frontend_disconnect(r->fe);
 	model_disconnect(&r->model);
 	close_fd(&r->peer);
@@ -559,12 +562,14 @@ static void check_replies(struct run *r, const struct model_verdict *mv)
 /* Handle one message and time it. */
 static int timed_handle(struct run *r, struct vsf_verdict *v)
 {
-	uint64_t t0 = now_ns(), dt;
+	uint64_t t0 = clock_ns(CLOCK_MONOTONIC), c0 = clock_ns(CLOCK_THREAD_CPUTIME_ID), dt, dc;
 	int ret = vsf_frontend_handle_backend(r->fe, v);
 
-	dt = now_ns() - t0;
-	ORACLE_CHECK(&r->where, "liveness", dt < LIVENESS_LIMIT_NS,
-		     "one message took %llu ms", (unsigned long long)(dt / 1000000));
+	dt = clock_ns(CLOCK_MONOTONIC) - t0;
+	dc = clock_ns(CLOCK_THREAD_CPUTIME_ID) - c0;
+	ORACLE_CHECK(&r->where, "liveness", dc < LIVENESS_LIMIT_NS && dt < 5 * LIVENESS_LIMIT_NS,
+		     "one message took %llu ms (%llu ms of CPU)", (unsigned long long)(dt / 1000000),
+		     (unsigned long long)(dc / 1000000));
 	return ret;
 }
 
@@ -583,6 +588,9 @@ static void deliver(struct run *r, const uint8_t *bytes, size_t len, size_t chun
 	int fds[VSF_PROG_MAX_OP_FDS];
 	size_t nfds = 0, off = 0;
 
+	if (len > r->send_left)
+		return; /* past the input's budget: skipped */
+	r->send_left -= len;
 	if (!r->connected)
 		do_connect(r);
 	ORACLE_CHECK(&r->where, "shadow-model",
@@ -693,7 +701,7 @@ static void do_hangup(struct run *r)
 	if (!r->model.channel_open)
 		return;
 	if (shutdown(r->peer, SHUT_WR) < 0)
-		setup_failed("shutdown");
+		harness_setup_failed("shutdown");
 	ret = timed_handle(r, &v);
 	digest_u64(r, (uint64_t)ret);
 	r->model.channel_open = false;
@@ -744,7 +752,8 @@ static void execute(struct run *r, const struct vsf_op *op)
 		set_config(r, op);
 		break;
 	case VSF_OP_CONNECT:
-		do_connect(r);
+		if (r->connects < VSF_PROG_MAX_CONNECTS)
+			do_connect(r);
 		break;
 	case VSF_OP_RESET:
 		do_reset(r);
@@ -755,7 +764,7 @@ static void execute(struct run *r, const struct vsf_op *op)
 	case VSF_OP_SHUTDOWN:
 		if (r->peer >= 0 && !r->model.peer_read_shut) {
 			if (shutdown(r->peer, SHUT_RD) < 0)
-				setup_failed("shutdown");
+				harness_setup_failed("shutdown");
 			r->model.peer_read_shut = true;
 		}
 		break;
@@ -827,13 +836,14 @@ static void run_init(struct run *r, enum vsf_harness_kind kind)
 	r->peer = r->fe_chan[0] = r->fe_chan[1] = -1;
 	record_fd_baseline(r);
 	r->digest = FNV_OFFSET_BASIS;
+	r->send_left = VSF_PROG_MAX_SEND_BYTES;
 	vsf_options_default(&opts);
 	opts.max_mappings = VSF_HARNESS_MAX_MAPPINGS;
 	opts.max_reserved_bytes = VSF_HARNESS_MAX_RESERVED;
 	opts.io_timeout_ms = 0; /* everything was written before it is read */
 	opts.device_features = VSF_HARNESS_DEVICE_FEATURES;
 	if (vsf_frontend_new(&opts, &r->fe) < 0)
-		setup_failed("vsf_frontend_new");
+		harness_setup_failed("vsf_frontend_new");
 	/* A log that drops every line: the front-end's log formatting runs too. */
 	vsf_frontend_set_log(r->fe, drop_log_line, NULL);
 	model_init(&r->model, VSF_HARNESS_MAX_MAPPINGS, VSF_HARNESS_MAX_RESERVED,

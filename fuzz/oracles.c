@@ -14,31 +14,44 @@
 #include <unistd.h>
 
 #include "canary.h"
+#include "harness_error.h"
 #include "message_text.h"
 #include "probes.h"
 
 /* The message being handled, decoded for the report (a line of its own). */
-static void print_message(const struct oracle_where *where)
+static void print_message(FILE *fp, const struct oracle_where *where)
 {
 	if (!where->msg)
 		return;
-	fprintf(stderr, "==vsf== message %zu of the op: ", where->msg_index + 1);
-	message_text_print(stderr, where->msg, where->msg_len);
-	fputc('\n', stderr);
+	fprintf(fp, "==vsf== message %zu of the op: ", where->msg_index + 1);
+	message_text_print(fp, where->msg, where->msg_len);
+	fputc('\n', fp);
+}
+
+/* "ERROR:" in the first line: libFuzzer's fork mode passes on only such lines of a job's log. */
+static void print_violation(FILE *fp, const struct oracle_where *where, const char *oracle,
+			    const char *what)
+{
+	fprintf(fp, "\n==vsf== ERROR: ORACLE VIOLATION [%s] in %s at op %zu (%s): %s\n", oracle,
+		where->harness, where->op_index, where->op_name ? where->op_name : "-", what);
+	print_message(fp, where);
+	vsf_canary_report(fp);
 }
 
 void oracle_fail(const struct oracle_where *where, const char *oracle, const char *fmt, ...)
 {
+	char what[1024];
+	FILE *log = harness_report_open();
 	va_list ap;
 
-	fprintf(stderr, "\n==vsf== ORACLE VIOLATION [%s] in %s at op %zu (%s): ", oracle,
-		where->harness, where->op_index, where->op_name ? where->op_name : "-");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
-	print_message(where);
-	vsf_canary_report(stderr);
+	print_violation(stderr, where, oracle, what);
+	if (log) {
+		print_violation(log, where, oracle, what);
+		harness_report_close(log);
+	}
 	abort();
 }
 
@@ -54,7 +67,7 @@ static void report_where_at_death(void)
 	if (where) {
 		fprintf(stderr, "==vsf== SANITIZER REPORT in %s at op %zu (%s)\n", where->harness,
 			where->op_index, where->op_name ? where->op_name : "?");
-		print_message(where);
+		print_message(stderr, where);
 	}
 	vsf_canary_report(stderr);
 }

@@ -13,13 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MEMFD_SEALS_ALL 0x1fu /* F_SEAL_SEAL .. F_SEAL_FUTURE_WRITE */
+#include "harness_error.h"
 
-_Noreturn static void setup_failed(const char *what)
-{
-	perror(what);
-	abort();
-}
+#define MEMFD_SEALS_ALL 0x1fu /* F_SEAL_SEAL .. F_SEAL_FUTURE_WRITE */
 
 void fd_table_init(struct fd_table *t)
 {
@@ -36,9 +32,9 @@ static int make_memfd(uint64_t size, const uint8_t *content, size_t clen)
 	int fd = memfd_create(FD_TABLE_MEMFD_NAME, MFD_CLOEXEC | MFD_ALLOW_SEALING);
 
 	if (fd < 0)
-		setup_failed("memfd_create");
+		harness_setup_failed("memfd_create");
 	if (ftruncate(fd, (off_t)size) < 0)
-		setup_failed("ftruncate");
+		harness_setup_failed("ftruncate");
 	if (clen) {
 		static uint8_t tile[65536];
 		/* Fill no more of the tile than the file needs: it runs per fd op. */
@@ -59,7 +55,7 @@ static int make_memfd(uint64_t size, const uint8_t *content, size_t clen)
 			size_t n = size - off < tile_len ? (size_t)(size - off) : tile_len;
 
 			if (pwrite(fd, tile, n, (off_t)off) != (ssize_t)n)
-				setup_failed("pwrite");
+				harness_setup_failed("pwrite");
 		}
 	}
 	return fd;
@@ -75,7 +71,7 @@ static void add_seals(int fd, unsigned seals)
 {
 	for (int tries = 0; fcntl(fd, F_ADD_SEALS, seals) < 0; tries++) {
 		if (errno != EBUSY || tries == 100)
-			setup_failed("F_ADD_SEALS");
+			harness_setup_failed("F_ADD_SEALS");
 		usleep(100);
 	}
 }
@@ -89,7 +85,7 @@ static int reopen(int fd, int flags)
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	nfd = open(path, flags | O_CLOEXEC);
 	if (nfd < 0)
-		setup_failed("reopen");
+		harness_setup_failed("reopen");
 	close(fd);
 	return nfd;
 }
@@ -122,28 +118,28 @@ static int create_fd(struct fd_desc *d, const struct vsf_op *op, uint64_t *bytes
 		return reopen(make_memfd(size, NULL, 0), O_PATH);
 	case VSF_FD_PIPE:
 		if (pipe2(pair, O_CLOEXEC) < 0)
-			setup_failed("pipe2");
+			harness_setup_failed("pipe2");
 		close(pair[1]);
 		return pair[0];
 	case VSF_FD_EVENTFD:
 		fd = eventfd(0, EFD_CLOEXEC);
 		if (fd < 0)
-			setup_failed("eventfd");
+			harness_setup_failed("eventfd");
 		return fd;
 	case VSF_FD_SOCKET:
 		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
-			setup_failed("socketpair");
+			harness_setup_failed("socketpair");
 		close(pair[1]);
 		return pair[0];
 	case VSF_FD_DEVZERO:
 		fd = open("/dev/zero", O_RDWR | O_CLOEXEC);
 		if (fd < 0)
-			setup_failed("/dev/zero");
+			harness_setup_failed("/dev/zero");
 		return fd;
 	default: /* VSF_FD_DIR */
 		fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (fd < 0)
-			setup_failed("open /");
+			harness_setup_failed("open /");
 		return fd;
 	}
 }
@@ -155,14 +151,14 @@ void fd_table_create(struct fd_table *t, const struct vsf_op *op)
 
 	if (r->fd >= 0) {
 		if (t->nretired == FD_TABLE_MAX_RETIRED)
-			setup_failed("fd table: too many retired fds");
+			harness_setup_failed("fd table: too many retired fds");
 		t->retired[t->nretired++] = *r;
 	}
 	r->fd = create_fd(&r->desc, op, &t->bytes_left);
 	t->made_opath |= r->desc.kind == VSF_FD_OPATH;
 	r->desc.content_fd = r->fd;
 	if (fstat(r->fd, &st) < 0)
-		setup_failed("fstat");
+		harness_setup_failed("fstat");
 	r->dev = st.st_dev;
 	r->ino = st.st_ino;
 }
@@ -236,7 +232,7 @@ bool fd_probe_write_sealed_ro_mmap(void)
 	void *p;
 
 	if (fd < 0 || ftruncate(fd, page) < 0 || fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE) < 0)
-		setup_failed("sealed memfd probe");
+		harness_setup_failed("sealed memfd probe");
 	p = mmap(NULL, (size_t)page, PROT_READ, MAP_SHARED, fd, 0);
 	close(fd);
 	if (p == MAP_FAILED)

@@ -20,6 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "harness_error.h"
+
 /* getdents64 is a raw system call: MemorySanitizer does not see it fill the buffer. */
 #if defined(__has_feature)
 #if __has_feature(memory_sanitizer)
@@ -51,10 +53,8 @@ static void open_proc_dirs(void)
 	if (map_files_dir >= 0)
 		close(map_files_dir);
 	proc_fd_dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (proc_fd_dir < 0) {
-		perror("open /proc/self/fd");
-		abort();
-	}
+	if (proc_fd_dir < 0)
+		harness_setup_failed("open /proc/self/fd");
 	/* Not every kernel lets a process list its own map_files: then -1. */
 	map_files_dir = open("/proc/self/map_files", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
@@ -80,10 +80,8 @@ __attribute__((constructor)) static void probes_init(void)
 	open_proc_dirs();
 	fd_scan_init();
 	if (pipe2(probe_pipe, O_CLOEXEC | O_NONBLOCK) < 0 ||
-	    pthread_atfork(NULL, NULL, open_proc_dirs) != 0) {
-		perror("probe set-up");
-		abort();
-	}
+	    pthread_atfork(NULL, NULL, open_proc_dirs) != 0)
+		harness_setup_failed("probe set-up");
 }
 
 /* Raw system calls: sanitizer interceptors must not look at the address. */
@@ -122,10 +120,8 @@ static int count_entries(int dir, const char *what)
 	int n = 0;
 	long got;
 
-	if (lseek(dir, 0, SEEK_SET) < 0) {
-		perror(what);
-		abort();
-	}
+	if (lseek(dir, 0, SEEK_SET) < 0)
+		harness_setup_failed(what);
 	while ((got = syscall(SYS_getdents64, dir, buf, sizeof(buf))) > 0) {
 		UNPOISON(buf, (size_t)got);
 		for (long off = 0; off < got;) {
@@ -137,10 +133,8 @@ static int count_entries(int dir, const char *what)
 			off += reclen;
 		}
 	}
-	if (got < 0) {
-		perror(what);
-		abort();
-	}
+	if (got < 0)
+		harness_setup_failed(what);
 	return n;
 }
 
@@ -159,10 +153,8 @@ int probe_open_fds_below(int hi, uint64_t open_bits[PROBE_FD_SCAN_LIMIT / 64])
 	/* Raw: the interceptors would check all of fd_scan on every call. */
 	while ((ret = syscall(SYS_ppoll, fd_scan, n, &zero, NULL, 0)) < 0 && errno == EINTR)
 		;
-	if (ret < 0) {
-		perror("ppoll");
-		abort();
-	}
+	if (ret < 0)
+		harness_setup_failed("ppoll");
 	UNPOISON(fd_scan, n * sizeof(fd_scan[0]));
 	if (open_bits)
 		memset(open_bits, 0, PROBE_FD_SCAN_LIMIT / 8);
@@ -190,10 +182,8 @@ bool probe_maps_contain(const char *needle)
 	ssize_t got = 0;
 	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
 
-	if (fd < 0) {
-		perror("open /proc/self/maps");
-		abort();
-	}
+	if (fd < 0)
+		harness_setup_failed("open /proc/self/maps");
 	while (!found && (got = read(fd, buf + keep, sizeof(buf) - keep)) > 0) {
 		size_t len = keep + (size_t)got;
 
@@ -202,10 +192,8 @@ bool probe_maps_contain(const char *needle)
 		keep = len < nlen - 1 ? len : nlen - 1;
 		memmove(buf, buf + len - keep, keep);
 	}
-	if (!found && got < 0) {
-		perror("read /proc/self/maps");
-		abort();
-	}
+	if (!found && got < 0)
+		harness_setup_failed("read /proc/self/maps");
 	close(fd);
 	return found;
 }
@@ -216,10 +204,8 @@ bool probe_maps_perms(const void *addr, char perms[5])
 	char line[512];
 	bool found = false;
 
-	if (!fp) {
-		perror("open /proc/self/maps");
-		abort();
-	}
+	if (!fp)
+		harness_setup_failed("open /proc/self/maps");
 	while (!found && fgets(line, sizeof(line), fp)) {
 		unsigned long lo, hi;
 

@@ -71,8 +71,12 @@
  * text -> binary -> text is exact for printed text, and binary -> text ->
  * binary is exact for any input.
  *
- * Caps that keep one input from exhausting the machine: VSF_PROG_MAX_OPS
- * ops are executed (the rest ignored), fd sizes are clamped to
+ * Caps that keep one input from exhausting the machine, or a campaign's
+ * queue from drifting to inputs that each cost milliseconds: VSF_PROG_MAX_OPS
+ * ops are executed (the rest ignored), the first VSF_PROG_MAX_CONNECTS
+ * connect ops (each a whole negotiation; later ones are skipped), message
+ * ops (send, map, unmap) while their bytes fit VSF_PROG_MAX_SEND_BYTES
+ * (one that does not is skipped), fd sizes are clamped to
  * VSF_PROG_MAX_FD_SIZE, the sized fds of one input (memfd, rofile, opath)
  * together to VSF_PROG_MAX_FD_BYTES (in op order: once it is spent, an fd
  * gets what is left, possibly 0 bytes), and raw data is at most
@@ -92,7 +96,9 @@
 #define VSF_PROG_MAX_OPS     256       /* ops executed per input */
 #define VSF_PROG_MAX_HANDLES 16        /* fd resource table */
 #define VSF_PROG_MAX_FD_SIZE (1u << 20) /* bytes of one memfd or file */
-#define VSF_PROG_MAX_FD_BYTES (16u << 20) /* bytes of all the fds of one input */
+#define VSF_PROG_MAX_FD_BYTES (4u << 20) /* bytes of all the fds of one input */
+#define VSF_PROG_MAX_CONNECTS 8          /* connect ops executed per input */
+#define VSF_PROG_MAX_SEND_BYTES (64u << 10) /* message bytes delivered per input */
 #define VSF_PROG_MAX_DATA    8192      /* raw bytes of one send, fd content, or bytes op */
 #define VSF_PROG_MAX_SIZES   256       /* size pairs in one config */
 #define VSF_PROG_MAX_OP_FDS  32        /* fd handles on one message op: more than fit the channel's control buffer */

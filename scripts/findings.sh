@@ -4,6 +4,9 @@
 #   oracle <name> <op kind>: <what differed>    for an oracle violation (its
 #                                               numbers replaced by N);
 #   internal-bug <file>:<line>                  for the library's own assertion;
+#   harness-setup <what failed>                 for a set-up failure of the
+#                                               harness itself (not the
+#                                               front-end's: a memfd, a seal);
 #   timeout                                     for an input that ran too long;
 #   <sanitizer>:<kind> <f0> <f1> <f2>           for a sanitizer report: its kind
 #                                               and the top three frames of the
@@ -32,7 +35,7 @@ finding_replay() {
 # holds no finding.
 finding_signature() {
 	local log=$1 line kind
-	line=$(grep -m1 -E '==vsf== ORACLE VIOLATION \[' "$log") && {
+	line=$(grep -m1 -E '==vsf== (ERROR: )?ORACLE VIOLATION \[' "$log") && {
 		# The oracle, the op kind, and what differed with its numbers out:
 		# two bugs one oracle catches differ there, one bug's reports do not.
 		sed -E 's/.*ORACLE VIOLATION \[([^]]+)\] in [^ ]+ at op [0-9]+ \(([^)]*)\): (.*)/oracle \1 \2: \3/
@@ -41,6 +44,10 @@ finding_signature() {
 	}
 	line=$(grep -m1 -oE 'vhost-shmem: internal bug at [^ ]+:[0-9]+' "$log") && {
 		echo "internal-bug ${line##*/}"
+		return 0
+	}
+	line=$(grep -m1 -oE 'HARNESS SET-UP FAILED: [^(]*' "$log") && {
+		sed -E 's/HARNESS SET-UP FAILED: /harness-setup /; s/ +$//; s/[0-9]+/N/g' <<<"$line"
 		return 0
 	}
 	grep -q '==vsf== TIMEOUT' "$log" && { echo "timeout"; return 0; }

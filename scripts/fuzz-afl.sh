@@ -34,6 +34,9 @@ cmplog=$root/build/afl-cmplog/fuzz/$target
 export AFL_AUTORESUME=1 # resume an old run
 # The structure-aware program mutator beside AFL++'s own havoc (fuzz/mutator.h).
 export AFL_CUSTOM_MUTATOR_LIBRARY=$root/build/default/fuzz/libvsf_afl_mutator.so
+# Every finding's report and stack, written by the harness (AFL++ keeps no output).
+mkdir -p "$out/reports"
+export VSF_REPORT_DIR=$out/reports
 
 if [[ -n $sync ]]; then
 	afl_out=$sync/$target

@@ -24,6 +24,10 @@ flags+=(-max_total_time="$secs" -artifact_prefix="$out/crashes/" -print_final_st
 flags+=(-fork="$jobs" -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1)
 
 log=$out/libfuzzer.log
+# Every finding's report and stack, written by the harness: fork mode deletes
+# a job's log and passes on only its lines that say "ERROR:".
+mkdir -p "$out/reports"
+export VSF_REPORT_DIR=$out/reports
 echo "fuzz.sh: libFuzzer on $target for ${secs}s with $jobs job(s); log $log"
 start=$(date +%s)
 set +e

@@ -104,4 +104,24 @@ VSF_CANARY=unmap-partial expect 1 "${repro[@]}" fuzz_backend_channel "${dirs[0]}
 grep -q "oracle shadow-model unmap" "$t/out" || fail "input.min lost the signature"
 (($(grep -vc '^#' "${dirs[0]}program.txt") < $(grep -vc '^#' "$t/up2.txt"))) ||
 	fail "input.min is not smaller"
-echo "PASS finding tools: repro names oracle/sanitizer, op, harness; triage dedupes 2 -> 1"
+# 6. Every finding is also kept as a report file with its stack (a campaign's
+#    reports/, for engines that drop a job's output); a set-up failure of the
+#    harness says so, and is folded as such, not as a front-end finding.
+mkdir -p "$t/reports"
+"$bin/tools/vsf-prog" to-bin -o "$t/up.bin" $canaries/fuzz_backend_channel/unmap-partial.txt
+VSF_CANARY=unmap-partial VSF_REPORT_DIR=$t/reports expect 134 \
+	"$bin/fuzz/fuzz_backend_channel_replay" "$t/up.bin"
+grep -q '^==vsf== ERROR: ORACLE VIOLATION \[shadow-model\] in fuzz_backend_channel at op 3' \
+	"$t/out" || fail "the violation line lacks ERROR: (fork mode would drop it)"
+report=$(find "$t/reports" -name 'report-*.txt' | head -1)
+[[ -n $report ]] || fail "no report file in VSF_REPORT_DIR"
+grep -q 'ORACLE VIOLATION \[shadow-model\]' "$report" && grep -q '^==vsf== stack' "$report" ||
+	fail "the report file lacks the violation or the stack"
+# A file size limit of 1 KiB: no memfd can be sized (SIGXFSZ ignored, so
+# ftruncate fails with EFBIG); the log goes through a pipe, past the limit.
+{ (trap '' XFSZ; ulimit -f 1; exec "$bin/fuzz/fuzz_backend_channel_replay" "$t/up.bin") 2>&1 |
+	cat >"$t/setup.log"; } 2>/dev/null || true
+. scripts/findings.sh
+[[ $(finding_signature "$t/setup.log") == "harness-setup "* ]] ||
+	fail "a set-up failure is not folded as one: $(finding_signature "$t/setup.log")"
+echo "PASS finding tools: repro names oracle/sanitizer, op, harness; triage dedupes 2 -> 1; reports kept, set-up failures named"

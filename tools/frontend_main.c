@@ -191,9 +191,9 @@ static void record_hook(void *opaque, const uint8_t *msg, size_t len, const int 
 			fp->record_path, strerror(-ret));
 	} else if (recorder_first_unreplayed(fp->rec) == recorder_count(fp->rec)) {
 		fprintf(stderr, PROG ": record: message %lu is past what a harness replays (%d ops, "
-				"%u MiB of fds per input); it and the rest are recorded but not "
-				"replayed as received\n", recorder_count(fp->rec), VSF_PROG_MAX_OPS,
-			VSF_PROG_MAX_FD_BYTES >> 20);
+				"%u MiB of fds, %u KiB of messages per input); it and the rest are "
+				"recorded but not replayed as received\n", recorder_count(fp->rec),
+			VSF_PROG_MAX_OPS, VSF_PROG_MAX_FD_BYTES >> 20, VSF_PROG_MAX_SEND_BYTES >> 10);
 	}
 }
 

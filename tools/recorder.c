@@ -25,6 +25,7 @@ struct recorder {
 	unsigned long messages;
 	size_t ops;             /* ops written, for the harnesses' caps */
 	uint64_t fd_bytes;      /* sizes of the sized fds (memfd, rofile, opath) written */
+	uint64_t send_bytes;    /* message bytes written */
 	unsigned long beyond;   /* first message past those caps, 0 if none */
 	uint8_t content[VSF_PROG_MAX_DATA];
 	uint16_t prefix[VSF_PROG_MAX_DATA]; /* scratch for shortest_period() */
@@ -216,7 +217,9 @@ int recorder_message(struct recorder *rec, const uint8_t *msg, size_t len, const
 	}
 	rec->messages++;
 	rec->ops += nfds + 1;
-	if (!rec->beyond && (rec->ops > VSF_PROG_MAX_OPS || rec->fd_bytes > VSF_PROG_MAX_FD_BYTES))
+	rec->send_bytes += len;
+	if (!rec->beyond && (rec->ops > VSF_PROG_MAX_OPS || rec->fd_bytes > VSF_PROG_MAX_FD_BYTES ||
+			     rec->send_bytes > VSF_PROG_MAX_SEND_BYTES))
 		rec->beyond = rec->messages;
 	return flush_buf(rec);
 }

@@ -54,7 +54,8 @@ unsigned long recorder_count(const struct recorder *rec);
 /*
  * The first message (1-based) a harness does not replay as recorded: by then
  * the file holds more than VSF_PROG_MAX_OPS ops (the rest are not executed)
- * or its fds more than VSF_PROG_MAX_FD_BYTES (later fds are cut short).
+ * or its fds more than VSF_PROG_MAX_FD_BYTES (later fds are cut short), or
+ * its messages more than VSF_PROG_MAX_SEND_BYTES (later ones are skipped).
  * 0 while the whole recording replays.
  */
 unsigned long recorder_first_unreplayed(const struct recorder *rec);
