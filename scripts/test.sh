@@ -16,7 +16,8 @@
 #      60-second campaign over every harness (scripts/fuzz.sh) that must
 #      write summary.md, the plots and the HTML coverage;
 #   5. default and afl presets: no canary in the library, the programs and
-#      the harnesses of a release build and of an AFL++ build.
+#      the harnesses of a release build and of an AFL++ build, and AFL++'s
+#      coverage map fed by src/ alone (tests/afl_coverage_scope.sh).
 # Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -47,3 +48,4 @@ for preset in default afl; do
 		$([[ $preset == afl ]] && echo "${harnesses[@]}")
 	bash tests/no_canaries.sh "build/$preset" .
 done
+bash tests/afl_coverage_scope.sh build/afl "${harnesses[@]}"
