@@ -14,6 +14,7 @@
 
 #include "backend_peer.h"
 #include "commit_order.h"
+#include "fd_pool.h"
 #include "fd_table.h"
 #include "harness_error.h"
 #include "op_wire.h"
@@ -57,10 +58,13 @@ __attribute__((destructor)) static void write_stats(void)
  * a branch in the first input only, which AFL++ counts as instability).
  */
 static bool write_sealed_maps_ro;
+/* Memfds kept across inputs (fd_pool.h): their content is written once. */
+static struct fd_pool fd_pool;
 
 __attribute__((constructor)) static void probe_kernel(void)
 {
 	write_sealed_maps_ro = fd_probe_write_sealed_ro_mmap();
+	fd_pool_init(&fd_pool);
 }
 
 struct run {
@@ -849,7 +853,7 @@ static void run_init(struct run *r, enum vsf_harness_kind kind)
 	model_init(&r->model, VSF_HARNESS_MAX_MAPPINGS, VSF_HARNESS_MAX_RESERVED,
 		   (uint64_t)sysconf(_SC_PAGESIZE));
 	r->model.write_sealed_maps_ro = write_sealed_maps_ro;
-	fd_table_init(&r->fds);
+	fd_table_init(&r->fds, &fd_pool);
 	/* A backend that offers everything and declares no region, until told otherwise. */
 	backend_offer_init(&r->offer);
 }
@@ -878,25 +882,33 @@ static void check_no_memfd_mapping_left(struct run *r)
 	clean_file_mappings = now;
 }
 
+_Static_assert(FD_BITS_LIMIT == PROBE_FD_SCAN_LIMIT, "one fd number range");
+
 /*
- * After teardown the open fds are the ones open before the input: the same
- * numbers where the input's fds landed, or, after an input that made an
- * O_PATH fd, the same count.
+ * After teardown the open fds are the ones open before the input, with the
+ * pool's changes (fds it kept, fds it closed to make room): the same numbers
+ * where the input's fds landed, or, after an input that made an O_PATH fd,
+ * the same count.
  */
-static void check_fds_as_before(struct run *r, bool made_opath)
+static void check_fds_as_before(struct run *r, bool made_opath, const struct fd_bits *kept,
+				const struct fd_bits *evicted)
 {
-	uint64_t now[PROBE_FD_SCAN_LIMIT / 64];
-	int fd;
+	uint64_t now[PROBE_FD_SCAN_LIMIT / 64], want[PROBE_FD_SCAN_LIMIT / 64];
+	int fd, count = r->fd_baseline;
 	bool open;
 
+	for (int w = 0; w < PROBE_FD_SCAN_LIMIT / 64; w++) {
+		want[w] = (r->fd_baseline_low[w] | kept->w[w]) & ~evicted->w[w];
+		count += __builtin_popcountll(kept->w[w]) - __builtin_popcountll(evicted->w[w]);
+	}
 	if (made_opath) {
-		ORACLE_CHECK(&r->where, "resources", probe_open_fds() == r->fd_baseline,
-			     "%d fds open after teardown, %d before the input", probe_open_fds(),
-			     r->fd_baseline);
+		ORACLE_CHECK(&r->where, "resources", probe_open_fds() == count,
+			     "%d fds open after teardown, %d expected (%d before the input)",
+			     probe_open_fds(), count, r->fd_baseline);
 		return;
 	}
 	probe_open_fds_below(r->fd_scan_end, now);
-	fd = first_difference_below(now, r->fd_baseline_low, r->fd_scan_end);
+	fd = first_difference_below(now, want, r->fd_scan_end);
 	open = fd >= 0 && now[fd / 64] >> (fd % 64) & 1;
 	ORACLE_CHECK(&r->where, "resources", fd < 0, "fd %d is %s after teardown (%s)", fd,
 		     open ? "open" : "closed",
@@ -908,6 +920,7 @@ static void run_finish(struct run *r)
 {
 	void *bases[VSF_MAX_SHMEM_REGIONS];
 	size_t nbases = 0;
+	struct fd_bits kept = { { 0 } }, evicted = { { 0 } };
 	bool made_opath;
 	int damaged;
 
@@ -933,8 +946,8 @@ static void run_finish(struct run *r)
 	close_fd(&r->fe_chan[0]);
 	close_fd(&r->fe_chan[1]);
 	made_opath = r->fds.made_opath;
-	fd_table_close_all(&r->fds);
-	check_fds_as_before(r, made_opath);
+	fd_table_close_all(&r->fds, &kept, &evicted);
+	check_fds_as_before(r, made_opath, &kept, &evicted);
 	check_no_memfd_mapping_left(r);
 }
 

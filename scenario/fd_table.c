@@ -13,12 +13,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fd_pool.h"
 #include "harness_error.h"
 
 #define MEMFD_SEALS_ALL 0x1fu /* F_SEAL_SEAL .. F_SEAL_FUTURE_WRITE */
 
-void fd_table_init(struct fd_table *t)
+void fd_table_init(struct fd_table *t, struct fd_pool *pool)
 {
+	t->pool = pool;
 	for (size_t i = 0; i < VSF_PROG_MAX_HANDLES; i++)
 		t->slot[i].fd = -1;
 	t->nretired = 0;
@@ -90,7 +92,8 @@ static int reopen(int fd, int flags)
 	return nfd;
 }
 
-static int create_fd(struct fd_desc *d, const struct vsf_op *op, uint64_t *bytes_left)
+static int create_fd(struct fd_desc *d, const struct vsf_op *op, uint64_t *bytes_left,
+		     struct fd_pool *pool, bool *pooled)
 {
 	uint64_t size = op->fd.size < VSF_PROG_MAX_FD_SIZE ? op->fd.size : VSF_PROG_MAX_FD_SIZE;
 	int fd, pair[2];
@@ -101,6 +104,18 @@ static int create_fd(struct fd_desc *d, const struct vsf_op *op, uint64_t *bytes
 	if (d->kind == VSF_FD_MEMFD || d->kind == VSF_FD_ROFILE || d->kind == VSF_FD_OPATH) {
 		size = size < *bytes_left ? size : *bytes_left;
 		*bytes_left -= size;
+	}
+	if (pool && (d->kind == VSF_FD_MEMFD || d->kind == VSF_FD_ROFILE)) {
+		struct fd_pool_key key = { d->kind, d->kind == VSF_FD_MEMFD ? op->fd.seals & MEMFD_SEALS_ALL : 0,
+					   size, op->data, op->data_len };
+
+		fd = fd_pool_take(pool, &key);
+		if (fd >= 0) {
+			d->size = size;
+			d->seals = key.seals;
+			*pooled = true;
+			return fd;
+		}
 	}
 	switch (d->kind) {
 	case VSF_FD_MEMFD:
@@ -154,7 +169,10 @@ void fd_table_create(struct fd_table *t, const struct vsf_op *op)
 			harness_setup_failed("fd table: too many retired fds");
 		t->retired[t->nretired++] = *r;
 	}
-	r->fd = create_fd(&r->desc, op, &t->bytes_left);
+	r->pooled = false;
+	r->content = op->data;
+	r->clen = op->data_len;
+	r->fd = create_fd(&r->desc, op, &t->bytes_left, t->pool, &r->pooled);
 	t->made_opath |= r->desc.kind == VSF_FD_OPATH;
 	r->desc.content_fd = r->fd;
 	if (fstat(r->fd, &st) < 0)
@@ -172,16 +190,18 @@ const struct fd_resource *fd_table_get(const struct fd_table *t, uint8_t handle)
 
 size_t fd_table_open_count(const struct fd_table *t)
 {
-	size_t n = t->nretired;
+	size_t n = 0;
 
 	for (size_t i = 0; i < VSF_PROG_MAX_HANDLES; i++)
-		n += t->slot[i].fd >= 0;
+		n += t->slot[i].fd >= 0 && !t->slot[i].pooled;
+	for (size_t i = 0; i < t->nretired; i++)
+		n += !t->retired[i].pooled;
 	return n;
 }
 
 static bool pollable_below(const struct fd_resource *r, int hi)
 {
-	return r->fd >= 0 && r->fd < hi && r->desc.kind != VSF_FD_OPATH;
+	return r->fd >= 0 && r->fd < hi && r->desc.kind != VSF_FD_OPATH && !r->pooled;
 }
 
 size_t fd_table_count_pollable_below(const struct fd_table *t, int hi)
@@ -213,15 +233,47 @@ int fd_table_find_damaged(const struct fd_table *t)
 	return -1;
 }
 
-void fd_table_close_all(struct fd_table *t)
+static void add_bit(struct fd_bits *set, int fd)
 {
-	for (size_t i = 0; i < VSF_PROG_MAX_HANDLES; i++) {
-		if (t->slot[i].fd >= 0)
-			close(t->slot[i].fd);
-		t->slot[i].fd = -1;
+	if (set && fd >= 0 && fd < FD_BITS_LIMIT)
+		set->w[fd / 64] |= 1ull << (fd % 64);
+}
+
+/* One resource at teardown: closed, or given (back) to the pool. */
+static void finish(struct fd_table *t, const struct fd_resource *r, struct fd_bits *kept,
+		   struct fd_bits *evicted)
+{
+	struct fd_pool_key key = { r->desc.kind, r->desc.seals, r->desc.size, r->content, r->clen };
+	int gone;
+
+	if (r->pooled) {
+		fd_pool_release(t->pool, r->fd);
+	} else if (t->pool && (r->desc.kind == VSF_FD_MEMFD || r->desc.kind == VSF_FD_ROFILE) &&
+		   fd_pool_adopt(t->pool, r->fd, &key, &gone)) {
+		add_bit(kept, r->fd);
+		/* Made by this input and already pushed out again: net, closed. */
+		if (gone >= 0 && gone < FD_BITS_LIMIT && kept && kept->w[gone / 64] >> (gone % 64) & 1)
+			kept->w[gone / 64] &= ~(1ull << (gone % 64));
+		else
+			add_bit(evicted, gone);
+	} else {
+		close(r->fd);
 	}
-	for (size_t i = 0; i < t->nretired; i++)
-		close(t->retired[i].fd);
+}
+
+void fd_table_close_all(struct fd_table *t, struct fd_bits *kept, struct fd_bits *evicted)
+{
+	/* Lent fds first: the pool may then make room among them. */
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < VSF_PROG_MAX_HANDLES; i++)
+			if (t->slot[i].fd >= 0 && t->slot[i].pooled == !pass)
+				finish(t, &t->slot[i], kept, evicted);
+		for (size_t i = 0; i < t->nretired; i++)
+			if (t->retired[i].pooled == !pass)
+				finish(t, &t->retired[i], kept, evicted);
+	}
+	for (size_t i = 0; i < VSF_PROG_MAX_HANDLES; i++)
+		t->slot[i].fd = -1;
 	t->nretired = 0;
 }
 

@@ -31,7 +31,18 @@ struct fd_resource {
 	struct fd_desc desc;
 	dev_t dev;
 	ino_t ino;
+	bool pooled;        /* lent by the table's pool: open before the input */
+	const uint8_t *content; /* what it was made of (the op's bytes), for the pool */
+	size_t clen;
 };
+
+/* A set of fd numbers below FD_BITS_LIMIT (the harness's probe range). */
+#define FD_BITS_LIMIT 1024
+struct fd_bits {
+	uint64_t w[FD_BITS_LIMIT / 64];
+};
+
+struct fd_pool;
 
 struct fd_table {
 	struct fd_resource slot[VSF_PROG_MAX_HANDLES];
@@ -39,9 +50,12 @@ struct fd_table {
 	size_t nretired;
 	uint64_t bytes_left; /* of VSF_PROG_MAX_FD_BYTES, for the sized fds still to come */
 	bool made_opath;     /* an O_PATH fd was created (probe_open_fds_below() misses those) */
+	struct fd_pool *pool; /* NULL: every fd is made for the input and closed after it */
 };
 
-void fd_table_init(struct fd_table *t);
+/* An empty table; with pool, its memfds and read-only files are taken from
+ * and given back to the pool (fd_pool.h). */
+void fd_table_init(struct fd_table *t, struct fd_pool *pool);
 /*
  * Create the resource an fd op describes (aborts on the harness's own
  * failures). Its size is clamped to VSF_PROG_MAX_FD_SIZE and to what is left
@@ -50,13 +64,20 @@ void fd_table_init(struct fd_table *t);
 void fd_table_create(struct fd_table *t, const struct vsf_op *op);
 /* The resource behind a handle, or NULL. */
 const struct fd_resource *fd_table_get(const struct fd_table *t, uint8_t handle);
-/* fds the table holds open; of those, the ones numbered below hi that are
- * not O_PATH (what probe_open_fds_below() sees). */
+/* fds the table holds open that were not open before the input (not lent
+ * by the pool); of those, the ones numbered below hi that are not O_PATH
+ * (what probe_open_fds_below() sees). */
 size_t fd_table_open_count(const struct fd_table *t);
 size_t fd_table_count_pollable_below(const struct fd_table *t, int hi);
 /* First fd of the table that was closed or replaced behind its back, or -1. */
 int fd_table_find_damaged(const struct fd_table *t);
-void fd_table_close_all(struct fd_table *t);
+/*
+ * Close every fd of the table; with a pool, lent fds go back and new sized
+ * fds are kept by it, open. The numbers that stay open though they were not
+ * open before the input are added to *kept, pooled fds the pool closed to
+ * make room to *evicted (either may be NULL).
+ */
+void fd_table_close_all(struct fd_table *t, struct fd_bits *kept, struct fd_bits *evicted);
 
 /*
  * Does this kernel allow a read-only MAP_SHARED mapping of a memfd sealed

@@ -260,12 +260,12 @@ int main(int argc, char **argv)
 	b.conn = accept_one(a.sock_path);
 	if (b.conn < 0)
 		goto out;
-	fd_table_init(&b.fds);
+	fd_table_init(&b.fds, NULL);
 	status = run(&b);
 	if (b.chan >= 0)
 		close(b.chan);
 	close(b.conn);
-	fd_table_close_all(&b.fds);
+	fd_table_close_all(&b.fds, NULL, NULL);
 out:
 	demo_free_script(&b.script);
 	return status;
