@@ -31,7 +31,7 @@ replays=("${harnesses[@]/%/_replay}")
 programs=(vhost-shmem-frontend vsf-demo-backend)
 
 build_preset asan
-ctest --preset asan -j"$jobs" --timeout 300
+ctest --preset asan -j"$jobs" --timeout 300 -LE soak
 
 build_preset canary vsf-prog vsf-canary-counts "${replays[@]}" "${programs[@]}" bench_naive_wire_replay \
 	emitted_unmap_partial

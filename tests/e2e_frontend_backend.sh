@@ -20,6 +20,15 @@
 #   gone_before_reply  the backend stops reading before a reply: exit 0
 #   missing_socket  no socket at the path: exit 1, clear message
 #   refused         a socket nobody listens on: exit 1, clear message
+#   soak            (label soak, not in scripts/test.sh) VSF_SOAK_CYCLES
+#                   (default 100000) cycles of a valid map, an invalid
+#                   request and the unmap, at random offsets: every verdict as
+#                   expected; the front-end's fd count, /proc/PID/maps lines
+#                   and RSS after the last cycle as after the first thousand
+#                   (RSS within 1 MiB); prints them, and messages per second
+#                   next to the syscall floor (tests/bench_syscall_floor)
+#   stalled_listener  a listener that never accepts (backlog full): the
+#                   front-end gives up after --timeout-ms, exit 1, clear message
 #   no_shmem        a backend without SHMEM: a session with no region; its map
 #                   is rejected, the front-end stays until the backend leaves,
 #                   then exits 0
@@ -264,6 +273,73 @@ missing_socket)
 	start_frontend
 	expect_exit "$fe_pid" front-end 1
 	expect_stderr fe.err "$sock: No such file or directory (no backend socket there; is the backend running?)"
+	;;
+soak)
+	cycles=${VSF_SOAK_CYCLES:-100000}
+	# Region 0 of 1 MiB; mappings of 1-4 pages at random page offsets; the
+	# invalid request is one of: overlap, past the region, unaligned, an
+	# unmap of part of the mapping. Checkpoints after 1000 cycles and at the end.
+	awk -v n="$cycles" 'BEGIN {
+		srand(7)
+		print "config nregions=1 sizes=0:0x100000"
+		print "fd 0 memfd size=0x10000 data=a55a"
+		for (i = 1; i <= n; i++) {
+			len = (1 + int(rand() * 4)) * 4096
+			off = int(rand() * 200) * 4096
+			printf "map shmid=0 fd=0 shm_offset=0x%x len=0x%x rw need_reply # expect=ok\n", off, len
+			k = int(rand() * 4)
+			if (k == 0)
+				printf "map shmid=0 fd=0 shm_offset=0x%x len=0x1000 rw need_reply # expect=fail\n", off
+			else if (k == 1)
+				printf "map shmid=0 fd=0 shm_offset=0xff000 len=0x2000 rw need_reply # expect=fail\n"
+			else if (k == 2)
+				printf "map shmid=0 fd=0 shm_offset=0x%x len=0x1000 rw need_reply # expect=fail\n", off + 2048
+			else
+				printf "unmap shmid=0 shm_offset=0x%x len=0x800 need_reply # expect=fail\n", off
+			printf "unmap shmid=0 shm_offset=0x%x len=0x%x need_reply # expect=ok\n", off, len
+			if (i == 1000 || i == n)
+				print "# @pause"
+		}
+	}' >"$t/script.txt"
+	first=$((2 + 1000 * 3 + 1)) last=$(wc -l <"$t/script.txt")
+	DEADLINE=600
+	start_backend "$sock" "$t/script.txt"
+	start_frontend
+	status_kb() { awk -v k="$1:" '$1 == k { print $2 }' "/proc/$fe_pid/status"; }
+	snapshot() { echo "$(fd_count) $(wc -l <"/proc/$fe_pid/maps") $(status_kb VmRSS) $(date +%s%N)"; }
+	expect_line "paused at line $first"
+	read -r fds0 maps0 rss0 t0 <<<"$(snapshot)"
+	resume
+	expect_line "paused at line $last"
+	read -r fds1 maps1 rss1 t1 <<<"$(snapshot)"
+	resume
+	expect_exit "$be_pid" backend 0
+	expect_exit "$fe_pid" front-end 0
+	msgs=$(((cycles - 1000) * 3))
+	rate=$((msgs * 1000000000 / (t1 - t0)))
+	floor=$("$bin/tests/bench_syscall_floor" 2 | grep -o '[0-9]*' | head -1)
+	echo "soak: $cycles cycles ($((cycles * 3)) messages); after 1000 cycles -> after the last:"
+	echo "soak:   fds $fds0 -> $fds1, /proc/PID/maps lines $maps0 -> $maps1, RSS $rss0 -> $rss1 kB"
+	echo "soak:   $rate messages/s (front-end and demo backend, this build); syscall floor $((floor * 2)) messages/s"
+	((fds1 == fds0)) || fail "fd count grew from $fds0 to $fds1"
+	((maps1 == maps0)) || fail "/proc/PID/maps grew from $maps0 to $maps1 lines"
+	((rss1 <= rss0 + 1024)) || fail "RSS grew from $rss0 to $rss1 kB"
+	;;
+stalled_listener)
+	"$bin/tests/stalled_listener" "$sock" >"$t/stalled.out" 2>&1 &
+	be_pid=$!
+	for _ in $(seq 100); do
+		grep -q ready "$t/stalled.out" 2>/dev/null && break
+		sleep 0.05
+	done
+	grep -q ready "$t/stalled.out" || fail "stalled_listener did not start"
+	t0=$(date +%s%N)
+	start_frontend --timeout-ms 300
+	expect_exit "$fe_pid" front-end 1
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	kill "$be_pid"
+	((ms >= 250)) || fail "gave up after $ms ms, before its 300 ms"
+	expect_stderr fe.err "cannot connect to $sock: Connection timed out (the backend does not accept connections; --timeout-ms bounds the wait)"
 	;;
 refused)
 	# A backend killed while listening leaves its socket file: nobody listens on it.

@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
@@ -637,5 +638,60 @@ TEST(reply_bytes_on_the_wire)
 	CHECK(!memcmp(got, want, sizeof(want)));
 	CHECK(vsf_load_le64(got + VSF_HEADER_SIZE) != 0);
 	CHECK_EQ(vsf_load_le64(got + VSF_HEADER_SIZE), v.reply_value);
+	fixture_fini(&f);
+}
+
+/*
+ * A backend that floods requests and never reads a reply: once the socket
+ * holds all the replies it can, the next reply waits at most the I/O
+ * timeout, the channel is closed, and nothing piled up on the way (no fd,
+ * no heap: every message is handled alone).
+ */
+size_t __sanitizer_get_current_allocated_bytes(void) __attribute__((weak));
+
+/* Heap bytes in use: the sanitizer's allocator when there is one. */
+static size_t heap_in_use(void)
+{
+	if (__sanitizer_get_current_allocated_bytes)
+		return __sanitizer_get_current_allocated_bytes();
+	return mallinfo2().uordblks;
+}
+
+TEST(flood_with_replies_unread_times_out)
+{
+	struct fixture f;
+	struct vsf_options o;
+	uint8_t buf[MAP_MSG_SIZE];
+	size_t before, after;
+	int fds, ret = 0, handled = 0;
+	long t0, ms;
+
+	vsf_options_default(&o);
+	o.io_timeout_ms = 50;
+	fixture_init(&f, ALL_PROTOCOL_FEATURES, &o);
+	SETUP(vsf_frontend_add_region(f.fe, 0, 16 * f.page) == 0);
+	/* An unmap of nothing: rejected, and a reply is owed. */
+	build_mmap(buf, VSF_BACKEND_SHMEM_UNMAP, VSF_FLAG_VERSION | VSF_FLAG_NEED_REPLY, 0, 0, 0,
+		   f.page, 0);
+	fds = probe_open_fds();
+	before = heap_in_use();
+	t0 = now_ms();
+	while (ret == 0 && handled < 1000000) {
+		struct vsf_verdict v;
+
+		/* Keep the request side full too, as a flooding peer would. */
+		while (send(f.peer, buf, sizeof(buf), MSG_DONTWAIT | MSG_NOSIGNAL) == sizeof(buf))
+			;
+		ret = handle(&f, &v);
+		handled += ret == 0;
+	}
+	ms = now_ms() - t0;
+	after = heap_in_use();
+	CHECK_EQ(ret, -ETIMEDOUT);
+	CHECK(handled > 10);      /* replies were sent until the socket was full */
+	CHECK(ms < 5000);         /* the last one waited its 50 ms, no more */
+	CHECK_EQ(vsf_frontend_backend_fd(f.fe), -1);
+	CHECK_EQ(probe_open_fds(), fds - 1);
+	CHECK(after <= before + 4096);
 	fixture_fini(&f);
 }

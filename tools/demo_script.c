@@ -114,12 +114,17 @@ static int load_line(struct script *s, unsigned line, char *text)
 		free(rec.data);
 		return ret;
 	}
-	bufs = realloc(s->bufs, (s->nbufs + 1) * sizeof(*bufs));
-	if (!bufs) {
-		free(rec.data);
-		return -ENOMEM;
+	if (s->nbufs == s->bufs_cap) { /* doubling: a soak script has 300,000 lines */
+		size_t cap = s->bufs_cap ? 2 * s->bufs_cap : 64;
+
+		bufs = realloc(s->bufs, cap * sizeof(*bufs));
+		if (!bufs) {
+			free(rec.data);
+			return -ENOMEM;
+		}
+		s->bufs = bufs;
+		s->bufs_cap = cap;
 	}
-	s->bufs = bufs;
 	s->bufs[s->nbufs++] = rec.data;
 	if (vsf_program_decode(rec.data, rec.len, &prog) < 0)
 		return -ENOMEM;

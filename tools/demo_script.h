@@ -35,7 +35,7 @@ struct script {
 	struct step *steps;
 	size_t nsteps, cap;
 	uint8_t **bufs; /* the decoded records the ops point into */
-	size_t nbufs;
+	size_t nbufs, bufs_cap;
 	size_t first_message; /* index of the first message op: negotiation uses what is before */
 };
 

@@ -30,6 +30,7 @@
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "peer_io.h"
@@ -70,7 +71,8 @@ static void usage(FILE *out)
 		"  --features BITS   device feature bits (0x-hex or decimal) to acknowledge when\n"
 		"                    offered, besides VERSION_1 and PROTOCOL_FEATURES (default 0)\n"
 		"  --max-mappings N  live mappings allowed (default 1024)\n"
-		"  --timeout-ms N    bound on one message or reply (default 5000)\n"
+		"  --timeout-ms N    bound on connecting, and on one message or reply\n"
+		"                    (default 5000)\n"
 		"  -v, --verbose     also print the library's own log\n"
 		"Requests and verdicts are logged on stderr. Exit status: 0 clean stop,\n"
 		"1 error, 2 usage.\n");
@@ -85,7 +87,46 @@ static void log_line(void *opaque, enum vsf_log_level level, const char *msg)
 
 /* ---- connecting ---- */
 
-static int connect_socket(const char *path)
+/*
+ * connect() within timeout_ms. A unix socket whose listener does not accept
+ * (its backlog full) would block a plain connect() for good; non-blocking,
+ * it says EAGAIN at once, so try again until the deadline.
+ */
+static int connect_within(int fd, const struct sockaddr_un *addr, int timeout_ms)
+{
+	struct timespec t0, now;
+	struct pollfd p = { .fd = fd, .events = POLLOUT };
+	socklen_t len = sizeof(int);
+	int err = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		long waited;
+
+		if (connect(fd, (const struct sockaddr *)addr, sizeof(*addr)) == 0)
+			break;
+		if (errno == EINPROGRESS) { /* not for unix sockets today, but allowed */
+			if (poll(&p, 1, timeout_ms) <= 0)
+				return -ETIMEDOUT;
+			if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 || err)
+				return -(err ? err : errno);
+			break;
+		}
+		if (errno != EAGAIN && errno != EINTR)
+			return -errno;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		waited = (now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000;
+		if (waited >= timeout_ms)
+			return -ETIMEDOUT;
+		usleep(10 * 1000);
+	}
+	/* The library does its own waiting: blocking I/O from here on. */
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0)
+		return -errno;
+	return 0;
+}
+
+static int connect_socket(const char *path, int timeout_ms)
 {
 	struct sockaddr_un addr;
 	struct stat st;
@@ -106,16 +147,19 @@ static int connect_socket(const char *path)
 		fprintf(stderr, PROG ": %s: not a unix socket\n", path);
 		return -ENOTSOCK;
 	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0) {
 		ret = -errno;
 		fprintf(stderr, PROG ": socket: %s\n", strerror(errno));
 		return ret;
 	}
-	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-		ret = -errno;
-		fprintf(stderr, PROG ": cannot connect to %s: %s%s\n", path, strerror(errno),
-			ret == -ECONNREFUSED ? " (no backend is listening on it)" : "");
+	ret = connect_within(fd, &addr, timeout_ms);
+	if (ret < 0) {
+		fprintf(stderr, PROG ": cannot connect to %s: %s%s\n", path, strerror(-ret),
+			ret == -ECONNREFUSED ? " (no backend is listening on it)"
+			: ret == -ETIMEDOUT ? " (the backend does not accept connections; "
+					      "--timeout-ms bounds the wait)"
+					    : "");
 		close(fd);
 		return ret;
 	}
@@ -468,7 +512,7 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
-	fp.conn = connect_socket(fp.sock_path);
+	fp.conn = connect_socket(fp.sock_path, fp.opts.io_timeout_ms);
 	if (fp.conn < 0)
 		return EXIT_ERROR;
 	if (vsf_frontend_new(&fp.opts, &fp.fe) < 0) {
