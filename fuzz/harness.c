@@ -846,6 +846,9 @@ static void run_init(struct run *r, enum vsf_harness_kind kind)
 	opts.max_reserved_bytes = VSF_HARNESS_MAX_RESERVED;
 	opts.io_timeout_ms = 0; /* everything was written before it is read */
 	opts.device_features = VSF_HARNESS_DEVICE_FEATURES;
+	/* As vhost-shmem-frontend runs it: the session harness requires fds
+	 * sealed against shrinking; the backend-channel harness maps any. */
+	opts.require_shrink_seal = kind == VSF_HARNESS_FRONTEND_SESSION;
 	if (vsf_frontend_new(&opts, &r->fe) < 0)
 		harness_setup_failed("vsf_frontend_new");
 	/* A log that drops every line: the front-end's log formatting runs too. */
@@ -853,6 +856,7 @@ static void run_init(struct run *r, enum vsf_harness_kind kind)
 	model_init(&r->model, VSF_HARNESS_MAX_MAPPINGS, VSF_HARNESS_MAX_RESERVED,
 		   (uint64_t)sysconf(_SC_PAGESIZE));
 	r->model.write_sealed_maps_ro = write_sealed_maps_ro;
+	r->model.require_shrink_seal = opts.require_shrink_seal;
 	fd_table_init(&r->fds, &fd_pool);
 	/* A backend that offers everything and declares no region, until told otherwise. */
 	backend_offer_init(&r->offer);

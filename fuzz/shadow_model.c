@@ -51,6 +51,7 @@ static void read_mmap(const uint8_t *b, struct model_mmap *mm)
 /* memfd seals that forbid a shared writable mapping (F_SEAL_WRITE, F_SEAL_FUTURE_WRITE). */
 #define MODEL_SEAL_WRITE     0x0008u
 #define MODEL_SEALS_NO_WRITE (MODEL_SEAL_WRITE | 0x0010u)
+#define MODEL_SEAL_SHRINK    0x0002u
 
 void model_init(struct shadow_model *m, uint32_t max_mappings, uint64_t max_reserved,
 		uint64_t page_size)
@@ -169,6 +170,8 @@ static bool overlaps_any(const struct shadow_model *m, uint8_t shmid, u128 start
 static bool fd_mappable(const struct shadow_model *m, const struct fd_desc *fd, u128 fd_end,
 			bool rw)
 {
+	if (m->require_shrink_seal && !(fd->seals & MODEL_SEAL_SHRINK))
+		return false; /* a file the backend could shrink under the mapping */
 	switch (fd->kind) {
 	case VSF_FD_MEMFD:
 		if (!rw && (fd->seals & MODEL_SEAL_WRITE) && !m->write_sealed_maps_ro)

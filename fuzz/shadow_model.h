@@ -41,6 +41,8 @@ struct shadow_model {
 	/* Set by model_init's caller: the kernel maps an F_SEAL_WRITE memfd
 	 * read-only shared (Linux >= 6.7; older kernels refuse with EPERM). */
 	bool write_sealed_maps_ro;
+	/* The front-end's vsf_options.require_shrink_seal. */
+	bool require_shrink_seal;
 	bool shmem;        /* SHMEM negotiated */
 	bool channel_open; /* the backend channel exists and is usable */
 	bool peer_read_shut;

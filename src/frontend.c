@@ -61,6 +61,7 @@ void vsf_options_default(struct vsf_options *opts)
 	opts->max_reserved_bytes = VSF_DEFAULT_MAX_RESERVED;
 	opts->io_timeout_ms = VSF_DEFAULT_IO_TIMEOUT_MS;
 	opts->device_features = 0;
+	opts->require_shrink_seal = false;
 }
 
 __attribute__((format(printf, 3, 4)))
@@ -142,6 +143,7 @@ int vsf_frontend_new(const struct vsf_options *opts, struct vsf_frontend **out)
 	else
 		vsf_options_default(&fe->opts);
 	vsf_regions_init(&fe->regions, fe->opts.max_mappings, fe->opts.max_reserved_bytes);
+	fe->regions.require_shrink_seal = fe->opts.require_shrink_seal;
 	fe->backend_fd = -1;
 	*out = fe;
 	return 0;
@@ -226,6 +228,7 @@ void vsf_frontend_disconnect(struct vsf_frontend *fe)
 	forget_session(fe);
 	vsf_regions_destroy(&fe->regions);
 	vsf_regions_init(&fe->regions, fe->opts.max_mappings, fe->opts.max_reserved_bytes);
+	fe->regions.require_shrink_seal = fe->opts.require_shrink_seal;
 }
 
 void vsf_frontend_reset(struct vsf_frontend *fe)

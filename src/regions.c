@@ -26,6 +26,14 @@ void vsf_regions_init(struct vsf_regions *r, uint32_t max_mappings, uint64_t max
 	r->page_size = (uint64_t)sysconf(_SC_PAGESIZE);
 }
 
+/* The fd's seals; none for a file that cannot carry any. */
+static int seals_of(int fd)
+{
+	int seals = fcntl(fd, F_GET_SEALS);
+
+	return seals < 0 ? 0 : seals;
+}
+
 /* Put an inaccessible reservation back over [addr, addr+len). */
 static int reserve_fixed(void *addr, uint64_t len)
 {
@@ -300,6 +308,11 @@ int vsf_regions_prepare_map(struct vsf_regions *r, const struct vsf_mapping *m, 
 	if ((uint64_t)st.st_size < fd_end)
 		return vsf_error_set(err, -ERANGE, "fd is 0x%llx bytes, mapping needs 0x%llx",
 				     (unsigned long long)st.st_size, (unsigned long long)fd_end);
+	/* The size just checked holds only if the backend cannot shrink the file. */
+	if (r->require_shrink_seal && !(seals_of(fd) & F_SEAL_SHRINK))
+		return vsf_error_set(err, -EPERM,
+				     "fd is not sealed against shrinking (F_SEAL_SHRINK): the backend "
+				     "could truncate it under the mapping");
 	ret = reserve_table_slot(r, err);
 	if (ret < 0)
 		return ret;

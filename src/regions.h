@@ -41,6 +41,7 @@ struct vsf_regions {
 	uint32_t max_mappings;
 	uint64_t max_reserved, reserved;
 	uint64_t page_size;
+	bool require_shrink_seal; /* vsf_options.require_shrink_seal */
 };
 
 enum vsf_change_kind { VSF_CHANGE_NONE, VSF_CHANGE_MAP, VSF_CHANGE_UNMAP };

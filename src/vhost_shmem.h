@@ -28,9 +28,14 @@ struct vsf_options {
 	uint64_t device_features;    /* device feature bits the embedding device
 	                                model supports: acknowledged when offered,
 	                                besides VERSION_1 and PROTOCOL_FEATURES */
+	bool require_shrink_seal;    /* map only fds sealed against shrinking
+	                                (F_SEAL_SHRINK): a backend that truncates
+	                                its fd after the map makes every read of
+	                                the mapping past the new end fault (SIGBUS) */
 };
 
-/* Defaults: 1024 mappings, 64 GiB reserved, 5000 ms I/O timeout, no device features. */
+/* Defaults: 1024 mappings, 64 GiB reserved, 5000 ms I/O timeout, no device
+ * features, shrinkable fds accepted (as QEMU does). */
 void vsf_options_default(struct vsf_options *opts);
 
 enum vsf_log_level { VSF_LOG_ERROR, VSF_LOG_WARN, VSF_LOG_INFO, VSF_LOG_DEBUG };

@@ -27,6 +27,9 @@
 #                   and RSS after the last cycle as after the first thousand
 #                   (RSS within 1 MiB); prints them, and messages per second
 #                   next to the syscall floor (tests/bench_syscall_floor)
+#   shrink_seal     the front-end's default: a memfd not sealed against
+#                   shrinking is refused with a clear reason, one sealed with
+#                   F_SEAL_SHRINK is mapped
 #   stalled_listener  a listener that never accepts (backlog full): the
 #                   front-end gives up after --timeout-ms, exit 1, clear message
 #   no_shmem        a backend without SHMEM: a session with no region; its map
@@ -89,11 +92,17 @@ expect_line() {
 
 resume() { echo >&"$be_in"; }
 
+# The scripts' memfds and read-only files are not sealed against shrinking,
+# which the front-end requires by default: the cases that test that (and the
+# soak, whose memfd is sealed) run it with its defaults.
+fe_defaults=(--allow-shrinkable-fds)
+[[ $case == shrink_seal || $case == soak ]] && fe_defaults=()
+
 start_frontend() {
 	if [[ $be_out ]]; then # the backend's pipes stay with the test
-		"$FE" "$@" "$sock" >"$t/fe.out" 2>"$t/fe.err" {be_out}<&- {be_in}>&- &
+		"$FE" "${fe_defaults[@]}" "$@" "$sock" >"$t/fe.out" 2>"$t/fe.err" {be_out}<&- {be_in}>&- &
 	else
-		"$FE" "$@" "$sock" >"$t/fe.out" 2>"$t/fe.err" &
+		"$FE" "${fe_defaults[@]}" "$@" "$sock" >"$t/fe.out" 2>"$t/fe.err" &
 	fi
 	fe_pid=$!
 }
@@ -282,7 +291,7 @@ soak)
 	awk -v n="$cycles" 'BEGIN {
 		srand(7)
 		print "config nregions=1 sizes=0:0x100000"
-		print "fd 0 memfd size=0x10000 data=a55a"
+		print "fd 0 memfd size=0x10000 seals=0x2 data=a55a"
 		for (i = 1; i <= n; i++) {
 			len = (1 + int(rand() * 4)) * 4096
 			off = int(rand() * 200) * 4096
@@ -324,6 +333,22 @@ soak)
 	((fds1 == fds0)) || fail "fd count grew from $fds0 to $fds1"
 	((maps1 == maps0)) || fail "/proc/PID/maps grew from $maps0 to $maps1 lines"
 	((rss1 <= rss0 + 1024)) || fail "RSS grew from $rss0 to $rss1 kB"
+	;;
+shrink_seal)
+	printf '%s\n' 'fd 0 memfd size=0x2000 data=5a' 'fd 1 memfd size=0x2000 seals=0x2 data=5b' \
+		'map shmid=0 fd=0 len=0x2000 rw need_reply # expect=fail' \
+		'map shmid=0 fd=1 len=0x2000 rw need_reply # expect=ok' '# @pause' \
+		'unmap shmid=0 len=0x2000 need_reply # expect=ok' >"$t/script.txt"
+	start_backend "$sock" "$t/script.txt"
+	start_frontend --verify
+	expect_line "paused at line 5"
+	expect_mapping 0 0 0x2000 rw-s
+	resume
+	expect_exit "$be_pid" backend 0
+	expect_exit "$fe_pid" front-end 0
+	expect_stderr fe.err "rejected: fd is not sealed against shrinking (F_SEAL_SHRINK)"
+	grep -q "^verify shmid=0 shm_offset=0x0 len=0x2000 crc32=" "$t/fe.out" ||
+		fail "the sealed mapping was not verified"
 	;;
 stalled_listener)
 	"$bin/tests/stalled_listener" "$sock" >"$t/stalled.out" 2>&1 &

@@ -573,3 +573,37 @@ TEST(rule_reply_only_with_need_reply)
 	RUN(&f, cases);
 	fixture_fini(&f);
 }
+
+/*
+ * vsf_options.require_shrink_seal: a backend could truncate an fd under its
+ * mapping, so with the option only an fd sealed against shrinking is
+ * mapped; without it (the default, as QEMU) any big enough fd is.
+ */
+TEST(rule_shrink_seal_when_required)
+{
+	struct vsf_options o;
+	struct fixture f;
+	int plain = make_memfd(1, 1), sealed = make_memfd(1, 2);
+
+	SETUP(fcntl(sealed, F_ADD_SEALS, F_SEAL_SHRINK) == 0);
+	vsf_options_default(&o);
+	CHECK(!o.require_shrink_seal);
+	o.require_shrink_seal = true;
+	fixture_init(&f, ALL_PROTOCOL_FEATURES, &o);
+	SETUP(vsf_frontend_add_region(f.fe, 0, 4 * f.page) == 0);
+	CHECK_EQ(do_map(&f, 0, plain, 0, 0, f.page, true), -EPERM);
+	CHECK(strstr(vsf_frontend_last_error(f.fe), "F_SEAL_SHRINK") != NULL);
+	CHECK_EQ(vsf_frontend_mapping_count(f.fe), 0);
+	CHECK_EQ(do_map(&f, 0, sealed, 0, 0, f.page, true), 0);
+	CHECK_EQ(vsf_frontend_mapping_count(f.fe), 1);
+	/* The seal holds: the mapping cannot lose its pages under a reader. */
+	CHECK(ftruncate(sealed, 0) < 0 && errno == EPERM);
+	fixture_fini(&f);
+
+	fixture_init(&f, ALL_PROTOCOL_FEATURES, NULL);
+	SETUP(vsf_frontend_add_region(f.fe, 0, 4 * f.page) == 0);
+	CHECK_EQ(do_map(&f, 0, plain, 0, 0, f.page, true), 0);
+	fixture_fini(&f);
+	close(plain);
+	close(sealed);
+}

@@ -62,7 +62,8 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: " PROG " [--verify] [--record FILE] [--features BITS] [--max-mappings N]\n"
-		"                            [--timeout-ms N] [-v] SOCKET_PATH\n"
+		"                            [--timeout-ms N] [--allow-shrinkable-fds] [-v]\n"
+		"                            SOCKET_PATH\n"
 		"Connect to a vhost-user backend's unix socket, negotiate SHMEM, and serve its\n"
 		"SHMEM_MAP / SHMEM_UNMAP requests until it goes away or SIGINT/SIGTERM.\n"
 		"  --verify          read every accepted mapping, print its CRC-32 on stdout\n"
@@ -73,6 +74,9 @@ static void usage(FILE *out)
 		"  --max-mappings N  live mappings allowed (default 1024)\n"
 		"  --timeout-ms N    bound on connecting, and on one message or reply\n"
 		"                    (default 5000)\n"
+		"  --allow-shrinkable-fds  also map fds not sealed against shrinking\n"
+		"                    (F_SEAL_SHRINK); a backend may then truncate one under\n"
+		"                    its mapping, and reading there faults\n"
 		"  -v, --verbose     also print the library's own log\n"
 		"Requests and verdicts are logged on stderr. Exit status: 0 clean stop,\n"
 		"1 error, 2 usage.\n");
@@ -440,6 +444,7 @@ static int parse_args(struct frontend_prog *fp, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "verify", no_argument, NULL, 'V' },
+		{ "allow-shrinkable-fds", no_argument, NULL, 'S' },
 		{ "record", required_argument, NULL, 'r' },
 		{ "features", required_argument, NULL, 'f' },
 		{ "max-mappings", required_argument, NULL, 'm' },
@@ -455,6 +460,9 @@ static int parse_args(struct frontend_prog *fp, int argc, char **argv)
 		switch (opt) {
 		case 'V':
 			fp->verify = true;
+			break;
+		case 'S':
+			fp->opts.require_shrink_seal = false;
 			break;
 		case 'r':
 			fp->record_path = optarg;
@@ -508,6 +516,8 @@ int main(int argc, char **argv)
 	int status = EXIT_ERROR, ret;
 
 	vsf_options_default(&fp.opts);
+	/* A device model reads what it maps: only fds that cannot shrink under it. */
+	fp.opts.require_shrink_seal = true;
 	if (parse_args(&fp, argc, argv) < 0)
 		return EXIT_USAGE;
 	setvbuf(stdout, NULL, _IOLBF, 0);
