@@ -12,6 +12,7 @@ static struct {
 	struct vsf_frontend *fe;
 	int peer;
 	const struct oracle_where *where;
+	bool files_resized;
 } watched;
 
 static void before_commit(void *opaque, bool replied, bool map, uint8_t shmid,
@@ -25,11 +26,27 @@ void commit_order_watch(struct vsf_frontend *fe, int peer, const struct oracle_w
 	vsf_frontend_set_commit_hook(fe, before_commit, NULL);
 }
 
+void commit_order_files_resized(void)
+{
+	watched.files_resized = true;
+}
+
+/* A mapping (shared, of a file) rather than the inaccessible reservation. */
+static bool mapped(const uint8_t *p)
+{
+	char perms[5];
+
+	if (probe_readable(p))
+		return true;
+	return watched.files_resized && probe_maps_perms(p, perms) && perms[3] == 's';
+}
+
 void commit_order_unwatch(void)
 {
 	if (watched.fe)
 		vsf_frontend_set_commit_hook(watched.fe, NULL, NULL);
 	watched.fe = NULL;
+	watched.files_resized = false;
 }
 
 /* The front-end's commit hook (src/frontend_internal.h). */
@@ -59,7 +76,7 @@ static void before_commit(void *opaque, bool replied, bool map, uint8_t shmid,
 		     shmid, (unsigned long long)info.size);
 	/* Not yet mapped before a map commits; still mapped before an unmap does. */
 	ORACLE_CHECK(watched.where, "commit-target",
-		     probe_readable((uint8_t *)info.base + shm_offset) == !map,
+		     mapped((uint8_t *)info.base + shm_offset) == !map,
 		     "region %u offset 0x%llx already %s before the commit", shmid,
 		     (unsigned long long)shm_offset, map ? "mapped" : "unmapped");
 }

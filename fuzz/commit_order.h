@@ -18,5 +18,11 @@
 /* Watch fe, whose backend reads replies on peer; violations are reported at *where. */
 void commit_order_watch(struct vsf_frontend *fe, int peer, const struct oracle_where *where);
 void commit_order_unwatch(void);
+/*
+ * A file behind a mapping may have been cut short (a truncate op): a mapped
+ * page can then fault when read, so "still mapped" is read from the page's
+ * protection in /proc/self/maps instead. Until commit_order_unwatch().
+ */
+void commit_order_files_resized(void);
 
 #endif

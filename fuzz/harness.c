@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -84,6 +85,7 @@ struct run {
 	int fd_scan_end;       /* every fd the input made is numbered below this */
 	bool op_sent_fds;      /* the current op passed fds to the front-end */
 	bool sent_fds;         /* some op did */
+	bool fd_resized;       /* a truncate op changed an fd's size */
 	uint64_t digest; /* FNV-1a of what the front-end did (vsf_harness_last_digest) */
 	/* What the backend answers (session and config ops). */
 	struct backend_offer offer;
@@ -313,11 +315,30 @@ static void check_free_page(struct run *r, uint8_t shmid, uint64_t offset)
 		     shmid, (unsigned long long)offset);
 }
 
+/*
+ * Whether a mapping's page still has its file behind it: a truncate op may
+ * have cut the file short, and reading past its end faults (the front-end's
+ * require_shrink_seal, where on, keeps that from happening to it).
+ */
+static bool page_in_file(const struct run *r, const struct model_mapping *m, uint64_t page_off)
+{
+	struct stat st;
+
+	if (!r->fd_resized)
+		return true;
+	if (fstat(m->content_fd, &st) < 0)
+		harness_setup_failed("fstat of mapped content");
+	return m->fd_offset + page_off < (uint64_t)st.st_size;
+}
+
 /* One page of a mapping: readable, the fd's bytes, the requested protection. */
 static void check_mapped_page(struct run *r, const struct model_mapping *m, uint64_t page_off)
 {
 	uint8_t want[PROBE_BYTES] = { 0 };
 	uint8_t *p = region_addr(r, m->shmid, m->shm_offset + page_off);
+
+	if (!page_in_file(r, m, page_off))
+		return;
 
 	ORACLE_CHECK(&r->where, "memory-truth", probe_readable(p),
 		     "mapping shmid %u 0x%llx faults when read at +0x%llx", m->shmid,
@@ -781,6 +802,12 @@ static void execute(struct run *r, const struct vsf_op *op)
 	case VSF_OP_MAP:
 	case VSF_OP_UNMAP:
 		do_mmap_op(r, op);
+		break;
+	case VSF_OP_TRUNCATE:
+		if (fd_table_truncate(&r->fds, op)) {
+			r->fd_resized = true;
+			commit_order_files_resized();
+		}
 		break;
 	case VSF_OP_BYTES:
 		break;

@@ -518,13 +518,17 @@ static bool gen_event(struct vsf_mutator *m, size_t k)
 {
 	static const enum vsf_op_code codes[] = { VSF_OP_RESET, VSF_OP_RESET, VSF_OP_CONNECT,
 						  VSF_OP_ADD_REGION, VSF_OP_SHUTDOWN, VSF_OP_HANGUP,
-						  VSF_OP_SESSION };
+						  VSF_OP_SESSION, VSF_OP_TRUNCATE };
 	struct vsf_op *slot = insert_at(m, k);
 
 	if (!slot)
 		return false;
 	slot->code = PICK(m, codes);
-	if (slot->code == VSF_OP_ADD_REGION) {
+	if (slot->code == VSF_OP_TRUNCATE) {
+		/* Shrink (or grow) an fd made earlier, most likely one a map sent. */
+		slot->fd.handle = (uint8_t)below(m, 4);
+		slot->fd.size = chance(m, 50) ? 0 : (uint32_t)page_multiple(m, 4);
+	} else if (slot->code == VSF_OP_ADD_REGION) {
 		slot->add_region.shmid = (uint8_t)below(m, 8);
 		slot->add_region.size = page_multiple(m, 8);
 	} else if (slot->code == VSF_OP_SESSION) {
@@ -647,6 +651,10 @@ static size_t op_fields(struct vsf_op *op, struct field *f, size_t max)
 	case VSF_OP_ADD_REGION:
 		add_field(f, &n, max, &op->add_region.shmid, 1, R_SHMID);
 		add_field(f, &n, max, &op->add_region.size, 8, R_SIZE);
+		break;
+	case VSF_OP_TRUNCATE:
+		add_field(f, &n, max, &op->fd.handle, 1, R_HANDLE);
+		add_field(f, &n, max, &op->fd.size, 4, R_SIZE);
 		break;
 	case VSF_OP_MAP:
 	case VSF_OP_UNMAP:

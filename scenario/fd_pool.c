@@ -39,6 +39,13 @@ void fd_pool_release(struct fd_pool *p, int fd)
 			p->entry[i].in_use = false;
 }
 
+void fd_pool_forget(struct fd_pool *p, int fd)
+{
+	for (size_t i = 0; i < FD_POOL_ENTRIES; i++)
+		if (p->entry[i].fd == fd)
+			p->entry[i].fd = -1;
+}
+
 bool fd_pool_adopt(struct fd_pool *p, int fd, const struct fd_pool_key *key, int *evicted)
 {
 	struct fd_pool_entry *slot = NULL;

@@ -49,6 +49,8 @@ void fd_pool_init(struct fd_pool *p);
 int fd_pool_take(struct fd_pool *p, const struct fd_pool_key *key);
 /* A lent fd comes back. */
 void fd_pool_release(struct fd_pool *p, int fd);
+/* The pool lets go of a lent fd without closing it (its content changes). */
+void fd_pool_forget(struct fd_pool *p, int fd);
 /*
  * Keep a new fd made as key describes. A full pool closes its least recently
  * used idle fd first (its number in *evicted, else -1); with no idle fd the

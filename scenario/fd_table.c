@@ -169,7 +169,7 @@ void fd_table_create(struct fd_table *t, const struct vsf_op *op)
 			harness_setup_failed("fd table: too many retired fds");
 		t->retired[t->nretired++] = *r;
 	}
-	r->pooled = false;
+	r->pooled = r->from_pool = r->resized = false;
 	r->content = op->data;
 	r->clen = op->data_len;
 	r->fd = create_fd(&r->desc, op, &t->bytes_left, t->pool, &r->pooled);
@@ -188,20 +188,44 @@ const struct fd_resource *fd_table_get(const struct fd_table *t, uint8_t handle)
 	return r->fd >= 0 ? r : NULL;
 }
 
+/* Open before the input: lent by the pool, now or until it was resized. */
+static bool open_before(const struct fd_resource *r)
+{
+	return r->pooled || r->from_pool;
+}
+
+bool fd_table_truncate(struct fd_table *t, const struct vsf_op *op)
+{
+	struct fd_resource *r = &t->slot[op->fd.handle % VSF_PROG_MAX_HANDLES];
+	uint32_t size = op->fd.size < VSF_PROG_MAX_FD_SIZE ? op->fd.size : VSF_PROG_MAX_FD_SIZE;
+
+	if (r->fd < 0 || (r->desc.kind != VSF_FD_MEMFD && r->desc.kind != VSF_FD_ROFILE) ||
+	    ftruncate(r->fd, size) < 0)
+		return false;
+	if (r->pooled) { /* its content is no longer the pool's to lend */
+		fd_pool_forget(t->pool, r->fd);
+		r->pooled = false;
+		r->from_pool = true;
+	}
+	r->resized = true;
+	r->desc.size = size;
+	return true;
+}
+
 size_t fd_table_open_count(const struct fd_table *t)
 {
 	size_t n = 0;
 
 	for (size_t i = 0; i < VSF_PROG_MAX_HANDLES; i++)
-		n += t->slot[i].fd >= 0 && !t->slot[i].pooled;
+		n += t->slot[i].fd >= 0 && !open_before(&t->slot[i]);
 	for (size_t i = 0; i < t->nretired; i++)
-		n += !t->retired[i].pooled;
+		n += !open_before(&t->retired[i]);
 	return n;
 }
 
 static bool pollable_below(const struct fd_resource *r, int hi)
 {
-	return r->fd >= 0 && r->fd < hi && r->desc.kind != VSF_FD_OPATH && !r->pooled;
+	return r->fd >= 0 && r->fd < hi && r->desc.kind != VSF_FD_OPATH && !open_before(r);
 }
 
 size_t fd_table_count_pollable_below(const struct fd_table *t, int hi)
@@ -248,7 +272,11 @@ static void finish(struct fd_table *t, const struct fd_resource *r, struct fd_bi
 
 	if (r->pooled) {
 		fd_pool_release(t->pool, r->fd);
-	} else if (t->pool && (r->desc.kind == VSF_FD_MEMFD || r->desc.kind == VSF_FD_ROFILE) &&
+	} else if (r->from_pool) {
+		close(r->fd);
+		add_bit(evicted, r->fd);
+	} else if (t->pool && !r->resized &&
+		   (r->desc.kind == VSF_FD_MEMFD || r->desc.kind == VSF_FD_ROFILE) &&
 		   fd_pool_adopt(t->pool, r->fd, &key, &gone)) {
 		add_bit(kept, r->fd);
 		/* Made by this input and already pushed out again: net, closed. */

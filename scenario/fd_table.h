@@ -32,6 +32,8 @@ struct fd_resource {
 	dev_t dev;
 	ino_t ino;
 	bool pooled;        /* lent by the table's pool: open before the input */
+	bool from_pool;     /* was lent, then resized: the table closes it */
+	bool resized;       /* truncated or grown: no longer what its op made */
 	const uint8_t *content; /* what it was made of (the op's bytes), for the pool */
 	size_t clen;
 };
@@ -62,6 +64,12 @@ void fd_table_init(struct fd_table *t, struct fd_pool *pool);
  * of the table's VSF_PROG_MAX_FD_BYTES; desc.size is the clamped size.
  */
 void fd_table_create(struct fd_table *t, const struct vsf_op *op);
+/*
+ * A truncate op: ftruncate the resource behind a handle to size (clamped to
+ * VSF_PROG_MAX_FD_SIZE). What the kernel refuses (a seal, a read-only or
+ * O_PATH fd, no resource) changes nothing. True if the size changed.
+ */
+bool fd_table_truncate(struct fd_table *t, const struct vsf_op *op);
 /* The resource behind a handle, or NULL. */
 const struct fd_resource *fd_table_get(const struct fd_table *t, uint8_t handle);
 /* fds the table holds open that were not open before the input (not lent

@@ -11,6 +11,7 @@
  *   config [nregions=N] [sizes=SHMID:SIZE,...] [request=N] [flags=N] [size=N]
  *   connect | reset | shutdown | hangup
  *   add_region [shmid=N] [size=N]
+ *   truncate HANDLE [size=N]
  *   send [fd=H | fds=H,H,...] [chunk=N] [data=HEX]
  *   map | unmap [shmid=N] [fd=H | fds=H,H,...] [fd_offset=N] [shm_offset=N]
  *               [len=N] [rw | ro | mflags=N] [need_reply] [hflags=N] [chunk=N]
@@ -55,6 +56,7 @@
 #define ADD_FIXED     9
 #define SEND_FIXED    3
 #define MMAP_FIXED    40
+#define TRUNC_FIXED   5
 
 #define CONFIG_DEF_REQUEST 44u
 #define CONFIG_DEF_FLAGS   0x5u
@@ -92,6 +94,8 @@ const char *vsf_op_name(enum vsf_op_code code)
 		return "shutdown";
 	case VSF_OP_HANGUP:
 		return "hangup";
+	case VSF_OP_TRUNCATE:
+		return "truncate";
 	case VSF_OP_SEND:
 		return "send";
 	case VSF_OP_MAP:
@@ -197,6 +201,12 @@ static bool decode_body(uint8_t code, const uint8_t *b, size_t n, struct vsf_op 
 			return false;
 		op->add_region.shmid = b[0];
 		op->add_region.size = vsf_load_le64(b + 1);
+		return true;
+	case VSF_OP_TRUNCATE:
+		if (n != TRUNC_FIXED)
+			return false;
+		op->fd.handle = b[0];
+		op->fd.size = vsf_load_le32(b + 1);
 		return true;
 	case VSF_OP_SEND:
 		if (n < SEND_FIXED || b[2] > VSF_PROG_MAX_OP_FDS || n - SEND_FIXED < b[2] ||
@@ -391,6 +401,11 @@ int vsf_op_encode(const struct vsf_op *op, struct vsf_buf *out)
 		vsf_store_le64(b + 1, op->add_region.size);
 		n = ADD_FIXED;
 		break;
+	case VSF_OP_TRUNCATE:
+		b[0] = op->fd.handle;
+		vsf_store_le32(b + 1, op->fd.size);
+		n = TRUNC_FIXED;
+		break;
 	case VSF_OP_SEND:
 		if (op->nfds > VSF_PROG_MAX_OP_FDS || op->data_len > VSF_PROG_MAX_DATA)
 			return -EINVAL;
@@ -560,6 +575,10 @@ static void print_op(FILE *out, const struct vsf_op *op)
 		print_dec_field(out, "shmid", op->add_region.shmid);
 		print_hex_field(out, "size", op->add_region.size);
 		break;
+	case VSF_OP_TRUNCATE:
+		fprintf(out, " %u", op->fd.handle);
+		print_hex_field(out, "size", op->fd.size);
+		break;
 	case VSF_OP_SEND:
 		print_handles(out, op);
 		print_dec_field(out, "chunk", op->chunk);
@@ -605,7 +624,8 @@ static const struct key {
 	uint32_t ops; /* OPBIT()s of the ops that take it */
 } keys[] = {
 	{ "kind", K_KIND, OPBIT(VSF_OP_FD) },
-	{ "size", K_SIZE, OPBIT(VSF_OP_FD) | OPBIT(VSF_OP_CONFIG) | OPBIT(VSF_OP_ADD_REGION) },
+	{ "size", K_SIZE, OPBIT(VSF_OP_FD) | OPBIT(VSF_OP_CONFIG) | OPBIT(VSF_OP_ADD_REGION) |
+			  OPBIT(VSF_OP_TRUNCATE) },
 	{ "seals", K_SEALS, OPBIT(VSF_OP_FD) },
 	{ "data", K_DATA, OPBIT(VSF_OP_FD) | OPBIT(VSF_OP_SEND) },
 	{ "features", K_FEATURES, OPBIT(VSF_OP_SESSION) },
@@ -837,7 +857,7 @@ static int parse_key(struct parser *ps, const char *key, char *val)
 		op->fd.seals = (uint8_t)v;
 		break;
 	case K_SIZE:
-		if (op->code == VSF_OP_FD)
+		if (op->code == VSF_OP_FD || op->code == VSF_OP_TRUNCATE)
 			op->fd.size = (uint32_t)v;
 		else if (op->code == VSF_OP_CONFIG)
 			op->config.size = (uint32_t)v;
@@ -899,7 +919,7 @@ static int parse_word(struct parser *ps, const char *w)
 	uint64_t v;
 	int ret;
 
-	if (op->code == VSF_OP_FD) {
+	if (op->code == VSF_OP_FD || op->code == VSF_OP_TRUNCATE) {
 		if (!(ps->seen & (1u << K_HANDLE))) {
 			ret = parse_num(ps, "fd handle", w, UINT8_MAX, &v);
 			if (ret)
@@ -908,13 +928,15 @@ static int parse_word(struct parser *ps, const char *w)
 			ps->seen |= 1u << K_HANDLE;
 			return 0;
 		}
-		for (unsigned kind = 0; kind < VSF_FD_KIND_COUNT; kind++) {
+		for (unsigned kind = 0; op->code == VSF_OP_FD && kind < VSF_FD_KIND_COUNT; kind++) {
 			if (!strcmp(w, fd_kind_names[kind])) {
 				ret = mark_seen(ps, K_KIND, "kind");
 				op->fd.kind = (uint8_t)kind;
 				return ret;
 			}
 		}
+		if (op->code == VSF_OP_TRUNCATE)
+			return fail(ps, "unexpected '%s' for truncate", w);
 		return fail(ps, "unknown fd kind '%s'", w);
 	}
 	if (OPBIT(op->code) & OPS_MMAP) {
@@ -931,7 +953,7 @@ static int parse_word(struct parser *ps, const char *w)
 static const enum vsf_op_code text_ops[] = {
 	VSF_OP_FD, VSF_OP_SESSION, VSF_OP_CONFIG, VSF_OP_CONNECT, VSF_OP_RESET,
 	VSF_OP_ADD_REGION, VSF_OP_SHUTDOWN, VSF_OP_HANGUP, VSF_OP_SEND, VSF_OP_MAP,
-	VSF_OP_UNMAP, VSF_OP_BYTES,
+	VSF_OP_UNMAP, VSF_OP_TRUNCATE, VSF_OP_BYTES,
 };
 
 static const char seps[] = " \t\r\v\f";
@@ -996,6 +1018,8 @@ static int parse_line(struct parser *ps, char *line, struct vsf_buf *out)
 
 	if (op->code == VSF_OP_FD && !(ps->seen & (1u << K_HANDLE)))
 		return fail(ps, "fd needs a handle: fd HANDLE KIND");
+	if (op->code == VSF_OP_TRUNCATE && !(ps->seen & (1u << K_HANDLE)))
+		return fail(ps, "truncate needs a handle: truncate HANDLE size=N");
 	if (op->code == VSF_OP_FD && !(ps->seen & (1u << K_KIND)))
 		return fail(ps, "fd needs a kind: fd HANDLE KIND");
 	if (ps->seen & (1u << K_NEED_REPLY))

@@ -48,6 +48,12 @@
  *                 (replies cannot be delivered any more)
  *  0x0b hangup    the backend shuts down the write side of its channel end
  *                 (the front-end reads the end of the stream)
+ *  0x0c truncate  u8 handle, u32 size
+ *                 truncate 0 size=0x1000
+ *                 The backend resizes fd resource HANDLE (ftruncate, size
+ *                 clamped like an fd op's) after it may have been sent: a
+ *                 memfd shrunk under a mapping. What the kernel refuses (a
+ *                 seal, a read-only or O_PATH fd) changes nothing.
  *  0x08 send      u16 chunk, u8 nfds, u8 handle[nfds], bytes...
  *                 send fds=1,2 chunk=5 data=0900000009000000...
  *                 Raw backend-channel bytes, written in chunks of `chunk`
@@ -116,6 +122,9 @@ enum vsf_op_code {
 	VSF_OP_MAP = 0x09,
 	VSF_OP_UNMAP = 0x0a,
 	VSF_OP_HANGUP = 0x0b,
+	/* Resize fd resource HANDLE (ftruncate) at this point, after it may
+	 * have been sent: a backend shrinking a memfd under a mapping. */
+	VSF_OP_TRUNCATE = 0x0c,
 	VSF_OP_BYTES = 0xff,
 };
 
@@ -143,7 +152,7 @@ struct vsf_op {
 		struct {
 			uint8_t handle, kind, seals;
 			uint32_t size;
-		} fd;
+		} fd; /* fd, and truncate (handle and size only) */
 		struct {
 			uint64_t features, protocol_features, ack;
 		} session;

@@ -18,6 +18,7 @@ static const char *op_constant(enum vsf_op_code code)
 	case VSF_OP_MAP: return "VSF_OP_MAP";
 	case VSF_OP_UNMAP: return "VSF_OP_UNMAP";
 	case VSF_OP_HANGUP: return "VSF_OP_HANGUP";
+	case VSF_OP_TRUNCATE: return "VSF_OP_TRUNCATE";
 	case VSF_OP_BYTES: return "VSF_OP_BYTES";
 	}
 	return NULL;
@@ -49,6 +50,7 @@ static void emit_op(FILE *out, const struct vsf_op *op, size_t i)
 		op_constant(op->code));
 	switch (op->code) {
 	case VSF_OP_FD:
+	case VSF_OP_TRUNCATE:
 		fprintf(out, "\t\t.fd = { .handle = %u, .kind = %u, .seals = 0x%x, .size = 0x%" PRIx32 " },\n",
 			op->fd.handle, op->fd.kind, op->fd.seals, op->fd.size);
 		break;
