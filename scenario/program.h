@@ -48,7 +48,7 @@
  *                 (replies cannot be delivered any more)
  *  0x0b hangup    the backend shuts down the write side of its channel end
  *                 (the front-end reads the end of the stream)
- *  0x0c truncate  u8 handle, u32 size
+ *  0x0c truncate  u8 handle, u32 size   (vsf-demo-backend plays it too)
  *                 truncate 0 size=0x1000
  *                 The backend resizes fd resource HANDLE (ftruncate, size
  *                 clamped like an fd op's) after it may have been sent: a

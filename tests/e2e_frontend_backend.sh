@@ -29,7 +29,11 @@
 #                   next to the syscall floor (tests/bench_syscall_floor)
 #   shrink_seal     the front-end's default: a memfd not sealed against
 #                   shrinking is refused with a clear reason, one sealed with
-#                   F_SEAL_SHRINK is mapped
+#                   F_SEAL_SHRINK is mapped, and the backend's truncate of it
+#                   is refused: the mapping keeps its file
+#   truncate_unsealed  --allow-shrinkable-fds: the backend truncates a mapped
+#                   memfd to 0; the front-end serves on (it reads nothing
+#                   there), the unmap succeeds, exit 0
 #   stalled_listener  a listener that never accepts (backlog full): the
 #                   front-end gives up after --timeout-ms, exit 1, clear message
 #   no_shmem        a backend without SHMEM: a session with no region; its map
@@ -337,18 +341,34 @@ soak)
 shrink_seal)
 	printf '%s\n' 'fd 0 memfd size=0x2000 data=5a' 'fd 1 memfd size=0x2000 seals=0x2 data=5b' \
 		'map shmid=0 fd=0 len=0x2000 rw need_reply # expect=fail' \
-		'map shmid=0 fd=1 len=0x2000 rw need_reply # expect=ok' '# @pause' \
+		'map shmid=0 fd=1 len=0x2000 rw need_reply # expect=ok' 'truncate 1' '# @pause' \
 		'unmap shmid=0 len=0x2000 need_reply # expect=ok' >"$t/script.txt"
 	start_backend "$sock" "$t/script.txt"
 	start_frontend --verify
-	expect_line "paused at line 5"
+	expect_line "paused at line 6"
 	expect_mapping 0 0 0x2000 rw-s
+	expect_stderr be.err "line 5: truncate 1 to 0x0: refused"
 	resume
 	expect_exit "$be_pid" backend 0
 	expect_exit "$fe_pid" front-end 0
 	expect_stderr fe.err "rejected: fd is not sealed against shrinking (F_SEAL_SHRINK)"
 	grep -q "^verify shmid=0 shm_offset=0x0 len=0x2000 crc32=" "$t/fe.out" ||
 		fail "the sealed mapping was not verified"
+	;;
+truncate_unsealed)
+	printf '%s\n' 'fd 0 memfd size=0x2000 data=5a' \
+		'map shmid=0 fd=0 len=0x2000 rw need_reply # expect=ok' 'truncate 0' '# @pause' \
+		'map shmid=0 fd=0 shm_offset=0x4000 len=0x1000 rw need_reply # expect=fail' \
+		'unmap shmid=0 len=0x2000 need_reply # expect=ok' >"$t/script.txt"
+	start_backend "$sock" "$t/script.txt"
+	start_frontend --verify
+	expect_line "paused at line 4"
+	expect_stderr be.err "line 3: truncate 0 to 0x0: done"
+	expect_mapping 0 0 0x2000 rw-s
+	resume
+	expect_exit "$be_pid" backend 0
+	expect_exit "$fe_pid" front-end 0
+	expect_stderr fe.err "rejected: fd is 0x0 bytes, mapping needs 0x1000"
 	;;
 stalled_listener)
 	"$bin/tests/stalled_listener" "$sock" >"$t/stalled.out" 2>&1 &

@@ -251,6 +251,11 @@ int demo_play(struct backend *b)
 		case VSF_OP_FD:
 			fd_table_create(&b->fds, &st->op);
 			break;
+		case VSF_OP_TRUNCATE: /* resize an fd it may have sent already */
+			fprintf(stderr, "line %u: truncate %u to 0x%x: %s\n", st->line,
+				st->op.fd.handle, st->op.fd.size,
+				fd_table_truncate(&b->fds, &st->op) ? "done" : "refused");
+			break;
 		case VSF_OP_SHUTDOWN:
 			if (b->chan >= 0 && !b->read_shut && shutdown(b->chan, SHUT_RD) < 0)
 				ret = -errno;
