@@ -99,7 +99,7 @@ static void collect_fds(struct msghdr *mh, struct vsf_rx *rx)
 		}
 	}
 	if (mh->msg_flags & MSG_CTRUNC)
-		rx->fds_overflow = true;
+		rx->fds_overflow = rx->fds_cut = true;
 	if (rx->fds_overflow)
 		vsf_rx_close_fds(rx);
 }
@@ -169,7 +169,7 @@ int vsf_channel_recv(int fd, int timeout_ms, struct vsf_rx *rx, struct vsf_error
 	int ret;
 
 	rx->nfds = 0;
-	rx->fds_overflow = false;
+	rx->fds_overflow = rx->fds_cut = false;
 	ret = read_exact(fd, &dl, hdr, sizeof(hdr), true, rx, err);
 	if (ret < 0)
 		goto err_close_fds;

@@ -19,6 +19,8 @@ struct vsf_rx {
 	int fds[VSF_MAX_FDS];
 	size_t nfds;
 	bool fds_overflow; /* more than VSF_MAX_FDS came; all were closed */
+	bool fds_cut;      /* the kernel cut fds off (MSG_CTRUNC): too many for the
+	                      control buffer, or past this process's fd limit */
 };
 
 /*

@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -367,6 +368,42 @@ TEST(too_many_fds_rejected_and_closed)
 		CHECK(vsf_frontend_backend_fd(f.fe) >= 0);
 		check_channel_usable(&f);
 	}
+	close(fd);
+	fixture_fini(&f);
+}
+
+/*
+ * One fd, but the front-end's process cannot take it (its fd limit): the
+ * kernel drops it and says MSG_CTRUNC. Rejected like too many fds, with a
+ * reason that names both causes, and the channel serves on.
+ */
+TEST(fd_past_the_fd_limit_rejected_with_its_reason)
+{
+	struct fixture f;
+	struct vsf_verdict v;
+	struct vsf_wire_header h;
+	uint64_t value = 0;
+	struct rlimit old, low;
+	int fd = make_memfd(1, 1), lowest;
+
+	fixture_init_regions(&f, one_region);
+	lowest = dup(0); /* the number the next fd would take */
+	SETUP(lowest >= 0 && getrlimit(RLIMIT_NOFILE, &old) == 0);
+	close(lowest);
+	peer_send_mmap(&f, VSF_BACKEND_SHMEM_MAP, VSF_FLAG_VERSION | VSF_FLAG_NEED_REPLY, 0, 0, 0,
+		       f.page, 0, &fd, 1);
+	low = old;
+	low.rlim_cur = (rlim_t)lowest;
+	SETUP(setrlimit(RLIMIT_NOFILE, &low) == 0);
+	CHECK_EQ(handle(&f, &v), 0);
+	SETUP(setrlimit(RLIMIT_NOFILE, &old) == 0);
+	CHECK_EQ(v.result, -EBADMSG);
+	CHECK(v.too_many_fds);
+	CHECK(strstr(vsf_frontend_last_error(f.fe), "fd limit") != NULL);
+	CHECK_EQ(vsf_frontend_mapping_count(f.fe), 0);
+	CHECK_EQ(read_replies(&f, &h, &value), 1);
+	CHECK(value != 0);
+	check_channel_usable(&f);
 	close(fd);
 	fixture_fini(&f);
 }
