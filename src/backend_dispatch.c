@@ -36,7 +36,7 @@ static int check_mmap_message(const struct vsf_rx *rx, size_t want_fds,
 				     rx->msg.hdr.size, VSF_MMAP_PAYLOAD_SIZE);
 	if (!out->has_mm) /* the short-payload canary's way here */
 		vsf_decode_mmap(rx->msg.payload, mm);
-	if (rx->fds_overflow && rx->fds_cut)
+	if (rx->fds_cut)
 		return vsf_error_set(err, -EBADMSG,
 				     "%s: fds cut off by the kernel (more than %u, or more than this "
 				     "process's fd limit lets it take)", name, VSF_MAX_FDS);

@@ -142,8 +142,7 @@ int vsf_frontend_new(const struct vsf_options *opts, struct vsf_frontend **out)
 		fe->opts = *opts;
 	else
 		vsf_options_default(&fe->opts);
-	vsf_regions_init(&fe->regions, fe->opts.max_mappings, fe->opts.max_reserved_bytes);
-	fe->regions.require_shrink_seal = fe->opts.require_shrink_seal;
+	vsf_regions_init(&fe->regions, &fe->opts);
 	fe->backend_fd = -1;
 	*out = fe;
 	return 0;
@@ -227,8 +226,7 @@ void vsf_frontend_disconnect(struct vsf_frontend *fe)
 {
 	forget_session(fe);
 	vsf_regions_destroy(&fe->regions);
-	vsf_regions_init(&fe->regions, fe->opts.max_mappings, fe->opts.max_reserved_bytes);
-	fe->regions.require_shrink_seal = fe->opts.require_shrink_seal;
+	vsf_regions_init(&fe->regions, &fe->opts);
 }
 
 void vsf_frontend_reset(struct vsf_frontend *fe)

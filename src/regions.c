@@ -18,11 +18,12 @@
 /* Entries of the mapping table's first allocation; it doubles when full. */
 #define MAPS_INITIAL_CAP 4
 
-void vsf_regions_init(struct vsf_regions *r, uint32_t max_mappings, uint64_t max_reserved)
+void vsf_regions_init(struct vsf_regions *r, const struct vsf_options *opts)
 {
 	memset(r, 0, sizeof(*r));
-	r->max_mappings = max_mappings;
-	r->max_reserved = max_reserved;
+	r->max_mappings = opts->max_mappings;
+	r->max_reserved = opts->max_reserved_bytes;
+	r->require_shrink_seal = opts->require_shrink_seal;
 	r->page_size = (uint64_t)sysconf(_SC_PAGESIZE);
 }
 

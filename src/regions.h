@@ -53,7 +53,8 @@ struct vsf_change {
 	void *staged; /* MAP: the fd already mapped at a temporary address */
 };
 
-void vsf_regions_init(struct vsf_regions *r, uint32_t max_mappings, uint64_t max_reserved);
+/* Empty, with the limits and rules of opts. */
+void vsf_regions_init(struct vsf_regions *r, const struct vsf_options *opts);
 /* Remove every mapping and release every region. */
 void vsf_regions_destroy(struct vsf_regions *r);
 

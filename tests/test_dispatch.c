@@ -25,11 +25,15 @@ static void dispatch_init(struct dispatch *d)
 {
 	uint64_t sizes[256] = { 0 };
 	struct vsf_error err = { 0 };
+	struct vsf_options opts;
 
 	memset(d, 0, sizeof(*d));
 	d->page = (uint64_t)sysconf(_SC_PAGESIZE);
 	sizes[0] = 4 * d->page;
-	vsf_regions_init(&d->regions, 8, 1ull << 30);
+	vsf_options_default(&opts);
+	opts.max_mappings = 8;
+	opts.max_reserved_bytes = 1ull << 30;
+	vsf_regions_init(&d->regions, &opts);
 	SETUP(vsf_regions_configure(&d->regions, 1, sizes, &err) == 0);
 }
 
