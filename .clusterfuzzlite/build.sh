@@ -32,7 +32,8 @@ compile() { # compile FLAGS SOURCE...: objects into $obj, added to objs
 		objs+=("$o")
 	done
 }
-compile "$CFLAGS" src/{wire,error,channel,regions,backend_dispatch,frontend}.c
+# The harnesses run the faultable build of the library (src/syscalls.h).
+compile "$CFLAGS -DVSF_SYSCALL_TABLE" src/{wire,error,channel,regions,backend_dispatch,frontend,syscalls}.c
 compile "$tool_cflags" scenario/*.c fuzz/{harness,commit_order,shadow_model,oracles}.c
 [[ $FUZZING_ENGINE == afl ]] || compile "$tool_cflags" fuzz/{mutator,mutator_libfuzzer}.c
 

@@ -15,6 +15,7 @@
 
 #include "backend_peer.h"
 #include "commit_order.h"
+#include "fault.h"
 #include "fd_pool.h"
 #include "fd_table.h"
 #include "harness_error.h"
@@ -88,6 +89,8 @@ struct run {
 	bool op_sent_fds;      /* the current op passed fds to the front-end */
 	bool sent_fds;         /* some op did */
 	bool fd_resized;       /* a truncate op changed an fd's size */
+	/* A connect that met an injected failure may stop after any request. */
+	bool requests_may_end;
 	uint64_t cpu_at_start; /* the thread's CPU time when the input began */
 	uint64_t digest; /* FNV-1a of what the front-end did (vsf_harness_last_digest) */
 	/* What the backend answers (session and config ops). */
@@ -396,6 +399,23 @@ static void check_region_edges(struct run *r)
 	}
 }
 
+/* ---- injected faults ---- */
+
+/* Report a fault that fired where the model expects no such call. */
+static _Noreturn void fault_unexpected(struct run *r, const struct fault_event *ev,
+				       const char *where)
+{
+	oracle_fail(&r->where, "shadow-model",
+		    "the front-end's %s failed (injected %s) %s, where the model expects no such call",
+		    fault_call_name(ev->call), strerrorname_np(ev->err), where);
+}
+
+/* The fault that fired in the front-end call just made, if it changes anything. */
+static bool took_fault(struct fault_event *ev)
+{
+	return fault_take_fired(ev) && model_fault_matters(ev);
+}
+
 /* ---- connecting ---- */
 
 static void config_sizes(const struct run *r, uint64_t sizes[VSF_MAX_SHMEM_REGIONS])
@@ -418,6 +438,8 @@ static const uint8_t *expect_request(struct run *r, const uint8_t *p, const uint
 {
 	struct vsf_wire_header h;
 
+	if (p == end && r->requests_may_end)
+		return p;
 	ORACLE_CHECK(&r->where, "reply-protocol", end - p >= (long)VSF_HEADER_SIZE,
 		     "front-end channel: %s (%u) expected, %zd bytes left",
 		     vsf_frontend_request_name(request), request, end - p);
@@ -435,6 +457,8 @@ static const uint8_t *expect_u64_request(struct run *r, const uint8_t *p, const 
 					 uint32_t request, uint64_t value)
 {
 	p = expect_request(r, p, end, request, VSF_FLAG_VERSION, 8);
+	if (p == end && r->requests_may_end)
+		return p;
 	ORACLE_CHECK(&r->where, "reply-protocol", vsf_load_le64(p) == value,
 		     "%s 0x%llx, expected 0x%llx", vsf_frontend_request_name(request),
 		     (unsigned long long)vsf_load_le64(p), (unsigned long long)value);
@@ -446,6 +470,7 @@ static void connect_session(struct run *r)
 	static uint8_t buf[4096];
 	uint64_t sizes[VSF_MAX_SHMEM_REGIONS];
 	struct model_session s;
+	struct fault_event ev;
 	const uint8_t *p, *end;
 	int fds[16];
 	size_t nfds;
@@ -475,6 +500,16 @@ static void connect_session(struct run *r)
 
 	ret = vsf_frontend_connect(r->fe, r->fe_chan[0]);
 	digest_u64(r, (uint64_t)ret);
+	/* A failed call ends the negotiation where it failed: the requests
+	 * sent so far are a prefix of the usual ones, and connect fails. */
+	if (took_fault(&ev)) {
+		if ((ev.call == FAULT_SOCKETPAIR && !s.sends_backend_fd) ||
+		    (ev.call == FAULT_MMAP && !s.ok) || ev.call == FAULT_MREMAP ||
+		    ev.call == FAULT_FSTAT || ev.call == FAULT_FSTATFS)
+			fault_unexpected(r, &ev, "in connect");
+		s.ok = false;
+		r->requests_may_end = true;
+	}
 	ORACLE_CHECK(&r->where, "shadow-model", (ret == 0) == s.ok,
 		     "connect returned %d (%s), model expects %s", ret,
 		     vsf_frontend_last_error(r->fe), s.ok ? "success" : "failure");
@@ -487,10 +522,12 @@ static void connect_session(struct run *r)
 		p = expect_u64_request(r, p, end, VSF_REQ_SET_PROTOCOL_FEATURES, s.negotiated);
 	}
 	if (s.sends_backend_fd) {
+		bool sent = p != end || !r->requests_may_end;
+
 		p = expect_request(r, p, end, VSF_REQ_SET_BACKEND_REQ_FD,
 				   VSF_FLAG_VERSION | (s.expects_ack ? VSF_FLAG_NEED_REPLY : 0), 0);
-		ORACLE_CHECK(&r->where, "reply-protocol", nfds == 1,
-			     "SET_BACKEND_REQ_FD carried %zu fds", nfds);
+		ORACLE_CHECK(&r->where, "reply-protocol", nfds == (sent ? 1u : 0u),
+			     "SET_BACKEND_REQ_FD %s, with %zu fds", sent ? "sent" : "not sent", nfds);
 	}
 	if (s.sends_owner) {
 		p = expect_request(r, p, end, VSF_REQ_SET_OWNER, VSF_FLAG_VERSION, 0);
@@ -502,6 +539,7 @@ static void connect_session(struct run *r)
 		p = expect_u64_request(r, p, end, VSF_REQ_SET_FEATURES, s.acked);
 	ORACLE_CHECK(&r->where, "reply-protocol", p == end,
 		     "front-end channel: %zd unexpected bytes after negotiation", end - p);
+	r->requests_may_end = false;
 
 	if (s.ok) {
 		model_attach(&r->model, s.negotiated, s.sends_backend_fd);
@@ -518,6 +556,7 @@ static void connect_attached(struct run *r)
 {
 	uint64_t sizes[VSF_MAX_SHMEM_REGIONS];
 	uint64_t pf = r->offer.protocol_features & VSF_PROTOCOL_FEATURES_OFFERED;
+	struct fault_event ev;
 	int sv[2], ret;
 	bool ok;
 
@@ -533,6 +572,16 @@ static void connect_attached(struct run *r)
 	config_sizes(r, sizes);
 	ret = vsf_frontend_configure(r->fe, r->offer.cfg_nregions, sizes);
 	digest_u64(r, (uint64_t)ret);
+	if (took_fault(&ev)) {
+		/* A region's reservation failed: all or nothing, so none. */
+		if (ev.call != FAULT_MMAP ||
+		    !model_config_valid(&r->model, r->offer.cfg_nregions, sizes))
+			fault_unexpected(r, &ev, "in configure");
+		ORACLE_CHECK(&r->where, "shadow-model", ret == -ev.err,
+			     "configure with a failed mmap returned %d (%s), expected %d", ret,
+			     vsf_frontend_last_error(r->fe), -ev.err);
+		return;
+	}
 	ok = model_configure(&r->model, r->offer.cfg_nregions, sizes);
 	ORACLE_CHECK(&r->where, "shadow-model", (ret == 0) == ok,
 		     "configure returned %d (%s), model expects %s", ret,
@@ -541,8 +590,12 @@ static void connect_attached(struct run *r)
 
 static void do_connect(struct run *r)
 {
+	struct fault_event ev;
+
 	r->connects++;
 	vsf_frontend_disconnect(r->fe);
+	if (took_fault(&ev)) /* munmap and close only, which matter not */
+		fault_unexpected(r, &ev, "in disconnect");
 	model_disconnect(&r->model);
 	close_fd(&r->peer);
 	close_fd(&r->fe_chan[0]);
@@ -564,7 +617,7 @@ static void check_replies(struct run *r, const struct model_verdict *mv)
 {
 	uint8_t buf[MAX_REPLY_BYTES];
 	size_t n = peer_io_read_pending(r->peer, buf, sizeof(buf), NULL, 0, NULL);
-	bool want = mv->reply && !mv->channel_closes;
+	bool want = mv->reply && !mv->reply_lost;
 	struct vsf_wire_header h;
 	uint64_t value;
 
@@ -645,6 +698,8 @@ static void deliver(struct run *r, const uint8_t *bytes, size_t len, size_t chun
 	for (size_t k = 0;; k++) {
 		struct model_verdict mv;
 		struct vsf_verdict v = { 0 }; /* not filled when framing is lost */
+		struct fault_event ev;
+		bool faulted;
 		int ret;
 
 		/* Reports from here on (the commit hook included) name this message. */
@@ -652,6 +707,7 @@ static void deliver(struct run *r, const uint8_t *bytes, size_t len, size_t chun
 		r->where.msg_len = len - off;
 		r->where.msg_index = k;
 		ret = timed_handle(r, &v);
+		faulted = took_fault(&ev);
 
 		digest_u64(r, (uint64_t)ret);
 		digest_u64(r, v.request);
@@ -659,13 +715,35 @@ static void deliver(struct run *r, const uint8_t *bytes, size_t len, size_t chun
 		digest_u64(r, v.replied);
 
 		if (off == len) {
-			ORACLE_CHECK(&r->where, "shadow-model", ret == -EAGAIN,
-				     "handle returned %d with no message pending", ret);
+			/* Looking for one more message, only a failed read or wait matters. */
+			if (faulted && ev.call != FAULT_RECVMSG && ev.call != FAULT_POLL)
+				fault_unexpected(r, &ev, "with no message pending");
+			ORACLE_CHECK(&r->where, "shadow-model", faulted ? ret < 0 && ret != -EAGAIN
+								  : ret == -EAGAIN,
+				     "handle returned %d with no message pending%s", ret,
+				     faulted ? " and a failed read" : "");
+			if (faulted) {
+				r->model.channel_open = false;
+				ORACLE_CHECK(&r->where, "shadow-model",
+					     vsf_frontend_backend_fd(r->fe) < 0,
+					     "a read failed but the channel stays open");
+			}
 			break;
 		}
 		model_message(&r->model, bytes + off, len - off, off ? NULL : mfds, off ? 0 : nfds,
-			      &mv);
+			      faulted ? &ev : NULL, &mv);
 		vsf_harness_messages++;
+		if (mv.fault_unexpected)
+			fault_unexpected(r, &ev, "handling this message");
+		if (mv.io_failed) {
+			ORACLE_CHECK(&r->where, "shadow-model", ret < 0 && ret != -EAGAIN && !v.received,
+				     "a read failed (injected %s) but handle returned %d%s", 
+				     strerrorname_np(ev.err), ret, v.received ? " with a message" : "");
+			ORACLE_CHECK(&r->where, "shadow-model", vsf_frontend_backend_fd(r->fe) < 0,
+				     "a read failed but the channel stays open");
+			check_replies(r, &mv);
+			break;
+		}
 		if (!mv.framed) {
 			ORACLE_CHECK(&r->where, "shadow-model", ret < 0 && ret != -EAGAIN,
 				     "framing is lost (%zu bytes left) but handle returned %d",
@@ -684,17 +762,27 @@ static void deliver(struct run *r, const uint8_t *bytes, size_t len, size_t chun
 			     v.result ? vsf_frontend_last_error(r->fe) : "", v.result ? ")" : "",
 			     mv.accepted ? "accept" : "reject", mv.why ? " (" : "",
 			     mv.why ? mv.why : "", mv.why ? ")" : "");
+		ORACLE_CHECK(&r->where, "shadow-model", !mv.result || v.result == mv.result,
+			     "%s (%u): front-end result %d (%s), model expects %d (%s)",
+			     request_name(mv.request), mv.request, v.result,
+			     vsf_frontend_last_error(r->fe), mv.result, mv.why ? mv.why : "");
+		ORACLE_CHECK(&r->where, "shadow-model", !mv.accepted || v.committed != mv.commit_fails,
+			     "%s (%u): the change was %scommitted, model says %s",
+			     request_name(mv.request), mv.request, v.committed ? "" : "not ",
+			     mv.commit_fails ? "the commit fails (injected)" : "committed");
 		check_replies(r, &mv);
 		check_mapping_table(r);
-		/* The full sweep is at the end of the input; here, what just changed. */
-		if (mv.accepted && mv.request == VSF_BACKEND_SHMEM_UNMAP)
+		/* The full sweep is at the end of the input; here, what just changed:
+		 * an unmap's range is free, a map's mapped, unless the commit failed. */
+		if (mv.accepted && (mv.request == VSF_BACKEND_SHMEM_UNMAP) != mv.commit_fails)
 			check_gone(r, &mv.change);
 		else if (mv.accepted)
 			check_mapping(r, &mv.change);
 		off += mv.consumed;
 		if (mv.channel_closes) {
 			ORACLE_CHECK(&r->where, "shadow-model", vsf_frontend_backend_fd(r->fe) < 0,
-				     "reply undeliverable but the channel stays open");
+				     "%s but the channel stays open",
+				     mv.commit_fails ? "the commit failed" : "reply undeliverable");
 			break;
 		}
 	}
@@ -714,19 +802,38 @@ static void do_reset(struct run *r)
 	struct model_mapping gone[MODEL_MAX_MAPPINGS];
 	size_t n = r->model.nmaps;
 
+	struct fault_event ev;
+
 	memcpy(gone, r->model.maps, n * sizeof(gone[0]));
 	vsf_frontend_reset(r->fe);
-	model_reset(&r->model);
+	if (!took_fault(&ev)) {
+		model_reset(&r->model);
+	} else {
+		/* The reservation could not be put back over one mapping: it stays. */
+		const struct model_mapping *stuck = NULL;
+
+		for (size_t i = 0; i < n && ev.call == FAULT_MMAP; i++)
+			if (region_addr(r, gone[i].shmid, gone[i].shm_offset) == ev.addr)
+				stuck = &gone[i];
+		if (!stuck)
+			fault_unexpected(r, &ev, "in reset, not at a mapping");
+		model_reset_except(&r->model, stuck->shmid, stuck->shm_offset);
+	}
 	check_mapping_table(r);
 	for (size_t i = 0; i < n; i++)
-		check_gone(r, &gone[i]);
+		if (r->model.nmaps && gone[i].shmid == r->model.maps[0].shmid &&
+		    gone[i].shm_offset == r->model.maps[0].shm_offset)
+			check_mapping(r, &gone[i]);
+		else
+			check_gone(r, &gone[i]);
 }
 
 /* The backend ends its stream: the front-end must see a clean end and close. */
 static void do_hangup(struct run *r)
 {
 	struct vsf_verdict v;
-	int ret;
+	struct fault_event ev;
+	int ret, want = -ECONNRESET;
 
 	if (!r->model.channel_open)
 		return;
@@ -735,9 +842,14 @@ static void do_hangup(struct run *r)
 	ret = timed_handle(r, &v);
 	digest_u64(r, (uint64_t)ret);
 	r->model.channel_open = false;
-	ORACLE_CHECK(&r->where, "shadow-model", ret == -ECONNRESET,
-		     "end of stream: handle returned %d (%s), expected -ECONNRESET", ret,
-		     vsf_frontend_last_error(r->fe));
+	if (took_fault(&ev)) {
+		if (ev.call != FAULT_RECVMSG)
+			fault_unexpected(r, &ev, "reading the end of the stream");
+		want = ev.err == ECONNRESET ? -ECONNRESET : -ev.err;
+	}
+	ORACLE_CHECK(&r->where, "shadow-model", ret == want,
+		     "end of stream: handle returned %d (%s), expected %d", ret,
+		     vsf_frontend_last_error(r->fe), want);
 	ORACLE_CHECK(&r->where, "shadow-model", vsf_frontend_backend_fd(r->fe) < 0,
 		     "end of stream but the channel stays open");
 }
@@ -745,9 +857,18 @@ static void do_hangup(struct run *r)
 static void do_add_region(struct run *r, const struct vsf_op *op)
 {
 	int ret = vsf_frontend_add_region(r->fe, op->add_region.shmid, op->add_region.size);
+	struct shadow_model before = r->model;
 	bool ok = model_add_region(&r->model, op->add_region.shmid, op->add_region.size);
+	struct fault_event ev;
 
 	digest_u64(r, (uint64_t)ret);
+	if (took_fault(&ev)) {
+		/* The reservation failed: no region. */
+		if (ev.call != FAULT_MMAP || !ok)
+			fault_unexpected(r, &ev, "in add_region");
+		r->model = before;
+		ok = false;
+	}
 
 	ORACLE_CHECK(&r->where, "shadow-model", (ret == 0) == ok,
 		     "add_region %u 0x%llx returned %d, model expects %s", op->add_region.shmid,
@@ -813,6 +934,9 @@ static void execute(struct run *r, const struct vsf_op *op)
 			r->fd_resized = true;
 			commit_order_files_resized();
 		}
+		break;
+	case VSF_OP_FAULT:
+		fault_arm(op->fault.call, op->fault.after, op->fault.err);
 		break;
 	case VSF_OP_BYTES:
 		break;
@@ -1002,9 +1126,11 @@ void vsf_harness_run(enum vsf_harness_kind kind, const uint8_t *data, size_t siz
 void vsf_harness_run_program(enum vsf_harness_kind kind, const struct vsf_program *program)
 {
 	struct run r;
+	struct fault_event ev;
 	size_t executed = 0;
 
 	last_digest = 0;
+	fault_disarm();
 	run_init(&r, kind);
 	oracle_enter(&r.where);
 	for (size_t i = 0; i < program->nops && executed < VSF_PROG_MAX_OPS; i++) {
@@ -1016,6 +1142,8 @@ void vsf_harness_run_program(enum vsf_harness_kind kind, const struct vsf_progra
 		r.where.op_name = vsf_op_name(op->code);
 		r.op_sent_fds = false;
 		execute(&r, op);
+		if (took_fault(&ev)) /* one the op did not take */
+			fault_unexpected(&r, &ev, "in this op");
 		if (r.fe) { /* fe is only NULL after teardown */
 			check_fds(&r);
 			digest_u64(&r, vsf_frontend_mapping_count(r.fe));
@@ -1023,6 +1151,7 @@ void vsf_harness_run_program(enum vsf_harness_kind kind, const struct vsf_progra
 		executed++;
 	}
 	r.where.op_index = program->nops;
+	fault_disarm();
 	commit_order_unwatch();
 	run_finish(&r);
 	oracle_leave();

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fault.h"
 #include "op_wire.h"
 #include "program.h"
 #include "wire.h"
@@ -51,6 +52,9 @@ enum role {
 	R_KIND,     /* fd kind */
 	R_SEALS,
 	R_CHUNK,
+	R_CALL,     /* fault: which system call */
+	R_AFTER,    /* fault: calls let through first */
+	R_ERRNO,    /* fault: the errno */
 };
 
 struct field {
@@ -513,18 +517,33 @@ static bool gen_unmap(struct vsf_mutator *m, size_t k)
 	return true;
 }
 
+/* 0 (the call's usual errno) or another one it can fail with. */
+static int random_errno(struct vsf_mutator *m, unsigned call)
+{
+	const int *list;
+	size_t n = fault_errnos(call, &list);
+
+	return n && chance(m, 50) ? list[below(m, n)] : 0;
+}
+
 /* One of the ops that change the session or the device around the messages. */
 static bool gen_event(struct vsf_mutator *m, size_t k)
 {
 	static const enum vsf_op_code codes[] = { VSF_OP_RESET, VSF_OP_RESET, VSF_OP_CONNECT,
 						  VSF_OP_ADD_REGION, VSF_OP_SHUTDOWN, VSF_OP_HANGUP,
-						  VSF_OP_SESSION, VSF_OP_TRUNCATE };
+						  VSF_OP_SESSION, VSF_OP_TRUNCATE, VSF_OP_FAULT,
+						  VSF_OP_FAULT };
 	struct vsf_op *slot = insert_at(m, k);
 
 	if (!slot)
 		return false;
 	slot->code = PICK(m, codes);
-	if (slot->code == VSF_OP_TRUNCATE) {
+	if (slot->code == VSF_OP_FAULT) {
+		/* One of the front-end's next calls fails, most often the very next. */
+		slot->fault.call = (uint8_t)below(m, FAULT_CALL_COUNT);
+		slot->fault.after = (uint8_t)(chance(m, 60) ? 0 : below(m, 4));
+		slot->fault.err = (uint8_t)random_errno(m, slot->fault.call);
+	} else if (slot->code == VSF_OP_TRUNCATE) {
 		/* Shrink (or grow) an fd made earlier, most likely one a map sent. */
 		slot->fd.handle = (uint8_t)below(m, 4);
 		slot->fd.size = chance(m, 50) ? 0 : (uint32_t)page_multiple(m, 4);
@@ -656,6 +675,11 @@ static size_t op_fields(struct vsf_op *op, struct field *f, size_t max)
 		add_field(f, &n, max, &op->fd.handle, 1, R_HANDLE);
 		add_field(f, &n, max, &op->fd.size, 4, R_SIZE);
 		break;
+	case VSF_OP_FAULT:
+		add_field(f, &n, max, &op->fault.call, 1, R_CALL);
+		add_field(f, &n, max, &op->fault.after, 1, R_AFTER);
+		add_field(f, &n, max, &op->fault.err, 1, R_ERRNO);
+		break;
 	case VSF_OP_MAP:
 	case VSF_OP_UNMAP:
 		add_field(f, &n, max, &op->mmap.hflags, 4, R_HFLAGS);
@@ -772,6 +796,12 @@ static uint64_t interesting(struct vsf_mutator *m, struct vsf_op *op, const stru
 		return below(m, VSF_FD_KIND_COUNT + 1);
 	case R_SEALS:
 		return 1ull << below(m, 5);
+	case R_CALL:
+		return below(m, FAULT_CALL_COUNT);
+	case R_AFTER:
+		return chance(m, 50) ? 0 : below(m, 8);
+	case R_ERRNO:
+		return (uint64_t)random_errno(m, op->fault.call);
 	default: /* R_CHUNK */
 		return PICK(m, ((const uint64_t[]){ 0, 1, 2, 3, 5, 12, 13, 40 }));
 	}

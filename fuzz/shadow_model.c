@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "shadow_model.h"
 
+#include <errno.h>
 #include <string.h>
 
 #include "program.h"
@@ -145,6 +146,31 @@ void model_reset(struct shadow_model *m)
 	m->nmaps = 0;
 }
 
+void model_reset_except(struct shadow_model *m, uint8_t shmid, uint64_t shm_offset)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < m->nmaps; i++)
+		if (m->maps[i].shmid == shmid && m->maps[i].shm_offset == shm_offset)
+			m->maps[kept++] = m->maps[i];
+	m->nmaps = kept;
+}
+
+bool model_fault_matters(const struct fault_event *fault)
+{
+	return fault && !fault_is_transient(fault) && fault->call != FAULT_MUNMAP &&
+	       fault->call != FAULT_CLOSE;
+}
+
+/* Take the fault if it is this call's: the front-end reached the call. */
+static bool fault_hits(const struct fault_event **fault, enum fault_call call)
+{
+	if (!*fault || (*fault)->call != call)
+		return false;
+	*fault = NULL;
+	return true;
+}
+
 static int find_exact(const struct shadow_model *m, uint8_t shmid, uint64_t off, uint64_t len)
 {
 	for (size_t i = 0; i < m->nmaps; i++)
@@ -166,28 +192,47 @@ static bool overlaps_any(const struct shadow_model *m, uint8_t shmid, u128 start
 	return false;
 }
 
-/* Can fd be mapped len bytes at fd_offset, rw or not, without a fault later? */
-static bool fd_mappable(const struct shadow_model *m, const struct fd_desc *fd, u128 fd_end,
-			bool rw)
+/*
+ * What the front-end checks after fstat: a regular file (a memfd, a file, an
+ * O_PATH fd of one) covering fd_offset + len, sealed against shrinking if
+ * required. Not /dev/zero (no size to check), a pipe, eventfd, socket or
+ * directory.
+ */
+static bool fd_passes_checks(const struct shadow_model *m, const struct fd_desc *fd, u128 fd_end)
 {
+	if (fd->kind != VSF_FD_MEMFD && fd->kind != VSF_FD_ROFILE && fd->kind != VSF_FD_OPATH)
+		return false;
 	if (m->require_shrink_seal && !(fd->seals & MODEL_SEAL_SHRINK))
 		return false; /* a file the backend could shrink under the mapping */
+	return fd_end <= fd->size;
+}
+
+/* What the kernel's mmap then allows: a shared mapping, rw or not. */
+static bool kernel_maps(const struct shadow_model *m, const struct fd_desc *fd, bool rw)
+{
 	switch (fd->kind) {
 	case VSF_FD_MEMFD:
 		if (!rw && (fd->seals & MODEL_SEAL_WRITE) && !m->write_sealed_maps_ro)
 			return false; /* Linux < 6.7: no shared mapping of a write-sealed memfd */
-		return fd_end <= fd->size && !(rw && (fd->seals & MODEL_SEALS_NO_WRITE));
+		return !(rw && (fd->seals & MODEL_SEALS_NO_WRITE));
 	case VSF_FD_ROFILE:
-		return fd_end <= fd->size && !rw;
-	default: /* /dev/zero (no size to check), pipe, eventfd, socket, directory, O_PATH */
+		return !rw;
+	default: /* O_PATH: no mapping at all */
 		return false;
 	}
 }
 
-/* Decide a well-framed message; fills v->accepted and v->change, applies it. */
+/*
+ * Decide a well-framed message; fills v->accepted and v->change, applies it.
+ * A fault of a call the front-end makes on the way (fstat, the staged mmap,
+ * the commit's mremap or mmap) is taken (*fault set to NULL) where it is made.
+ */
 static void decide(struct shadow_model *m, const struct model_header *h, const uint8_t *payload,
-		   const struct fd_desc *fds, size_t nfds, struct model_verdict *v)
+		   const struct fd_desc *fds, size_t nfds, const struct fault_event **fault,
+		   struct model_verdict *v)
 {
+	int err = *fault ? (*fault)->err : 0;
+
 	bool is_map = h->request == VSF_BACKEND_SHMEM_MAP;
 	struct model_mmap mm;
 	u128 start, end, fd_end;
@@ -231,8 +276,12 @@ static void decide(struct shadow_model *m, const struct model_header *h, const u
 		if (i < 0)
 			REJECT("no mapping at exactly this offset and length");
 		v->change = m->maps[i];
-		m->maps[i] = m->maps[--m->nmaps];
 		v->accepted = true;
+		/* The commit puts the reservation back over the range with mmap. */
+		if (fault_hits(fault, FAULT_MMAP))
+			v->commit_fails = true;
+		else
+			m->maps[i] = m->maps[--m->nmaps];
 		return;
 	}
 	if (!is_page_multiple(m, mm.fd_offset))
@@ -243,20 +292,43 @@ static void decide(struct shadow_model *m, const struct model_header *h, const u
 		REJECT("the range overlaps a live mapping");
 	if (m->nmaps >= m->max_mappings || m->nmaps >= MODEL_MAX_MAPPINGS)
 		REJECT("the mapping limit is reached");
-	if (!fd_mappable(m, &fds[0], fd_end, mm.flags & 1))
-		REJECT("the fd cannot be mapped so (kind, size or seals)");
+	if (fault_hits(fault, FAULT_FSTAT) || fault_hits(fault, FAULT_FSTATFS)) {
+		v->result = -EBADF;
+		REJECT("fstat or fstatfs of the fd failed (injected)");
+	}
+	if (!fd_passes_checks(m, &fds[0], fd_end))
+		REJECT("the fd is not a regular file covering the range (or not sealed against shrinking)");
+	if (fault_hits(fault, FAULT_MMAP)) {
+		v->result = -err;
+		REJECT("mmap of the fd failed (injected)");
+	}
+	if (!kernel_maps(m, &fds[0], mm.flags & 1))
+		REJECT("the kernel does not map this fd so (its seals or access mode)");
 #undef REJECT
 	v->change.content_fd = fds[0].content_fd;
-	m->maps[m->nmaps++] = v->change;
 	v->accepted = true;
+	/* The commit moves the staged mapping into the region with mremap. */
+	if (fault_hits(fault, FAULT_MREMAP))
+		v->commit_fails = true;
+	else
+		m->maps[m->nmaps++] = v->change;
 }
 
 void model_message(struct shadow_model *m, const uint8_t *bytes, size_t len,
-		   const struct fd_desc *fds, size_t nfds, struct model_verdict *v)
+		   const struct fd_desc *fds, size_t nfds, const struct fault_event *fault,
+		   struct model_verdict *v)
 {
 	struct model_header h;
 
 	memset(v, 0, sizeof(*v));
+	if (!model_fault_matters(fault))
+		fault = NULL;
+	/* A failed read or wait: what was read is lost, framing with it. */
+	if (fault && (fault->call == FAULT_RECVMSG || fault->call == FAULT_POLL)) {
+		v->io_failed = v->channel_closes = true;
+		m->channel_open = false;
+		return;
+	}
 	/* Framing: a whole header, a size within the maximum, the whole payload. */
 	if (len < MODEL_HEADER_BYTES) {
 		m->channel_open = false;
@@ -270,13 +342,23 @@ void model_message(struct shadow_model *m, const uint8_t *bytes, size_t len,
 	}
 	v->framed = true;
 	v->consumed = MODEL_HEADER_BYTES + h.size;
-	decide(m, &h, bytes + MODEL_HEADER_BYTES, fds, nfds, v);
+	decide(m, &h, bytes + MODEL_HEADER_BYTES, fds, nfds, &fault, v);
 	v->reply = h.flags & VSF_FLAG_NEED_REPLY;
-	if (v->reply && m->peer_read_shut) {
-		/* The reply cannot be delivered (EPIPE): the front-end drops the channel. */
-		v->channel_closes = true;
-		m->channel_open = false;
+	/* The reply cannot be delivered (EPIPE, or sendmsg failed): the front-end
+	 * drops the channel. */
+	if (v->reply) {
+		bool send_failed = fault_hits(&fault, FAULT_SENDMSG);
+
+		if (send_failed || m->peer_read_shut)
+			v->reply_lost = v->channel_closes = true;
 	}
+	/* The backend believes in a change that was not made (docs/protocol.md). */
+	if (v->commit_fails)
+		v->channel_closes = true;
+	if (v->channel_closes)
+		m->channel_open = false;
+	/* Any other call failing here is one the front-end should not make. */
+	v->fault_unexpected = fault != NULL;
 }
 
 void model_negotiate(const struct shadow_model *m, uint64_t features, uint64_t protocol_features,

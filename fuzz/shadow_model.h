@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fault.h"    /* struct fault_event: a system call that failed */
 #include "fd_table.h" /* struct fd_desc: what the model knows of an fd */
 #include "wire.h"
 
@@ -54,8 +55,17 @@ struct model_verdict {
 	size_t consumed;   /* bytes of the stream this message took */
 	uint32_t request;
 	bool accepted;
-	bool reply;        /* a reply must arrive */
-	bool channel_closes; /* the reply cannot be delivered: channel closes after */
+	bool reply;        /* a reply is due */
+	bool reply_lost;   /* it cannot be delivered (the channel closes) */
+	bool channel_closes; /* the channel closes after this message */
+	/* Faults (scenario/fault.h): the front-end could not read the message
+	 * (nothing of it is handled, the channel closes), or it accepted the
+	 * change but could not commit it (the map is not made, the unmap leaves
+	 * the mapping; the channel closes after the reply). */
+	bool io_failed, commit_fails;
+	int result;        /* the front-end's result when the model knows it, else 0 */
+	/* A fault fired in a call the model does not expect for this message. */
+	bool fault_unexpected;
 	struct model_mapping change; /* accepted map/unmap: the mapping added/removed */
 	const char *why;   /* rejected: the rule the message breaks */
 };
@@ -75,14 +85,25 @@ bool model_configure(struct shadow_model *m, uint32_t nregions,
 		     const uint64_t sizes[VSF_MAX_SHMEM_REGIONS]);
 bool model_add_region(struct shadow_model *m, uint8_t shmid, uint64_t size);
 void model_reset(struct shadow_model *m);
+/* A reset that could not remove the mapping of region shmid at shm_offset
+ * (an injected mmap failure): it stays, every other one goes. */
+void model_reset_except(struct shadow_model *m, uint8_t shmid, uint64_t shm_offset);
 size_t model_region_count(const struct shadow_model *m);
 
 /*
  * Predict the next message in bytes[0..len) (len > 0), fds going with it,
- * and apply its effect to the model.
+ * and apply its effect to the model. fault: the injected failure that fired
+ * while the front-end handled it, or NULL.
  */
 void model_message(struct shadow_model *m, const uint8_t *bytes, size_t len,
-		   const struct fd_desc *fds, size_t nfds, struct model_verdict *v);
+		   const struct fd_desc *fds, size_t nfds, const struct fault_event *fault,
+		   struct model_verdict *v);
+
+/*
+ * Does this failure change what the front-end does? Not a transient one it
+ * retries (EINTR, EAGAIN), nor munmap's or close's, which take effect anyway.
+ */
+bool model_fault_matters(const struct fault_event *fault);
 
 /*
  * The result of negotiating with a backend that answers as given: which

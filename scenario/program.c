@@ -12,6 +12,9 @@
  *   connect | reset | shutdown | hangup
  *   add_region [shmid=N] [size=N]
  *   truncate HANDLE [size=N]
+ *   fault CALL [after=N] [errno=NAME|N]
+ *           CALL is a name (scenario/fault.h) or call=N, which the printer
+ *           uses for unknown calls; errno prints as its name (ENOMEM)
  *   send [fd=H | fds=H,H,...] [chunk=N] [data=HEX]
  *   map | unmap [shmid=N] [fd=H | fds=H,H,...] [fd_offset=N] [shm_offset=N]
  *               [len=N] [rw | ro | mflags=N] [need_reply] [hflags=N] [chunk=N]
@@ -43,6 +46,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fault.h"
 #include "message_text.h"
 #include "wire.h"
 
@@ -57,6 +61,7 @@
 #define SEND_FIXED    3
 #define MMAP_FIXED    40
 #define TRUNC_FIXED   5
+#define FAULT_FIXED   3
 
 #define CONFIG_DEF_REQUEST 44u
 #define CONFIG_DEF_FLAGS   0x5u
@@ -96,6 +101,8 @@ const char *vsf_op_name(enum vsf_op_code code)
 		return "hangup";
 	case VSF_OP_TRUNCATE:
 		return "truncate";
+	case VSF_OP_FAULT:
+		return "fault";
 	case VSF_OP_SEND:
 		return "send";
 	case VSF_OP_MAP:
@@ -207,6 +214,13 @@ static bool decode_body(uint8_t code, const uint8_t *b, size_t n, struct vsf_op 
 			return false;
 		op->fd.handle = b[0];
 		op->fd.size = vsf_load_le32(b + 1);
+		return true;
+	case VSF_OP_FAULT:
+		if (n != FAULT_FIXED)
+			return false;
+		op->fault.call = b[0];
+		op->fault.after = b[1];
+		op->fault.err = b[2];
 		return true;
 	case VSF_OP_SEND:
 		if (n < SEND_FIXED || b[2] > VSF_PROG_MAX_OP_FDS || n - SEND_FIXED < b[2] ||
@@ -406,6 +420,12 @@ int vsf_op_encode(const struct vsf_op *op, struct vsf_buf *out)
 		vsf_store_le32(b + 1, op->fd.size);
 		n = TRUNC_FIXED;
 		break;
+	case VSF_OP_FAULT:
+		b[0] = op->fault.call;
+		b[1] = op->fault.after;
+		b[2] = op->fault.err;
+		n = FAULT_FIXED;
+		break;
 	case VSF_OP_SEND:
 		if (op->nfds > VSF_PROG_MAX_OP_FDS || op->data_len > VSF_PROG_MAX_DATA)
 			return -EINVAL;
@@ -529,6 +549,21 @@ static void print_mmap(FILE *out, const struct vsf_op *op)
 	print_dec_field(out, "chunk", op->chunk);
 }
 
+static void print_fault(FILE *out, const struct vsf_op *op)
+{
+	const char *err = op->fault.err ? strerrorname_np(op->fault.err) : NULL;
+
+	if (fault_call_name(op->fault.call))
+		fprintf(out, " %s", fault_call_name(op->fault.call));
+	else
+		fprintf(out, " call=%u", op->fault.call);
+	print_dec_field(out, "after", op->fault.after);
+	if (err)
+		fprintf(out, " errno=%s", err);
+	else
+		print_dec_field(out, "errno", op->fault.err);
+}
+
 /* A raw send, message by message, as comment lines after it. */
 static void print_messages(FILE *out, const struct vsf_op *op)
 {
@@ -579,6 +614,9 @@ static void print_op(FILE *out, const struct vsf_op *op)
 		fprintf(out, " %u", op->fd.handle);
 		print_hex_field(out, "size", op->fd.size);
 		break;
+	case VSF_OP_FAULT:
+		print_fault(out, op);
+		break;
 	case VSF_OP_SEND:
 		print_handles(out, op);
 		print_dec_field(out, "chunk", op->chunk);
@@ -615,7 +653,7 @@ enum key_id {
 	K_KIND, K_SIZE, K_SEALS, K_DATA, K_FEATURES, K_PROTOCOL, K_ACK,
 	K_NREGIONS, K_SIZES, K_REQUEST, K_FLAGS, K_SHMID, K_FDS, K_CHUNK,
 	K_HFLAGS, K_FD_OFFSET, K_SHM_OFFSET, K_LEN, K_MFLAGS, K_NEED_REPLY,
-	K_HANDLE,
+	K_HANDLE, K_CALL, K_AFTER, K_ERRNO,
 };
 
 static const struct key {
@@ -644,6 +682,9 @@ static const struct key {
 	{ "shm_offset", K_SHM_OFFSET, OPS_MMAP },
 	{ "len", K_LEN, OPS_MMAP },
 	{ "mflags", K_MFLAGS, OPS_MMAP },
+	{ "call", K_CALL, OPBIT(VSF_OP_FAULT) },
+	{ "after", K_AFTER, OPBIT(VSF_OP_FAULT) },
+	{ "errno", K_ERRNO, OPBIT(VSF_OP_FAULT) },
 };
 
 struct parser {
@@ -797,6 +838,20 @@ static int mark_seen(struct parser *ps, enum key_id id, const char *what)
 }
 
 /* key=value for the current op; value is modifiable. */
+/* An errno's name (ENOMEM) as its number, for values that fit a fault op. */
+static bool errno_by_name(const char *name, uint64_t *v)
+{
+	for (int e = 1; e <= UINT8_MAX; e++) {
+		const char *n = strerrorname_np(e);
+
+		if (n && !strcmp(n, name)) {
+			*v = (uint64_t)e;
+			return true;
+		}
+	}
+	return false;
+}
+
 static int parse_key(struct parser *ps, const char *key, char *val)
 {
 	struct vsf_op *op = &ps->op;
@@ -824,9 +879,15 @@ static int parse_key(struct parser *ps, const char *key, char *val)
 		return parse_handles(ps, key, val);
 	case K_SIZES:
 		return parse_sizes(ps, val);
+	case K_ERRNO:
+		if (errno_by_name(val, &v))
+			break;
+		/* fall through: a number */
 	case K_KIND:
 	case K_SEALS:
 	case K_SHMID:
+	case K_CALL:
+	case K_AFTER:
 		ret = parse_num(ps, key, val, UINT8_MAX, &v);
 		break;
 	case K_CHUNK:
@@ -906,13 +967,22 @@ static int parse_key(struct parser *ps, const char *key, char *val)
 	case K_MFLAGS:
 		op->mmap.mflags = v;
 		break;
+	case K_CALL:
+		op->fault.call = (uint8_t)v;
+		break;
+	case K_AFTER:
+		op->fault.after = (uint8_t)v;
+		break;
+	case K_ERRNO:
+		op->fault.err = (uint8_t)v;
+		break;
 	default:
 		break;
 	}
 	return 0;
 }
 
-/* A word without '=': fd's handle and kind, map/unmap's rw, ro, need_reply. */
+/* A word without '=': fd's handle and kind, fault's call, map/unmap's rw, ro, need_reply. */
 static int parse_word(struct parser *ps, const char *w)
 {
 	struct vsf_op *op = &ps->op;
@@ -939,6 +1009,15 @@ static int parse_word(struct parser *ps, const char *w)
 			return fail(ps, "unexpected '%s' for truncate", w);
 		return fail(ps, "unknown fd kind '%s'", w);
 	}
+	if (op->code == VSF_OP_FAULT) {
+		int call = fault_call_by_name(w);
+
+		if (call < 0)
+			return fail(ps, "unknown call '%s' for fault", w);
+		ret = mark_seen(ps, K_CALL, "call");
+		op->fault.call = (uint8_t)call;
+		return ret;
+	}
 	if (OPBIT(op->code) & OPS_MMAP) {
 		if (!strcmp(w, "rw") || !strcmp(w, "ro")) {
 			op->mmap.mflags = w[1] == 'w' ? VSF_MMAP_F_RW : 0;
@@ -953,7 +1032,7 @@ static int parse_word(struct parser *ps, const char *w)
 static const enum vsf_op_code text_ops[] = {
 	VSF_OP_FD, VSF_OP_SESSION, VSF_OP_CONFIG, VSF_OP_CONNECT, VSF_OP_RESET,
 	VSF_OP_ADD_REGION, VSF_OP_SHUTDOWN, VSF_OP_HANGUP, VSF_OP_SEND, VSF_OP_MAP,
-	VSF_OP_UNMAP, VSF_OP_TRUNCATE, VSF_OP_BYTES,
+	VSF_OP_UNMAP, VSF_OP_TRUNCATE, VSF_OP_FAULT, VSF_OP_BYTES,
 };
 
 static const char seps[] = " \t\r\v\f";

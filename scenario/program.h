@@ -54,6 +54,14 @@
  *                 clamped like an fd op's) after it may have been sent: a
  *                 memfd shrunk under a mapping. What the kernel refuses (a
  *                 seal, a read-only or O_PATH fd) changes nothing.
+ *  0x0d fault     u8 call, u8 after, u8 errno
+ *                 fault mmap after=1 errno=ENOMEM
+ *                 The front-end's call of CALL (mmap mremap munmap recvmsg
+ *                 sendmsg fstat fstatfs poll socketpair close) after the
+ *                 next `after` ones fails with errno (0: the call's usual
+ *                 one), once; a later fault op replaces one not yet fired.
+ *                 An errno the call cannot fail with, or an unknown call,
+ *                 arms nothing (scenario/fault.h lists both).
  *  0x08 send      u16 chunk, u8 nfds, u8 handle[nfds], bytes...
  *                 send fds=1,2 chunk=5 data=0900000009000000...
  *                 Raw backend-channel bytes, written in chunks of `chunk`
@@ -125,6 +133,8 @@ enum vsf_op_code {
 	/* Resize fd resource HANDLE (ftruncate) at this point, after it may
 	 * have been sent: a backend shrinking a memfd under a mapping. */
 	VSF_OP_TRUNCATE = 0x0c,
+	/* Make one of the front-end's own system calls fail (scenario/fault.h). */
+	VSF_OP_FAULT = 0x0d,
 	VSF_OP_BYTES = 0xff,
 };
 
@@ -165,6 +175,9 @@ struct vsf_op {
 			uint8_t shmid;
 			uint64_t size;
 		} add_region;
+		struct {
+			uint8_t call, after, err;
+		} fault;
 		struct {
 			uint32_t hflags;
 			uint8_t shmid;

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "canary.h"
+#include "syscalls.h"
 
 /* Header rules every backend request obeys; fills err on a violation. */
 static int check_header(const struct vsf_wire_header *h, struct vsf_error *err)
@@ -71,7 +72,7 @@ static int handle_map(struct vsf_regions *r, struct vsf_rx *rx, struct vsf_backe
 	ret = vsf_regions_prepare_map(r, &m, rx->fds[0], &out->change, &out->err);
 	/* canary double-close: the handler closes the fd that rx still owns */
 	if (VSF_CANARY(DOUBLE_CLOSE, ret == 0))
-		close(rx->fds[0]);
+		VSF_SYS(close)(rx->fds[0]);
 	return ret;
 }
 

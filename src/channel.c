@@ -2,6 +2,8 @@
 #define _GNU_SOURCE
 #include "channel.h"
 
+#include "syscalls.h"
+
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
@@ -20,7 +22,7 @@ void vsf_rx_close_fds(struct vsf_rx *rx)
 {
 	for (size_t i = 0; i < rx->nfds; i++) {
 		if (rx->fds[i] >= 0)
-			close(rx->fds[i]);
+			VSF_SYS(close)(rx->fds[i]);
 		rx->fds[i] = -1;
 	}
 	rx->nfds = 0;
@@ -70,7 +72,7 @@ static int deadline_wait_ms(const struct deadline *d)
 static int wait_ready(int fd, short events, int timeout_ms)
 {
 	struct pollfd p = { .fd = fd, .events = events };
-	int n = poll(&p, 1, timeout_ms < 0 ? -1 : timeout_ms);
+	int n = VSF_SYS(poll)(&p, 1, timeout_ms < 0 ? -1 : timeout_ms);
 
 	if (n < 0)
 		return errno == EINTR ? 0 : -errno;
@@ -93,7 +95,7 @@ static void collect_fds(struct msghdr *mh, struct vsf_rx *rx)
 			if (rx->nfds < VSF_MAX_FDS && !rx->fds_overflow)
 				rx->fds[rx->nfds++] = fd;
 			else {
-				close(fd);
+				VSF_SYS(close)(fd);
 				rx->fds_overflow = true;
 			}
 		}
@@ -126,7 +128,7 @@ static int read_exact(int fd, struct deadline *dl, uint8_t *buf, size_t len, boo
 			.msg_control = control.buf,
 			.msg_controllen = sizeof(control.buf),
 		};
-		ssize_t n = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+		ssize_t n = VSF_SYS(recvmsg)(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -221,7 +223,7 @@ int vsf_channel_send(int fd, int timeout_ms, const struct vsf_wire_header *hdr,
 		memcpy(CMSG_DATA(c), fds, nfds * sizeof(int));
 	}
 	while (left) {
-		ssize_t n = sendmsg(fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+		ssize_t n = VSF_SYS(sendmsg)(fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
 
 		if (n < 0) {
 			int ret;

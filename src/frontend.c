@@ -17,6 +17,7 @@
 
 #include "backend_dispatch.h"
 #include "canary.h"
+#include "syscalls.h"
 #include "channel.h"
 #include "error.h"
 #include "frontend_internal.h"
@@ -217,7 +218,7 @@ bool vsf_frontend_shmem_negotiated(const struct vsf_frontend *fe)
 static void forget_session(struct vsf_frontend *fe)
 {
 	if (fe->backend_fd >= 0)
-		close(fe->backend_fd);
+		VSF_SYS(close)(fe->backend_fd);
 	fe->backend_fd = -1;
 	fe->neg = (struct vsf_negotiated){ 0 };
 }
@@ -242,7 +243,7 @@ void vsf_frontend_reset(struct vsf_frontend *fe)
 int vsf_frontend_attach(struct vsf_frontend *fe, int backend_fd, uint64_t protocol_features)
 {
 	if (fe->backend_fd >= 0) {
-		close(backend_fd);
+		VSF_SYS(close)(backend_fd);
 		return fail(fe, &(struct vsf_error){ -EISCONN, "already attached" });
 	}
 	if (backend_fd < 0)
@@ -370,11 +371,11 @@ static int set_backend_req_fd(struct vsf_frontend *fe, int fd, struct vsf_error 
 	int sv[2];
 	int ret;
 
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+	if (VSF_SYS(socketpair)(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 		return vsf_error_set(err, -errno, "socketpair: %s", strerror(errno));
 	ret = send_request(fe, fd, VSF_REQ_SET_BACKEND_REQ_FD, ack ? VSF_FLAG_NEED_REPLY : 0,
 			   NULL, 0, &sv[1], 1, err);
-	close(sv[1]);
+	VSF_SYS(close)(sv[1]);
 	if (ret == 0 && ack) {
 		ret = recv_reply(fe, fd, VSF_REQ_SET_BACKEND_REQ_FD, VSF_U64_PAYLOAD_SIZE, err);
 		if (ret == 0 && vsf_load_le64(fe->rx->msg.payload) != 0)
@@ -382,7 +383,7 @@ static int set_backend_req_fd(struct vsf_frontend *fe, int fd, struct vsf_error 
 					    (unsigned long long)vsf_load_le64(fe->rx->msg.payload));
 	}
 	if (ret < 0) {
-		close(sv[0]);
+		VSF_SYS(close)(sv[0]);
 		return ret;
 	}
 	fe->backend_fd = sv[0];
@@ -510,7 +511,7 @@ err_drop_session:
 
 static void close_backend_channel(struct vsf_frontend *fe)
 {
-	close(fe->backend_fd);
+	VSF_SYS(close)(fe->backend_fd);
 	fe->backend_fd = -1;
 }
 
@@ -520,7 +521,7 @@ int vsf_frontend_handle_backend(struct vsf_frontend *fe, struct vsf_verdict *ver
 	struct vsf_error err = { 0 };
 	struct vsf_rx *rx = fe->rx;
 	uint8_t value[8];
-	bool committed;
+	bool committed, replied;
 	int ret;
 
 	if (verdict)
@@ -569,24 +570,32 @@ int vsf_frontend_handle_backend(struct vsf_frontend *fe, struct vsf_verdict *ver
 	if (out.reply && ret == 0 && VSF_CANARY(DOUBLE_REPLY, out.change.kind == VSF_CHANGE_UNMAP))
 		ret = vsf_channel_send(fe->backend_fd, fe->opts.io_timeout_ms, &out.reply_hdr, value,
 				       NULL, 0, &err);
+	replied = out.reply && ret == 0;
 	/* canary commit-no-begin: the error path commits a change never prepared */
 	committed = false;
 	if (out.change.kind != VSF_CHANGE_NONE || VSF_CANARY(COMMIT_NO_BEGIN, out.result < 0)) {
 		struct vsf_error commit_err = { 0 };
 
 		if (fe->commit_hook && out.change.kind != VSF_CHANGE_NONE)
-			fe->commit_hook(fe->commit_hook_opaque, out.reply && ret == 0,
+			fe->commit_hook(fe->commit_hook_opaque, replied,
 					out.change.kind == VSF_CHANGE_MAP, out.change.mapping.shmid,
 					out.change.mapping.shm_offset, out.change.mapping.len);
 		/* Committed even when the reply failed: the request was accepted. */
 		committed = vsf_regions_commit(&fe->regions, &out.change, &commit_err) == 0;
-		if (!committed)
+		if (!committed && ret == 0) {
+			/* The backend was told (or, without NEED_REPLY, takes it) that the
+			 * change was made: its memory map and ours now differ, and
+			 * nothing on the wire can tell it so (docs/protocol.md). */
+			err = commit_err;
+			ret = err.code;
+		} else if (!committed) {
 			fail(fe, &commit_err);
+		}
 	}
 
 	if (verdict) {
 		verdict->result = out.result;
-		verdict->replied = out.reply && ret == 0;
+		verdict->replied = replied;
 		verdict->reply_value = out.reply_value;
 		verdict->committed = committed;
 		verdict->has_mapping = out.has_mm;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "canary.h"
+#include "syscalls.h"
 
 /* Entries of the mapping table's first allocation; it doubles when full. */
 #define MAPS_INITIAL_CAP 4
@@ -38,7 +39,7 @@ static int seals_of(int fd)
 /* Put an inaccessible reservation back over [addr, addr+len). */
 static int reserve_fixed(void *addr, uint64_t len)
 {
-	void *p = mmap(addr, len, PROT_NONE,
+	void *p = VSF_SYS(mmap)(addr, len, PROT_NONE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
 	return p == MAP_FAILED ? -errno : 0;
 }
@@ -51,7 +52,7 @@ void vsf_regions_destroy(struct vsf_regions *r)
 		if (!reg)
 			continue;
 		/* Releasing the reservation also removes the mappings inside it. */
-		munmap(reg->base, reg->size);
+		VSF_SYS(munmap)(reg->base, reg->size);
 		/* canary leak-teardown: the region list is not freed */
 		if (!VSF_CANARY(LEAK_TEARDOWN, true))
 			free(reg);
@@ -117,7 +118,7 @@ int vsf_regions_add(struct vsf_regions *r, uint8_t shmid, uint64_t size, struct 
 	reg = calloc(1, sizeof(*reg));
 	if (!reg)
 		return vsf_error_set(err, -ENOMEM, "region %u: out of memory", shmid);
-	base = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	base = VSF_SYS(mmap)(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (base == MAP_FAILED) {
 		int e = -errno;
 
@@ -138,7 +139,7 @@ static void region_release(struct vsf_regions *r, uint8_t shmid)
 {
 	struct vsf_region *reg = r->region_by_id[shmid];
 
-	munmap(reg->base, reg->size);
+	VSF_SYS(munmap)(reg->base, reg->size);
 	r->reserved -= reg->size;
 	r->nregions--;
 	free(reg);
@@ -293,7 +294,7 @@ int vsf_regions_prepare_map(struct vsf_regions *r, const struct vsf_mapping *m, 
 				     m->shmid);
 	if (r->nmaps >= r->max_mappings)
 		return vsf_error_set(err, -ENOSPC, "mapping limit %u reached", r->max_mappings);
-	if (fstat(fd, &st) < 0 || fstatfs(fd, &sfs) < 0)
+	if (VSF_SYS(fstat)(fd, &st) < 0 || VSF_SYS(fstatfs)(fd, &sfs) < 0)
 		return vsf_error_set(err, -EBADF, "cannot stat the fd: %s", strerror(errno));
 	/* The kernel rounds a hugetlbfs mapping up to a huge page: more than len. */
 	if (sfs.f_type == HUGETLBFS_MAGIC)
@@ -319,7 +320,7 @@ int vsf_regions_prepare_map(struct vsf_regions *r, const struct vsf_mapping *m, 
 		return ret;
 	/* Map for real now, at an address of the kernel's choice, so every reason
 	 * the fd cannot be mapped surfaces before the reply is sent. */
-	staged = mmap(NULL, m->len, m->rw ? PROT_READ | PROT_WRITE : PROT_READ, MAP_SHARED, fd,
+	staged = VSF_SYS(mmap)(NULL, m->len, m->rw ? PROT_READ | PROT_WRITE : PROT_READ, MAP_SHARED, fd,
 		      (off_t)m->fd_offset);
 	if (staged == MAP_FAILED) {
 		int e = errno;
@@ -367,10 +368,10 @@ static int commit_map(struct vsf_regions *r, struct vsf_change *c, struct vsf_er
 	size_t i;
 
 	/* Moving the staged mapping replaces the reservation in one step. */
-	if (mremap(c->staged, m->len, m->len, MREMAP_MAYMOVE | MREMAP_FIXED, target) == MAP_FAILED) {
+	if (VSF_SYS(mremap)(c->staged, m->len, m->len, MREMAP_MAYMOVE | MREMAP_FIXED, target) == MAP_FAILED) {
 		int e = -errno;
 
-		munmap(c->staged, m->len);
+		VSF_SYS(munmap)(c->staged, m->len);
 		reserve_fixed(target, m->len);
 		return vsf_error_set(err, e, "commit: cannot move mapping into region %u: %s",
 				     m->shmid, strerror(-e));
@@ -407,14 +408,6 @@ int vsf_regions_commit(struct vsf_regions *r, struct vsf_change *change, struct 
 	change->kind = VSF_CHANGE_NONE;
 	change->staged = NULL;
 	return ret;
-}
-
-void vsf_regions_abandon(struct vsf_change *change)
-{
-	if (change->kind == VSF_CHANGE_MAP)
-		munmap(change->staged, change->mapping.len);
-	change->kind = VSF_CHANGE_NONE;
-	change->staged = NULL;
 }
 
 size_t vsf_regions_reset(struct vsf_regions *r)

@@ -71,7 +71,7 @@ const struct vsf_region *vsf_regions_find(const struct vsf_regions *r, uint8_t s
 
 /*
  * Prepare mapping fd (borrowed) at shm_offset of region shmid. On success
- * change holds the staged mapping; the caller must commit or abandon it.
+ * change holds the staged mapping; the caller must commit it.
  */
 int vsf_regions_prepare_map(struct vsf_regions *r, const struct vsf_mapping *m, int fd,
 			    struct vsf_change *change, struct vsf_error *err);
@@ -80,8 +80,6 @@ int vsf_regions_prepare_unmap(struct vsf_regions *r, uint8_t shmid, uint64_t shm
 			      uint64_t len, struct vsf_change *change, struct vsf_error *err);
 /* Make a prepared change visible. */
 int vsf_regions_commit(struct vsf_regions *r, struct vsf_change *change, struct vsf_error *err);
-/* Drop a prepared change without making it visible. */
-void vsf_regions_abandon(struct vsf_change *change);
 
 /* Device reset: remove every mapping, keep the reservations. Returns how many could not be removed. */
 size_t vsf_regions_reset(struct vsf_regions *r);

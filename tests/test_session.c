@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "backend_peer.h"
+#include "fault.h"
 #include "vsf_test.h"
 
 #define GIB (1ull << 30)
@@ -715,4 +716,45 @@ TEST(connect_to_gone_backend_no_sigpipe)
 	CHECK_EQ(probe_open_fds(), fds);
 	vsf_frontend_free(fe);
 	SETUP(sigaction(SIGPIPE, &old, NULL) == 0);
+}
+
+/*
+ * A system call of the negotiation fails (scenario/fault.h): connect fails
+ * with its errno and leaves no session, region, reservation or fd.
+ */
+TEST(connect_fails_cleanly_when_a_call_fails)
+{
+	static const struct {
+		unsigned call, after;
+		int err;
+	} cases[] = {
+		{ FAULT_SOCKETPAIR, 0, EMFILE }, /* the backend channel */
+		{ FAULT_SENDMSG, 2, ENOBUFS },   /* SET_PROTOCOL_FEATURES */
+		{ FAULT_RECVMSG, 1, ENOMEM },    /* the protocol features */
+		{ FAULT_RECVMSG, 0, ECONNRESET },
+		{ FAULT_MMAP, 0, ENOMEM },       /* the config's region, after SET_FEATURES */
+	};
+	uint64_t sizes[256] = { [0] = GIB };
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct session s;
+		struct vsf_options o;
+		int fds = probe_open_fds();
+		long vm = vm_size_kb();
+
+		vsf_options_default(&o);
+		memset(&s, 0, sizeof(s));
+		fake_init(&s.fb, sizes);
+		SETUP(fault_arm(cases[i].call, cases[i].after, cases[i].err));
+		session_run(&s, &o);
+		CHECK_EQ(s.ret, cases[i].err == ECONNRESET ? -ECONNRESET : -cases[i].err);
+		CHECK(vsf_frontend_last_error(s.fe)[0] != '\0');
+		CHECK_EQ(vsf_frontend_backend_fd(s.fe), -1);
+		CHECK_EQ(vsf_frontend_region_count(s.fe), 0);
+		CHECK(vm_size_kb() - vm < (long)(GIB / 2 / 1024));
+		session_close_fds(&s);
+		CHECK_EQ(probe_open_fds(), fds);
+		vsf_frontend_free(s.fe);
+		fault_disarm();
+	}
 }

@@ -4,6 +4,8 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "fault.h"
+
 static const char *op_constant(enum vsf_op_code code)
 {
 	switch (code) {
@@ -19,6 +21,7 @@ static const char *op_constant(enum vsf_op_code code)
 	case VSF_OP_UNMAP: return "VSF_OP_UNMAP";
 	case VSF_OP_HANGUP: return "VSF_OP_HANGUP";
 	case VSF_OP_TRUNCATE: return "VSF_OP_TRUNCATE";
+	case VSF_OP_FAULT: return "VSF_OP_FAULT";
 	case VSF_OP_BYTES: return "VSF_OP_BYTES";
 	}
 	return NULL;
@@ -71,6 +74,11 @@ static void emit_op(FILE *out, const struct vsf_op *op, size_t i)
 	case VSF_OP_ADD_REGION:
 		fprintf(out, "\t\t.add_region = { .shmid = %u, .size = 0x%" PRIx64 " },\n",
 			op->add_region.shmid, op->add_region.size);
+		break;
+	case VSF_OP_FAULT:
+		fprintf(out, "\t\t.fault = { .call = %u, .after = %u, .err = %u }, /* %s */\n",
+			op->fault.call, op->fault.after, op->fault.err,
+			fault_call_name(op->fault.call) ? fault_call_name(op->fault.call) : "?");
 		break;
 	case VSF_OP_MAP:
 	case VSF_OP_UNMAP:

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Fault injection into the front-end's own system calls (the idea of
+ * syzkaller's fault injection): "the call of mmap after the next N fails
+ * with ENOMEM". It works on the faultable build of the library
+ * (src/syscalls.h), whose system calls go through a table; this module
+ * points the table at wrappers that count calls and fail the chosen one.
+ *
+ * One fault is armed at a time and fires once. A failed call has no effect
+ * (nothing is mapped, sent, received or created), except munmap and close:
+ * those take effect and then report the error. Linux releases an fd even
+ * when close reports EIO or EINTR, and the front-end unmaps only whole
+ * mappings, which the kernel never refuses; what is tested there is that an
+ * error return is not misread.
+ */
+#ifndef VSF_FAULT_H
+#define VSF_FAULT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* The calls, in the order of VSF_SYSCALL_LIST (src/syscalls.h). */
+enum fault_call {
+	FAULT_MMAP,
+	FAULT_MREMAP,
+	FAULT_MUNMAP,
+	FAULT_RECVMSG,
+	FAULT_SENDMSG,
+	FAULT_FSTAT,
+	FAULT_FSTATFS,
+	FAULT_POLL,
+	FAULT_SOCKETPAIR,
+	FAULT_CLOSE,
+	FAULT_CALL_COUNT
+};
+
+/* What fired: the call, its errno, and for mmap and munmap the range. */
+struct fault_event {
+	enum fault_call call;
+	int err;
+	void *addr;
+	size_t len;
+};
+
+const char *fault_call_name(unsigned call); /* NULL if unknown */
+int fault_call_by_name(const char *name);   /* -1 if unknown */
+
+/*
+ * The errnos call can fail with: the ones its manual page lists that the
+ * front-end's use of it can meet. list[0] is the default.
+ */
+size_t fault_errnos(unsigned call, const int **list);
+/* err (0: the default) if call can fail with it, else 0. */
+int fault_errno_for(unsigned call, int err);
+
+/*
+ * Arm: the call after `after` more calls of it fails with err (0: the
+ * call's default). Replaces an armed fault. False (nothing armed) if call
+ * is unknown or err is not one it can fail with.
+ */
+bool fault_arm(unsigned call, unsigned after, int err);
+void fault_disarm(void);
+/* The fault that fired since the last call, if one did (then it is forgotten). */
+bool fault_take_fired(struct fault_event *ev);
+
+/*
+ * Whether a failure of this call with this errno is one the front-end
+ * retries without a trace (EINTR; EAGAIN on a socket, followed by a wait).
+ */
+bool fault_is_transient(const struct fault_event *ev);
+
+#endif
