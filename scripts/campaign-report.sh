@@ -6,8 +6,12 @@
 #       campaign's progress line (nothing when the line has no numbers yet)
 #   campaign-report.sh write ENGINE OUT ELAPSED HARNESS...
 #       OUT/<harness>/progress.png (coverage and executions over time),
+#       OUT/<harness>/rate.png (executions per second, per minute),
 #       OUT/coverage/ (llvm-cov HTML and summary.txt: src/ by the final
 #       corpus plus the committed one) and OUT/summary.md
+#   campaign-report.sh both OUT HARNESS...
+#       OUT/summary.md for fuzz.sh --engine both: the tables of OUT/afl and
+#       OUT/libfuzzer, and src/ coverage by both corpora (OUT/coverage/)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -44,6 +48,37 @@ plot "$dir/timeline.tsv" using 1:3 skip 1 with linespoints title "coverage" axes
 GP
 }
 
+# Executions per second over time from a timeline: rate.tsv (one point per
+# minute) and rate.png; prints "FIRST LAST", the rates of the first and the
+# last ten minutes (or of the first and last half of a shorter campaign).
+rate() {
+	local engine=$1 dir=$2 h=$3
+	awk -F'\t' 'NR > 1 { t[n] = $1; e[n] = $2; n++ }
+		END { print "seconds\texec_per_s" > out
+			for (i = 1; i < n; i++) if (t[i] - t[p] >= 60 || i == n - 1) {
+				if (t[i] > t[p]) printf "%d\t%.0f\n", t[i], (e[i] - e[p]) / (t[i] - t[p]) > out
+				p = i }
+			if (n < 2) { print "- -"; exit }
+			w = t[n - 1] >= 1200 ? 600 : t[n - 1] / 2
+			for (i = 0; i < n && t[i] <= w; i++) f = i
+			for (i = n - 1; i > 0 && t[i] >= t[n - 1] - w; i--) l = i
+			first = t[f] ? e[f] / t[f] : 0
+			last = (t[n - 1] > t[l]) ? (e[n - 1] - e[l]) / (t[n - 1] - t[l]) : 0
+			printf "%.0f %.0f\n", first, last }' \
+		out="$dir/rate.tsv" "$dir/timeline.tsv"
+	(($(wc -l <"$dir/rate.tsv") > 1)) || return 0
+	gnuplot <<GP
+set terminal pngcairo size 900,400 noenhanced
+set output "$dir/rate.png"
+set title "$h ($engine): executions per second, per minute"
+set xlabel "seconds"
+set ylabel "exec/s"
+set yrange [0:*]
+set datafile separator "\t"
+plot "$dir/rate.tsv" using 1:2 skip 1 with linespoints title "exec/s"
+GP
+}
+
 # summary_field LOG NAME: the value of "NAME: value" in a campaign's summary.
 summary_field() {
 	awk -v k="$2:" '/^==== fuzz summary/ { in_s = 1 }
@@ -61,20 +96,22 @@ write() {
 		echo
 		echo "Started from the committed corpus; $(date -u '+%Y-%m-%d %H:%M UTC') at the end."
 		echo
-		echo "| harness | executions | exec/s | coverage | stability | corpus | unique findings | plot |"
-		echo "|---|---|---|---|---|---|---|---|"
+		echo "| harness | executions | exec/s | exec/s first 10 min | exec/s last 10 min | coverage | stability | corpus | unique findings | plots |"
+		echo "|---|---|---|---|---|---|---|---|---|---|"
 		for h in "$@"; do
 			log=$out/$h/campaign.log idx=$out/$h/findings/index.md
 			plot "$engine" "$out/$h" "$h" || true
+			read -r first last < <(rate "$engine" "$out/$h" "$h" || echo "- -")
 			local found="none"
 			if [[ -f $idx ]] && grep -q 'unique' "$idx"; then
 				found="[$(sed -nE 's/.*, ([0-9]+) unique.*/\1/p' "$idx")]($h/findings/index.md)"
 			fi
-			printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$h" \
+			printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$h" \
 				"$(summary_field "$log" executions)" "$(summary_field "$log" exec/s)" \
+				"$first" "$last" \
 				"$(summary_field "$log" coverage)" "$(summary_field "$log" stability || true)" \
 				"$(summary_field "$log" corpus | sed "s|$out/||g")" "$found" \
-				"$([[ -f $out/$h/progress.png ]] && echo "[png]($h/progress.png)")"
+				"$([[ -f $out/$h/progress.png ]] && echo "[coverage]($h/progress.png)")$([[ -f $out/$h/rate.png ]] && echo " [exec/s]($h/rate.png)")"
 		done
 		echo
 		echo "## Coverage of src/ (committed corpus + this campaign's)"
@@ -93,10 +130,42 @@ write() {
 	} >"$out/summary.md"
 }
 
-cmd=${1:?usage: campaign-report.sh point|write ...}
+both() {
+	local out=$1 e
+	shift
+	mkdir -p "$out/coverage"
+	scripts/coverage.sh --campaign "$out/afl" --campaign "$out/libfuzzer" --html "$out/coverage/html" \
+		>"$out/coverage/summary.txt" 2>&1 ||
+		echo "campaign-report: coverage failed; see $out/coverage/summary.txt" >&2
+	{
+		echo "# Fuzz campaign: AFL++ and libFuzzer side by side"
+		echo
+		echo "Each engine's report: [afl/summary.md](afl/summary.md), [libfuzzer/summary.md](libfuzzer/summary.md)."
+		for e in afl libfuzzer; do
+			[[ -f $out/$e/summary.md ]] || continue
+			echo
+			echo "## $e"
+			echo
+			# The engine's table, its links made relative to OUT.
+			awk '/^\| harness/ { t = 1 } t && !/^\|/ { exit } t' "$out/$e/summary.md" |
+				sed -E "s#\]\(([^)]*)\)#](${e}/\1)#g"
+		done
+		echo
+		echo "## Coverage of src/ (committed corpus + both engines' corpora)"
+		echo
+		echo '```'
+		grep -E '^(Filename|TOTAL)' "$out/coverage/summary.txt" || true
+		echo '```'
+		echo
+		echo "Per file: [coverage/summary.txt](coverage/summary.txt); HTML: [coverage/html/index.html](coverage/html/index.html)."
+	} >"$out/summary.md"
+}
+
+cmd=${1:?usage: campaign-report.sh point|write|both ...}
 shift
 case $cmd in
 point) point "$@" ;;
 write) write "$@" ;;
+both) both "$@" ;;
 *) echo "campaign-report.sh: unknown command $cmd" >&2; exit 2 ;;
 esac

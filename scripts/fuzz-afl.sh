@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # AFL++ campaign (called by scripts/fuzz.sh, which builds first):
 #   scripts/fuzz-afl.sh TARGET SECONDS JOBS OUTDIR [--sync-dir DIR [--role main|secondary]]
+#                       [--foreign DIR]
 # One main instance with the CMPLOG binary and JOBS-1 secondaries, persistent
 # mode with the shared-memory testcase, the structure-aware mutator library,
 # seeds corpus/TARGET, dict/TARGET.dict.
@@ -10,14 +11,17 @@
 # role main (the default; one per sync directory) <host>-main, the CMPLOG one,
 # and <host>-m1...; role secondary <host>-s0 (CMPLOG), <host>-s1... Each is
 # linked into OUTDIR, so progress, summary and triage see this host's.
+# --foreign DIR: the main instance also imports what another fuzzer (the
+# libFuzzer half of `fuzz.sh --engine both`) adds to DIR (afl-fuzz -F).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 target=$1 secs=$2 jobs=$3 out=$4
 shift 4
-sync="" role=main
+sync="" role=main foreign=()
 while (($#)); do
 	case $1 in
+	--foreign) mkdir -p "${2:?}"; foreign=(-F "$2"); shift 2 ;;
 	--sync-dir) sync=${2:?}; shift 2 ;;
 	--role) role=${2:?}; shift 2 ;;
 	*) echo "fuzz-afl.sh: unknown argument $1" >&2; exit 2 ;;
@@ -32,6 +36,9 @@ cmplog=$root/build/afl-cmplog/fuzz/$target
 # shellcheck source=scripts/afl-env.sh
 . scripts/afl-env.sh
 export AFL_AUTORESUME=1 # resume an old run
+# With --foreign, import what the other fuzzer found every 10 minutes (as
+# often as libFuzzer restarts with AFL++'s finds), not every 30.
+((${#foreign[@]})) && export AFL_SYNC_TIME=${AFL_SYNC_TIME:-10}
 # The structure-aware program mutator beside AFL++'s own havoc (fuzz/mutator.h).
 export AFL_CUSTOM_MUTATOR_LIBRARY=$root/build/default/fuzz/libvsf_afl_mutator.so
 # Every finding's report and stack, written by the harness (AFL++ keeps no output).
@@ -57,7 +64,7 @@ for i in "${!names[@]}"; do
 	if ((i > 0)); then
 		opt=(-S "$n")
 	elif [[ $role == main ]]; then
-		opt=(-M "$n" -c "$cmplog")
+		opt=(-M "$n" -c "$cmplog" "${foreign[@]}")
 	else
 		opt=(-S "$n" -c "$cmplog")
 	fi

@@ -1,12 +1,26 @@
 #!/usr/bin/env bash
 # libFuzzer campaign (called by scripts/fuzz.sh, which builds first):
-#   scripts/fuzz-libfuzzer.sh TARGET SECONDS JOBS OUTDIR
+#   scripts/fuzz-libfuzzer.sh TARGET SECONDS JOBS OUTDIR [--import DIR]
 # Fork mode with JOBS workers, corpus in OUTDIR/corpus (seeded from
 # corpus/TARGET), findings in OUTDIR/crashes, progress every 15 s, summary.
+# --import DIR: also take the inputs another fuzzer keeps in DIR (the AFL++
+# queue of `fuzz.sh --engine both`). libFuzzer reads its input directories
+# only when it starts, so the campaign then runs in segments of
+# LF_SEGMENT_S seconds, each starting from everything found so far.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 target=$1 secs=$2 jobs=$3 out=$4
+shift 4
+import=()
+while (($#)); do
+	case $1 in
+	--import) import=("${2:?}"); shift 2 ;;
+	*) echo "fuzz-libfuzzer.sh: unknown argument $1" >&2; exit 2 ;;
+	esac
+done
+segment=$secs
+((${#import[@]})) && segment=${LF_SEGMENT_S:-600}
 bin=$root/build/libfuzzer/fuzz/$target
 mkdir -p "$out/corpus" "$out/crashes"
 before=$(find "$out/corpus" -type f | wc -l)
@@ -19,7 +33,7 @@ while IFS='=' read -r key value; do
 	[[ $key == dict ]] && value=$root/dict/$value
 	flags+=("-$key=$value")
 done <"fuzz/$target.options"
-flags+=(-max_total_time="$secs" -artifact_prefix="$out/crashes/" -print_final_stats=1)
+flags+=(-artifact_prefix="$out/crashes/" -print_final_stats=1)
 # Fork mode keeps going after a finding, so a long campaign collects them all.
 flags+=(-fork="$jobs" -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1)
 
@@ -30,26 +44,52 @@ mkdir -p "$out/reports"
 export VSF_REPORT_DIR=$out/reports
 echo "fuzz.sh: libFuzzer on $target for ${secs}s with $jobs job(s); log $log"
 start=$(date +%s)
+: >"$log"
+# The latest status line of the running segment (the log past line from),
+# its execution count made cumulative over the segments before it (base).
+latest() {
+	awk -v b="$base" -v from="$from" 'NR > from && /^#[0-9]+/ { l = $0 }
+		END { if (l != "") { n = l; sub(/^#/, "", n); n = n + 0
+			sub(/^#[0-9]+/, "#" (n + b), l); print l } }' "$log"
+}
 set +e
-"$bin" "${flags[@]}" "$out/corpus" "$root/corpus/$target" >"$log" 2>&1 &
-pid=$!
-trap 'kill $pid 2>/dev/null' INT TERM
-# Progress: the latest status line every 15 s.
-while kill -0 $pid 2>/dev/null; do
-	sleep 15 &
-	wait $! 2>/dev/null
-	line=$(awk '/^#[0-9]+/ { l = $0 } END { print l }' "$log")
-	[[ -n $line ]] && printf '[%5ds] %s\n' $(($(date +%s) - start)) "$line"
+stop=0 base=0 from=0 status=0 pid=""
+trap 'stop=1; kill $pid 2>/dev/null' INT TERM
+while ((!stop)); do
+	left=$((secs - ($(date +%s) - start)))
+	((left > 0)) || break
+	from=$(wc -l <"$log") t0=$(date +%s)
+	# The other fuzzer's directory, once it exists.
+	dirs=("$out/corpus" "$root/corpus/$target")
+	for d in "${import[@]}"; do
+		[[ -d $d ]] || continue
+		dirs+=("$d")
+		echo "fuzz.sh: segment from $((secs - left))s on also takes $(find "$d" -maxdepth 1 -type f | wc -l) inputs of $d"
+	done
+	"$bin" "${flags[@]}" -max_total_time=$((left < segment ? left : segment)) "${dirs[@]}" \
+		>>"$log" 2>&1 &
+	pid=$!
+	# Progress: the latest status line every 15 s.
+	while kill -0 $pid 2>/dev/null; do
+		sleep 15 &
+		wait $! 2>/dev/null
+		line=$(latest)
+		[[ -n $line ]] && printf '[%5ds] %s\n' $(($(date +%s) - start)) "$line"
+	done
+	wait $pid
+	status=$?
+	line=$(latest)
+	[[ -z $line ]] || base=$(sed -nE 's/^#([0-9]+).*/\1/p' <<<"$line")
+	# A segment that fails at once (no binary, bad flags) ends the campaign.
+	((status == 0 || $(date +%s) - t0 >= 5)) || break
 done
-wait $pid
-status=$?
 set -e
 elapsed=$(($(date +%s) - start))
 
 # awk, not grep: no match is not an error under pipefail.
 last=$(awk '/^#[0-9]+/ { l = $0 } END { print l }' "$log")
 execs=$(awk '/stat::number_of_executed_units:/ { s += $2 } END { print s + 0 }' "$log")
-[[ $execs != 0 ]] || execs=$(sed -nE 's/^#([0-9]+).*/\1/p' <<<"$last")
+[[ $execs != 0 ]] || execs=$base
 cov=$(awk '{ for (i = 1; i < NF; i++) if ($i == "cov:") print $(i + 1) }' <<<"$last")
 ft=$(awk '{ for (i = 1; i < NF; i++) if ($i == "ft:") print $(i + 1) }' <<<"$last")
 after=$(find "$out/corpus" -type f | wc -l)

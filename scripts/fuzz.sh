@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Run a fuzz campaign: the README's main command.
 #
-#   scripts/fuzz.sh [--engine libfuzzer|afl] [--target HARNESS|all] [--duration 10m]
+#   scripts/fuzz.sh [--engine libfuzzer|afl|both] [--target HARNESS|all] [--duration 10m]
 #                   [--jobs N] [--out DIR] [--update-corpus]
 #                   [--sync-dir DIR [--role main|secondary]]   (AFL++ only)
 #
@@ -19,6 +19,12 @@
 # --sync-dir: the AFL++ instances fuzz in DIR/<harness>, shared with other
 # machines' (one --role main, the default, the others secondary), named
 # after this host; --out keeps this host's logs, findings and report.
+# --engine both: an AFL++ campaign (OUT/afl) and a libFuzzer one
+# (OUT/libfuzzer) side by side, half the cores each (at least one job per
+# harness and engine), each taking in what the other finds: AFL++'s main
+# instance imports the libFuzzer corpus (afl-fuzz -F), libFuzzer restarts
+# every 10 minutes from its corpus plus the AFL++ queue. OUT/summary.md has
+# both engines' tables and the coverage of src/ by both corpora together.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib.sh
@@ -33,9 +39,10 @@ out=""
 update_corpus=0
 sync_dir=""
 role=""
+peer="" # internal, from --engine both: the other engine's campaign directory
 
 usage() {
-	sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'
 	echo "harnesses: $(tr '\n' ' ' <fuzz/harnesses.txt)"
 	exit "${1:-2}"
 }
@@ -50,6 +57,7 @@ while (($#)); do
 	--update-corpus) update_corpus=1; shift ;;
 	--sync-dir) sync_dir=${2:?}; shift 2 ;;
 	--role) role=${2:?}; shift 2 ;;
+	--peer) peer=${2:?}; shift 2 ;;
 	-h|--help) usage 0 ;;
 	*) echo "fuzz.sh: unknown argument: $1" >&2; usage ;;
 	esac
@@ -71,12 +79,13 @@ else
 	grep -qx "$target" fuzz/harnesses.txt || { echo "fuzz.sh: no harness named $target" >&2; usage; }
 	targets=("$target")
 fi
-[[ $engine == libfuzzer || $engine == afl ]] || { echo "fuzz.sh: engine must be libfuzzer or afl" >&2; exit 2; }
+[[ $engine == libfuzzer || $engine == afl || $engine == both ]] ||
+	{ echo "fuzz.sh: engine must be libfuzzer, afl or both" >&2; exit 2; }
 [[ $jobs =~ ^[1-9][0-9]*$ ]] || { echo "fuzz.sh: --jobs must be a positive number" >&2; exit 2; }
 # Options for the runner: AFL++'s sync directory and this host's role in it.
 runner_opts=()
 if [[ -n $sync_dir ]]; then
-	[[ $engine == afl ]] || { echo "fuzz.sh: --sync-dir is for --engine afl" >&2; exit 2; }
+	[[ $engine == afl && -z $peer ]] || { echo "fuzz.sh: --sync-dir is for --engine afl" >&2; exit 2; }
 	[[ ${role:=main} == main || $role == secondary ]] || { echo "fuzz.sh: --role must be main or secondary" >&2; exit 2; }
 	mkdir -p "$sync_dir"
 	runner_opts=(--sync-dir "$(cd "$sync_dir" && pwd)" --role "$role")
@@ -88,17 +97,46 @@ out=${out:-fuzz-out/$target-$engine}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
-scripts/setup.sh gnuplot $([[ $engine == afl ]] && echo afl)
-if [[ $engine == afl ]]; then
+scripts/setup.sh gnuplot $([[ $engine != libfuzzer ]] && echo afl)
+if [[ $engine != libfuzzer ]]; then
 	for preset in afl afl-cmplog; do
 		build_preset $preset "${targets[@]}"
 	done
 	# The structure-aware mutator, as a plain shared library for afl-fuzz.
 	build_preset default vsf_afl_mutator
 	runner=scripts/fuzz-afl.sh
-else
+fi
+if [[ $engine != afl ]]; then
 	build_preset libfuzzer "${targets[@]}"
 	runner=scripts/fuzz-libfuzzer.sh
+fi
+if [[ $engine == both ]]; then
+	half=$((jobs / 2))
+	((half > 0)) || half=1
+	echo "fuzz.sh: both engines on ${targets[*]} for ${secs}s: AFL++ in $out/afl, libFuzzer in $out/libfuzzer"
+	sub=(--target "$target" --duration "$secs")
+	((update_corpus)) && sub+=(--update-corpus)
+	"$0" --engine afl "${sub[@]}" --jobs "$half" --out "$out/afl" --peer "$out/libfuzzer" \
+		> >(sed -u 's/^/[afl] /') 2>&1 &
+	pids=($!)
+	"$0" --engine libfuzzer "${sub[@]}" --jobs "$((jobs - half > 0 ? jobs - half : 1))" \
+		--out "$out/libfuzzer" --peer "$out/afl" > >(sed -u 's/^/[libfuzzer] /') 2>&1 &
+	pids+=($!)
+	trap 'kill -TERM "${pids[@]}" 2>/dev/null' INT TERM
+	status=0
+	for p in "${pids[@]}"; do
+		while :; do
+			s=0
+			wait "$p" || s=$?
+			kill -0 "$p" 2>/dev/null || break
+		done
+		((s == 0)) || status=$s
+	done
+	trap - INT TERM
+	scripts/campaign-report.sh both "$out" "${targets[@]}" ||
+		echo "fuzz.sh: the campaign report is incomplete (see above)"
+	echo "summary: $out/summary.md"
+	exit "$status"
 fi
 
 # The cores are shared: each harness gets jobs / harnesses of them (at least 1).
@@ -108,7 +146,14 @@ pids=()
 start=$(date +%s)
 for h in "${targets[@]}"; do
 	mkdir -p "$out/$h"
-	"$runner" "$h" "$secs" "$per" "$out/$h" "${runner_opts[@]}" >"$out/$h/campaign.log" 2>&1 &
+	# --engine both: what the other engine finds comes in.
+	share=()
+	if [[ -n $peer && $engine == afl ]]; then
+		share=(--foreign "$peer/$h/corpus")
+	elif [[ -n $peer ]]; then
+		share=(--import "$peer/$h/main/queue")
+	fi
+	"$runner" "$h" "$secs" "$per" "$out/$h" "${runner_opts[@]}" "${share[@]}" >"$out/$h/campaign.log" 2>&1 &
 	pids+=($!)
 	printf 'elapsed_s\texecs\tcoverage\n' >"$out/$h/timeline.tsv"
 done

@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # A 60-second campaign over every harness with two jobs (scripts/fuzz.sh, the
 # README's main command) leaves the morning report: summary.md with a row of
-# numbers per harness and the coverage of src/, a PNG plot per harness, the
+# numbers per harness and the coverage of src/, PNG plots per harness
+# (coverage and executions; executions per second), the
 # llvm-cov HTML, a findings index per harness, and no process behind.
-# Usage: campaign.sh SOURCE_DIR [SECONDS]
+# With ENGINE both: an AFL++ and a libFuzzer campaign side by side, each with
+# its report, a summary.md over both, and libFuzzer's later segments taking in
+# the AFL++ queue (segments of 20 s here).
+# Usage: campaign.sh SOURCE_DIR [SECONDS [ENGINE]]
 set -euo pipefail
-src=${1:?source dir} secs=${2:-60}
+src=${1:?source dir} secs=${2:-60} engine=${3:-libfuzzer}
 t=$(mktemp -d "${TMPDIR:-/tmp}/vsf-campaign.XXXXXX")
 trap 'rm -rf "$t"' EXIT
 cd "$src"
@@ -16,15 +20,38 @@ fail() {
 	exit 1
 }
 
-scripts/fuzz.sh --duration "${secs}s" --jobs 2 --out "$t/out" >"$t/log" 2>&1 || fail "fuzz.sh failed"
+LF_SEGMENT_S=20 scripts/fuzz.sh --engine "$engine" --duration "${secs}s" --jobs 2 --out "$t/out" \
+	>"$t/log" 2>&1 || fail "fuzz.sh failed"
 [[ -s $t/out/summary.md ]] || fail "no summary.md"
-while read -r h; do
-	grep -qE "^\| $h \| [0-9]+ \| [0-9]+ \| [0-9]+ edges" "$t/out/summary.md" || fail "no numbers for $h"
-	[[ $(head -c 4 "$t/out/$h/progress.png" | od -An -tx1 | tr -d ' ') == 89504e47 ]] ||
-		fail "no PNG plot for $h"
-	(($(wc -l <"$t/out/$h/timeline.tsv") >= 4)) || fail "timeline of $h has fewer than 3 points"
-	[[ -f $t/out/$h/findings/index.md ]] || fail "no findings index for $h"
-done <fuzz/harnesses.txt
+# The report of each engine's campaign (with both, in OUT/afl and OUT/libfuzzer).
+reports=("$t/out")
+if [[ $engine == both ]]; then
+	reports=("$t/out/afl" "$t/out/libfuzzer")
+	for e in afl libfuzzer; do
+		grep -q "^## $e" "$t/out/summary.md" || fail "summary.md has no $e section"
+	done
+	while read -r h; do
+		grep -q "also takes [0-9]* inputs of $t/out/afl/$h/main/queue" \
+			"$t/out/libfuzzer/$h/campaign.log" || fail "libFuzzer never took in the AFL++ queue of $h"
+	done <fuzz/harnesses.txt
+fi
+for r in "${reports[@]}"; do
+	[[ -s $r/summary.md ]] || fail "no summary.md in $r"
+	while read -r h; do
+		# executions, exec/s, exec/s of the first and of the last ten minutes (here halves), coverage
+		grep -qE "^\| $h \| [0-9]+ \| [0-9]+ \| [0-9]+ \| [0-9]+ \| [0-9.]+( edges|% of the map)" \
+			"$r/summary.md" || fail "no numbers for $h in $r/summary.md"
+		for png in progress rate; do
+			[[ $(head -c 4 "$r/$h/$png.png" | od -An -tx1 | tr -d ' ') == 89504e47 ]] ||
+				fail "no PNG plot $png.png for $h"
+		done
+		# AFL++ writes the numbers the timeline takes about once a minute.
+		min=3
+		[[ $r == */afl ]] && min=1
+		(($(wc -l <"$r/$h/timeline.tsv") > min)) || fail "timeline of $h has fewer than $min points"
+		[[ -f $r/$h/findings/index.md ]] || fail "no findings index for $h"
+	done <fuzz/harnesses.txt
+done
 grep -qE '^TOTAL +[0-9]+' "$t/out/summary.md" || fail "no coverage total in summary.md"
 [[ -f $t/out/coverage/html/index.html ]] || fail "no HTML coverage"
 sleep 1
