@@ -509,6 +509,11 @@ static void connect_session(struct run *r)
 			fault_unexpected(r, &ev, "in connect");
 		s.ok = false;
 		r->requests_may_end = true;
+		/* A reset peer reads as its end: before a reply, or in one (EPROTO). */
+		ORACLE_CHECK(&r->where, "shadow-model",
+			     ret == -ev.err || (ev.err == ECONNRESET && ret == -EPROTO),
+			     "connect with a failed %s returned %d (%s), expected %d",
+			     fault_call_name(ev.call), ret, vsf_frontend_last_error(r->fe), -ev.err);
 	}
 	ORACLE_CHECK(&r->where, "shadow-model", (ret == 0) == s.ok,
 		     "connect returned %d (%s), model expects %s", ret,
@@ -752,7 +757,8 @@ static void deliver(struct run *r, const uint8_t *bytes, size_t len, size_t chun
 				     "framing is lost but the channel stays open");
 			break;
 		}
-		ORACLE_CHECK(&r->where, "shadow-model", mv.channel_closes ? ret < 0 : ret == 0,
+		ORACLE_CHECK(&r->where, "shadow-model",
+			     mv.channel_closes ? ret < 0 && ret != -EAGAIN : ret == 0,
 			     "%s (%u): handle returned %d (%s)", request_name(mv.request),
 			     mv.request, ret, vsf_frontend_last_error(r->fe));
 		ORACLE_CHECK(&r->where, "shadow-model", (v.result == 0) == mv.accepted,

@@ -329,7 +329,9 @@ void model_message(struct shadow_model *m, const uint8_t *bytes, size_t len,
 		m->channel_open = false;
 		return;
 	}
-	/* Framing: a whole header, a size within the maximum, the whole payload. */
+	/* Framing: a whole header, a size within the maximum, the whole payload.
+	 * Cut short, nothing of the message is decided: no call may fail in it. */
+	v->fault_unexpected = fault != NULL;
 	if (len < MODEL_HEADER_BYTES) {
 		m->channel_open = false;
 		return;

@@ -116,7 +116,7 @@ static int fault_munmap(void *addr, size_t len)
 {
 	int ret = real.munmap(addr, len);
 
-	return ret == 0 && fails_now(FAULT_MUNMAP, addr, len) ? fail_with(-1) : ret;
+	return fails_now(FAULT_MUNMAP, addr, len) ? fail_with(-1) : ret;
 }
 
 static ssize_t fault_recvmsg(int fd, struct msghdr *mh, int flags)
@@ -154,7 +154,7 @@ static int fault_close(int fd)
 {
 	int ret = real.close(fd);
 
-	return ret == 0 && fails_now(FAULT_CLOSE, NULL, 0) ? fail_with(-1) : ret;
+	return fails_now(FAULT_CLOSE, NULL, 0) ? fail_with(-1) : ret;
 }
 
 /* Before main(): every input, the first included, runs with the same table. */

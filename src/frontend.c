@@ -585,9 +585,11 @@ int vsf_frontend_handle_backend(struct vsf_frontend *fe, struct vsf_verdict *ver
 		if (!committed && ret == 0) {
 			/* The backend was told (or, without NEED_REPLY, takes it) that the
 			 * change was made: its memory map and ours now differ, and
-			 * nothing on the wire can tell it so (docs/protocol.md). */
+			 * nothing on the wire can tell it so (docs/protocol.md). Not
+			 * the commit's errno: that may be EAGAIN, which the API keeps
+			 * for "no message pending". */
 			err = commit_err;
-			ret = err.code;
+			ret = err.code = -ENOTRECOVERABLE;
 		} else if (!committed) {
 			fail(fe, &commit_err);
 		}
