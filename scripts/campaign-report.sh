@@ -53,14 +53,16 @@ GP
 # last ten minutes (or of the first and last half of a shorter campaign).
 rate() {
 	local engine=$1 dir=$2 h=$3
-	awk -F'\t' 'NR > 1 { t[n] = $1; e[n] = $2; n++ }
+	awk -F'\t' 'BEGIN { n = p = f = 0 } NR > 1 { t[n] = $1; e[n] = $2; n++ }
 		END { print "seconds\texec_per_s" > out
 			for (i = 1; i < n; i++) if (t[i] - t[p] >= 60 || i == n - 1) {
 				if (t[i] > t[p]) printf "%d\t%.0f\n", t[i], (e[i] - e[p]) / (t[i] - t[p]) > out
 				p = i }
-			if (n < 2) { print "- -"; exit }
+			if (n == 0 || !t[0]) { print "- -"; exit }
+			if (n == 1) { printf "%d\t%.0f\n", t[0], e[0] / t[0] > out; printf "%.0f %.0f\n", e[0] / t[0], e[0] / t[0]; exit }
 			w = t[n - 1] >= 1200 ? 600 : t[n - 1] / 2
 			for (i = 0; i < n && t[i] <= w; i++) f = i
+			l = n - 1
 			for (i = n - 1; i > 0 && t[i] >= t[n - 1] - w; i--) l = i
 			first = t[f] ? e[f] / t[f] : 0
 			last = (t[n - 1] > t[l]) ? (e[n - 1] - e[l]) / (t[n - 1] - t[l]) : 0
@@ -101,7 +103,9 @@ write() {
 		for h in "$@"; do
 			log=$out/$h/campaign.log idx=$out/$h/findings/index.md
 			plot "$engine" "$out/$h" "$h" || true
-			read -r first last < <(rate "$engine" "$out/$h" "$h" || echo "- -")
+			# (not read from a process substitution: rate.png must exist below)
+			rates=$(rate "$engine" "$out/$h" "$h" || echo "- -")
+			read -r first last <<<"$rates"
 			local found="none"
 			if [[ -f $idx ]] && grep -q 'unique' "$idx"; then
 				found="[$(sed -nE 's/.*, ([0-9]+) unique.*/\1/p' "$idx")]($h/findings/index.md)"
