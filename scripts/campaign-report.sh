@@ -81,6 +81,19 @@ plot "$dir/rate.tsv" using 1:2 skip 1 with linespoints title "exec/s"
 GP
 }
 
+# The summary's coverage section: src/ by the committed corpus + WHOSE (OUT/coverage).
+coverage_section() {
+	local whose=$1 out=$2
+	echo
+	echo "## Coverage of src/ (committed corpus + $whose)"
+	echo
+	echo '```'
+	grep -E '^(Filename|TOTAL)' "$out/coverage/summary.txt" || true
+	echo '```'
+	echo
+	echo "Per file: [coverage/summary.txt](coverage/summary.txt); HTML: [coverage/html/index.html](coverage/html/index.html)."
+}
+
 # summary_field LOG NAME: the value of "NAME: value" in a campaign's summary.
 summary_field() {
 	awk -v k="$2:" '/^==== fuzz summary/ { in_s = 1 }
@@ -117,14 +130,7 @@ write() {
 				"$(summary_field "$log" corpus | sed "s|$out/||g")" "$found" \
 				"$([[ -f $out/$h/progress.png ]] && echo "[coverage]($h/progress.png)")$([[ -f $out/$h/rate.png ]] && echo " [exec/s]($h/rate.png)")"
 		done
-		echo
-		echo "## Coverage of src/ (committed corpus + this campaign's)"
-		echo
-		echo '```'
-		grep -E '^(Filename|TOTAL)' "$out/coverage/summary.txt" || true
-		echo '```'
-		echo
-		echo "Per file: [coverage/summary.txt](coverage/summary.txt); HTML: [coverage/html/index.html](coverage/html/index.html)."
+		coverage_section "this campaign's" "$out"
 		for h in "$@"; do
 			idx=$out/$h/findings/index.md
 			[[ -f $idx ]] || continue
@@ -154,14 +160,7 @@ both() {
 			awk '/^\| harness/ { t = 1 } t && !/^\|/ { exit } t' "$out/$e/summary.md" |
 				sed -E "s#\]\(([^)]*)\)#](${e}/\1)#g"
 		done
-		echo
-		echo "## Coverage of src/ (committed corpus + both engines' corpora)"
-		echo
-		echo '```'
-		grep -E '^(Filename|TOTAL)' "$out/coverage/summary.txt" || true
-		echo '```'
-		echo
-		echo "Per file: [coverage/summary.txt](coverage/summary.txt); HTML: [coverage/html/index.html](coverage/html/index.html)."
+		coverage_section "both engines' corpora" "$out"
 	} >"$out/summary.md"
 }
 

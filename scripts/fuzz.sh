@@ -73,6 +73,16 @@ to_seconds() {
 	esac
 }
 secs=$(to_seconds "$duration")
+
+# Wait for background job $1 to end (a trapped signal ends a wait early);
+# its exit status in gone_status.
+wait_gone() {
+	while :; do
+		gone_status=0
+		wait "$1" || gone_status=$?
+		kill -0 "$1" 2>/dev/null || return 0
+	done
+}
 if [[ $target == all ]]; then
 	mapfile -t targets <fuzz/harnesses.txt
 else
@@ -125,12 +135,8 @@ if [[ $engine == both ]]; then
 	trap 'kill -TERM "${pids[@]}" 2>/dev/null' INT TERM
 	status=0
 	for p in "${pids[@]}"; do
-		while :; do
-			s=0
-			wait "$p" || s=$?
-			kill -0 "$p" 2>/dev/null || break
-		done
-		((s == 0)) || status=$s
+		wait_gone "$p"
+		((gone_status == 0)) || status=$gone_status
 	done
 	trap - INT TERM
 	scripts/campaign-report.sh both "$out" "${targets[@]}" ||
@@ -179,14 +185,10 @@ while any_alive "${pids[@]}"; do
 done
 status=0
 for p in "${pids[@]}"; do
-	while :; do
-		s=0
-		wait "$p" || s=$?
-		kill -0 "$p" 2>/dev/null || break
-	done
+	wait_gone "$p"
 	# 1: the campaign had findings; after a stop we asked for, the engines'
 	# own exit codes for it (libFuzzer's 72, a signal's) are no failure.
-	((s == 0 || s == 1 || stopped)) || status=$s
+	((gone_status == 0 || gone_status == 1 || stopped)) || status=$gone_status
 done
 trap - INT TERM
 for h in "${targets[@]}"; do
