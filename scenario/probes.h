@@ -9,11 +9,35 @@
 #define VSF_PROBES_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* True if one byte at addr can be read / written without a fault. */
 bool probe_readable(const void *addr);
 bool probe_writable(void *addr);
+/*
+ * A page that should be free in a region: reserved and inaccessible (what a
+ * free page must be), accessible, or released (a hole anything may land
+ * in). One madvise(MADV_POPULATE_READ) where the kernel has it (5.14 on),
+ * else a pipe write and an msync. Reading an accessible page with it faults
+ * the page in: it only changes what was wrong already.
+ */
+enum probe_page { PROBE_PAGE_RESERVED, PROBE_PAGE_ACCESSIBLE, PROBE_PAGE_RELEASED };
+enum probe_page probe_free_page(void *addr, size_t page);
+/*
+ * Reads len bytes at each of n addresses into out (n * len bytes), or writes
+ * them from bytes, with one process_vm_readv/writev of the process on itself
+ * where it is allowed (else a pipe per address). Returns how many of the
+ * addresses, in order, were read or written whole: the first fault stops it.
+ */
+size_t probe_read_many(void *const addrs[], size_t n, size_t len, uint8_t *out);
+size_t probe_write_many(void *const addrs[], size_t n, size_t len, const uint8_t *bytes);
+/*
+ * Whether this kernel gives the page probes their one-call forms; turning
+ * them off (tests do, to check the other way) uses the pipe and msync.
+ */
+bool probe_fast_pages(void);
+void probe_set_fast_pages(bool on);
 /* Open fds of the process (the probes' own, opened before main(), included). */
 int probe_open_fds(void);
 /*

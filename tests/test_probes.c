@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -87,4 +88,67 @@ TEST(probe_sees_a_leftover_memfd_mapping)
 	CHECK(!probe_maps_contain("memfd:" FD_TABLE_MEMFD_NAME));
 	CHECK(!probe_readable(p));
 	close(fd);
+}
+
+/*
+ * The free-page probe tells a reservation, an accessible page (a stale
+ * mapping of a memfd left where the region should be reserved) and a hole
+ * apart, in its one-call form and in the portable one.
+ */
+TEST(probe_free_page_tells_reserved_accessible_and_released_apart)
+{
+	const size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	int fd = memfd_create(FD_TABLE_MEMFD_NAME, MFD_CLOEXEC);
+	uint8_t *p = mmap(NULL, 4 * page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	SETUP(fd >= 0 && ftruncate(fd, (off_t)page) == 0 && p != MAP_FAILED);
+	SETUP(mmap(p + page, page, PROT_READ, MAP_SHARED | MAP_FIXED, fd, 0) == p + page);
+	SETUP(mprotect(p + 2 * page, page, PROT_READ | PROT_WRITE) == 0);
+	SETUP(munmap(p + 3 * page, page) == 0);
+	if (!probe_fast_pages())
+		fprintf(stderr, "note: this kernel has no MADV_POPULATE_READ or process_vm_readv: "
+				"only the portable probes are tested\n");
+	for (int fast = 1; fast >= 0; fast--) {
+		probe_set_fast_pages(fast);
+		CHECK_EQ(probe_free_page(p, page), PROBE_PAGE_RESERVED);
+		CHECK_EQ(probe_free_page(p + page, page), PROBE_PAGE_ACCESSIBLE);
+		CHECK_EQ(probe_free_page(p + 2 * page, page), PROBE_PAGE_ACCESSIBLE);
+		CHECK_EQ(probe_free_page(p + 3 * page, page), PROBE_PAGE_RELEASED);
+	}
+	probe_set_fast_pages(true);
+	munmap(p, 3 * page);
+	close(fd);
+}
+
+/*
+ * Reading and writing many pages at once stops at the first that faults,
+ * says how many went whole, and writing leaves a read-only page alone.
+ */
+TEST(probe_many_pages_stops_at_the_first_fault)
+{
+	const size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	uint8_t *p = mmap(NULL, 3 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint8_t buf[3 * 16], ones[3 * 16];
+
+	SETUP(p != MAP_FAILED);
+	memset(p, 0xa5, 3 * page);
+	memset(ones, 1, sizeof(ones));
+	SETUP(mprotect(p + page, page, PROT_READ) == 0);
+	SETUP(mprotect(p + 2 * page, page, PROT_NONE) == 0);
+	for (int fast = 1; fast >= 0; fast--) {
+		void *all[3] = { p, p + page, p + 2 * page }, *ro_first[2] = { p + page, p };
+
+		probe_set_fast_pages(fast);
+		memset(buf, 0, sizeof(buf));
+		CHECK_EQ(probe_read_many(all, 3, 16, buf), 2u);
+		CHECK(buf[0] == 0xa5 && buf[31] == 0xa5 && buf[32] == 0);
+		CHECK_EQ(probe_read_many(&all[2], 1, 16, buf), 0u);
+		CHECK_EQ(probe_write_many(all, 3, 16, ones), 1u);
+		CHECK(p[0] == 1 && p[16] == 0xa5 && p[page] == 0xa5);
+		CHECK_EQ(probe_write_many(ro_first, 2, 16, ones), 0u);
+		CHECK(p[page] == 0xa5);
+		memset(p, 0xa5, 16);
+	}
+	probe_set_fast_pages(true);
+	munmap(p, 3 * page);
 }
