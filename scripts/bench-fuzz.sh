@@ -4,7 +4,9 @@
 # each, ASan + UBSan, seeded with the committed corpus), AFL++ stability, and
 # the system-call floor of tests/bench_syscall_floor.c (default preset)
 # measured in the same run (2 messages per map+unmap pair), and each
-# harness's messages/s as a share of it ("of floor").
+# harness's messages/s as a share of it ("of floor"), and the engine's own
+# ceiling: exec/s over an input that only decodes a header
+# (fuzz/bench_engine_ceiling.c).
 # Usage: scripts/bench-fuzz.sh [seconds per run, default 60] [--no-afl]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,9 +20,9 @@ afl=1
 mapfile -t harnesses <fuzz/harnesses.txt
 scripts/setup.sh $( ((afl)) && echo afl)
 build_preset default bench_syscall_floor >/dev/null
-build_preset libfuzzer "${harnesses[@]}" >/dev/null
+build_preset libfuzzer "${harnesses[@]}" bench_engine_ceiling >/dev/null
 if ((afl)); then
-	build_preset afl "${harnesses[@]}" >/dev/null
+	build_preset afl "${harnesses[@]}" bench_engine_ceiling >/dev/null
 fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -30,26 +32,42 @@ per_input() {
 	awk '{ e += $1; m += $2 } END { printf "%.2f", e ? m / e : 0 }' "$1"
 }
 
+# One engine over target $1 for $2 seconds from corpus $3 (output in
+# $work/$4-*): prints its executions (and for AFL++, a tab and its stability).
+run_libfuzzer() {
+	mkdir -p "$work/$4-lf"
+	VSF_STATS_FILE=$work/$4-lf.stats build/libfuzzer/fuzz/$1 -max_total_time="$2" \
+		$([[ -f dict/$1.dict ]] && echo "-dict=dict/$1.dict") -print_final_stats=1 \
+		-close_fd_mask=3 "$work/$4-lf" "$3" >"$work/$4-lf.log" 2>&1 || true
+	awk '/stat::number_of_executed_units:/ { print $2 }' "$work/$4-lf.log"
+}
+run_afl() {
+	local stats=$work/$4-afl/default/fuzzer_stats
+	AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1 \
+	ASAN_OPTIONS=abort_on_error=1:symbolize=0 VSF_STATS_FILE=$work/$4-afl.stats \
+		afl-fuzz -i "$3" -o "$work/$4-afl" $([[ -f dict/$1.dict ]] && echo "-x dict/$1.dict") \
+		-V "$2" -m none -t 10000 -- "build/afl/fuzz/$1" >"$work/$4-afl.log" 2>&1 || true
+	awk -F' *: *' '$1 == "execs_done" { e = $2 } $1 == "stability" { s = $2 }
+		END { printf "%s\t%s\n", e, s }' "$stats"
+}
+
 rows=()
 for h in "${harnesses[@]}"; do
-	mkdir -p "$work/$h-lf"
-	VSF_STATS_FILE=$work/$h-lf.stats build/libfuzzer/fuzz/$h -max_total_time="$secs" \
-		-dict="dict/$h.dict" -print_final_stats=1 -close_fd_mask=3 \
-		"$work/$h-lf" "corpus/$h" >"$work/$h-lf.log" 2>&1 || true
-	execs=$(awk '/stat::number_of_executed_units:/ { print $2 }' "$work/$h-lf.log")
-	mpi=$(per_input "$work/$h-lf.stats")
-	rows+=("$h|libFuzzer|$execs|$mpi|-")
+	execs=$(run_libfuzzer "$h" "$secs" "corpus/$h" "$h")
+	rows+=("$h|libFuzzer|$execs|$(per_input "$work/$h-lf.stats")|-")
 	if ((afl)); then
-		AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1 \
-		ASAN_OPTIONS=abort_on_error=1:symbolize=0 VSF_STATS_FILE=$work/$h-afl.stats \
-			afl-fuzz -i "corpus/$h" -o "$work/$h-afl" -x "dict/$h.dict" -V "$secs" -m none \
-			-t 10000 -- "build/afl/fuzz/$h" >"$work/$h-afl.log" 2>&1 || true
-		stats=$work/$h-afl/default/fuzzer_stats
-		execs=$(awk -F' *: *' '$1 == "execs_done" { print $2 }' "$stats")
-		stab=$(awk -F' *: *' '$1 == "stability" { print $2 }' "$stats")
+		IFS=$'\t' read -r execs stab < <(run_afl "$h" "$secs" "corpus/$h" "$h")
 		rows+=("$h|AFL++|$execs|$(per_input "$work/$h-afl.stats")|$stab")
 	fi
 done
+
+# What each engine allows at all: an input that only decodes a header.
+mkdir -p "$work/one-header" && printf %016d 0 >"$work/one-header/x"
+ceiling="libFuzzer $(($(run_libfuzzer bench_engine_ceiling 10 "$work/one-header" ceiling) / 10)) exec/s"
+if ((afl)); then
+	IFS=$'\t' read -r execs _ < <(run_afl bench_engine_ceiling 10 "$work/one-header" ceiling)
+	ceiling+=", AFL++ $((execs / 10)) exec/s"
+fi
 
 pairs=$(build/default/tests/bench_syscall_floor 3 |
 	awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+$/) { print $i; exit } }')
@@ -65,4 +83,5 @@ for row in "${rows[@]}"; do
 	printf '%-24s %-10s %10s %9s %8s %11s %8s %10s\n' "$h" "$eng" "${execs:-?}" "$eps" "$mpi" "$mps" "$frac" "$stab"
 done
 echo "system-call floor (map+unmap with replies, same run): $floor_msgs messages/s"
+echo "engine ceiling (an input that only decodes a header: same engine, sanitizers and driver; 10 s): $ceiling"
 exit 0
