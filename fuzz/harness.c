@@ -87,11 +87,11 @@ struct run {
 	int fds_after_last_op; /* expected_open_fds() when check_fds last passed */
 	int fd_scan_end;       /* every fd the input made is numbered below this */
 	bool op_sent_fds;      /* the current op passed fds to the front-end */
-	bool sent_fds;         /* some op did */
 	bool fd_resized;       /* a truncate op changed an fd's size */
 	/* A connect that met an injected failure may stop after any request. */
 	bool requests_may_end;
 	uint64_t cpu_at_start; /* the thread's CPU time when the input began */
+	unsigned long file_maps_at_start; /* fault_file_maps_made() then */
 	uint64_t digest; /* FNV-1a of what the front-end did (vsf_harness_last_digest) */
 	/* What the backend answers (session and config ops). */
 	struct backend_offer offer;
@@ -726,7 +726,6 @@ static void deliver(struct run *r, const uint8_t *bytes, size_t len, size_t chun
 	}
 	peer_write(r->peer, bytes, len, chunk, fds, nfds);
 	r->op_sent_fds |= nfds > 0;
-	r->sent_fds |= nfds > 0;
 
 	for (size_t k = 0;; k++) {
 		struct model_verdict mv;
@@ -1053,6 +1052,7 @@ static void run_init(struct run *r, enum vsf_harness_kind kind)
 	r->digest = FNV_OFFSET_BASIS;
 	r->send_left = VSF_PROG_MAX_SEND_BYTES;
 	r->cpu_at_start = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+	r->file_maps_at_start = fault_file_maps_made();
 	vsf_options_default(&opts);
 	opts.max_mappings = VSF_HARNESS_MAX_MAPPINGS;
 	opts.max_reserved_bytes = VSF_HARNESS_MAX_RESERVED;
@@ -1077,18 +1077,20 @@ static void run_init(struct run *r, enum vsf_harness_kind kind)
 /* Teardown: nothing of the front-end may remain, and the harness's fds are intact. */
 /*
  * A staged mapping leaked, or a mapping left outside the regions: no mapping
- * of a harness memfd may remain after teardown. Reading /proc/self/maps is
- * the costliest probe of an input, so it is done only when the number of
- * file-backed mappings differs from what it was at the last teardown that
- * passed this check: a leftover memfd mapping is one more of them.
+ * of a harness memfd may remain after teardown. Only an input in which the
+ * front-end mapped a file can leave one (the last teardown found none).
+ * Reading /proc/self/maps is the costliest probe of an input, so it is done
+ * only when the number of file-backed mappings differs from what it was at
+ * the last teardown that passed this check: a leftover memfd mapping is one
+ * more of them.
  */
 static void check_no_memfd_mapping_left(struct run *r)
 {
 	static int clean_file_mappings = -1;
 	int now;
 
-	if (!r->sent_fds)
-		return; /* the front-end maps only fds it received */
+	if (fault_file_maps_made() == r->file_maps_at_start)
+		return;
 	now = probe_file_mappings();
 
 	if (now >= 0 && now == clean_file_mappings)

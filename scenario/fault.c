@@ -35,6 +35,12 @@ static struct {
 
 /* The libc functions the table held before the wrappers went in. */
 static struct vsf_syscalls real;
+static unsigned long file_maps_made;
+
+unsigned long fault_file_maps_made(void)
+{
+	return file_maps_made;
+}
 
 bool fault_arm(unsigned call, unsigned after, int err)
 {
@@ -88,11 +94,15 @@ static int fail_with(int ret)
 
 static void *fault_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
+	void *p;
+
 	if (fails_now(FAULT_MMAP, addr, len)) {
 		errno = state.event.err;
 		return MAP_FAILED;
 	}
-	return real.mmap(addr, len, prot, flags, fd, off);
+	p = real.mmap(addr, len, prot, flags, fd, off);
+	file_maps_made += p != MAP_FAILED && !(flags & MAP_ANONYMOUS);
+	return p;
 }
 
 static void *fault_mremap(void *old, size_t old_len, size_t new_len, int flags, ...)

@@ -69,4 +69,13 @@ bool fault_take_fired(struct fault_event *ev);
  */
 bool fault_is_transient(const struct fault_event *ev);
 
+/*
+ * File-backed mappings the front-end has made (mmap with an fd that
+ * succeeded), counted by the wrappers since the process began: none made
+ * during an input means no mapping of a harness memfd can be the
+ * front-end's (every call of the library goes through the table, which
+ * tests/no_canaries.sh checks).
+ */
+unsigned long fault_file_maps_made(void);
+
 #endif
