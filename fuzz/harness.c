@@ -351,8 +351,10 @@ static void check_mapped_pages(struct run *r, const struct model_mapping *m,
 	void *addrs[PAGES_CHECKED];
 	size_t ok;
 
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		addrs[i] = region_addr(r, m->shmid, m->shm_offset + page_offs[i]);
+		fd_table_fill(&r->fds, m->content_fd, m->fd_offset + page_offs[i], PROBE_BYTES);
+	}
 	ok = probe_read_many(addrs, n, PROBE_BYTES, got);
 	ORACLE_CHECK(&r->where, "memory-truth", ok == n,
 		     "mapping shmid %u 0x%llx faults when read at +0x%llx", m->shmid,
@@ -1069,7 +1071,7 @@ static void run_init(struct run *r, enum vsf_harness_kind kind)
 		   (uint64_t)sysconf(_SC_PAGESIZE));
 	r->model.write_sealed_maps_ro = write_sealed_maps_ro;
 	r->model.require_shrink_seal = opts.require_shrink_seal;
-	fd_table_init(&r->fds, &fd_pool);
+	fd_table_init(&r->fds, &fd_pool, true);
 	/* A backend that offers everything and declares no region, until told otherwise. */
 	backend_offer_init(&r->offer);
 }

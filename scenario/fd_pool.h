@@ -3,10 +3,11 @@
  * Sized fds kept open across a harness's inputs. Writing a memfd's content
  * is the largest part of a short input's cost; an input that asks for an fd
  * of the same kind, size, seals and content as one an earlier input made
- * gets that fd back instead. Nothing writes a pooled fd's content: the
- * harness writes it once, and the front-end under test never writes to what
- * it maps (a front-end that did would make later inputs see other bytes,
- * which the replay digest and AFL++'s stability would show).
+ * gets that fd back instead. Nothing changes a pooled fd's content: the
+ * harness writes it once (or lazily, the same bytes, where the oracles read:
+ * fd_table_fill), and the front-end under test never writes to what it maps
+ * (a front-end that did would make later inputs see other bytes, which the
+ * replay digest and AFL++'s stability would show).
  */
 #ifndef VSF_FD_POOL_H
 #define VSF_FD_POOL_H

@@ -18,9 +18,10 @@
 
 #define MEMFD_SEALS_ALL 0x1fu /* F_SEAL_SEAL .. F_SEAL_FUTURE_WRITE */
 
-void fd_table_init(struct fd_table *t, struct fd_pool *pool)
+void fd_table_init(struct fd_table *t, struct fd_pool *pool, bool lazy_content)
 {
 	t->pool = pool;
+	t->lazy_content = lazy_content;
 	for (size_t i = 0; i < VSF_PROG_MAX_HANDLES; i++)
 		t->slot[i].fd = -1;
 	t->nretired = 0;
@@ -92,9 +93,18 @@ static int reopen(int fd, int flags)
 	return nfd;
 }
 
-static int create_fd(struct fd_desc *d, const struct vsf_op *op, uint64_t *bytes_left,
-		     struct fd_pool *pool, bool *pooled)
+/* A seal against writes: the content must be written before it is added. */
+static bool content_is_lazy(const struct fd_table *t, const struct fd_desc *d)
 {
+	return t->lazy_content && d->kind == VSF_FD_MEMFD &&
+	       !(d->seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE));
+}
+
+static int create_fd(struct fd_table *t, struct fd_desc *d, const struct vsf_op *op,
+		     bool *pooled)
+{
+	struct fd_pool *pool = t->pool;
+	uint64_t *bytes_left = &t->bytes_left;
 	uint64_t size = op->fd.size < VSF_PROG_MAX_FD_SIZE ? op->fd.size : VSF_PROG_MAX_FD_SIZE;
 	int fd, pair[2];
 
@@ -119,9 +129,10 @@ static int create_fd(struct fd_desc *d, const struct vsf_op *op, uint64_t *bytes
 	}
 	switch (d->kind) {
 	case VSF_FD_MEMFD:
-		fd = make_memfd(size, op->data, op->data_len);
-		d->size = size;
 		d->seals = op->fd.seals & MEMFD_SEALS_ALL;
+		fd = content_is_lazy(t, d) ? make_memfd(size, NULL, 0)
+					   : make_memfd(size, op->data, op->data_len);
+		d->size = size;
 		if (d->seals)
 			add_seals(fd, d->seals);
 		return fd;
@@ -172,13 +183,43 @@ void fd_table_create(struct fd_table *t, const struct vsf_op *op)
 	r->pooled = r->from_pool = r->resized = false;
 	r->content = op->data;
 	r->clen = op->data_len;
-	r->fd = create_fd(&r->desc, op, &t->bytes_left, t->pool, &r->pooled);
+	r->fd = create_fd(t, &r->desc, op, &r->pooled);
+	r->lazy = content_is_lazy(t, &r->desc) && r->clen;
 	t->made_opath |= r->desc.kind == VSF_FD_OPATH;
 	r->desc.content_fd = r->fd;
 	if (fstat(r->fd, &st) < 0)
 		harness_setup_failed("fstat");
 	r->dev = st.st_dev;
 	r->ino = st.st_ino;
+}
+
+static void write_content(const struct fd_resource *r, uint64_t off, uint64_t len)
+{
+	uint8_t buf[4096];
+
+	if (off >= r->desc.size)
+		return;
+	len = len < r->desc.size - off ? len : r->desc.size - off;
+	while (len) {
+		size_t n = len < sizeof(buf) ? (size_t)len : sizeof(buf);
+
+		for (size_t i = 0; i < n; i++)
+			buf[i] = r->content[(off + i) % r->clen];
+		if (pwrite(r->fd, buf, n, (off_t)off) != (ssize_t)n)
+			harness_setup_failed("pwrite of lazy content");
+		off += n;
+		len -= n;
+	}
+}
+
+void fd_table_fill(const struct fd_table *t, int fd, uint64_t off, size_t len)
+{
+	for (size_t i = 0; i < VSF_PROG_MAX_HANDLES; i++)
+		if (t->slot[i].fd == fd && t->slot[i].lazy)
+			write_content(&t->slot[i], off, len);
+	for (size_t i = 0; i < t->nretired; i++)
+		if (t->retired[i].fd == fd && t->retired[i].lazy)
+			write_content(&t->retired[i], off, len);
 }
 
 const struct fd_resource *fd_table_get(const struct fd_table *t, uint8_t handle)
@@ -199,8 +240,13 @@ bool fd_table_truncate(struct fd_table *t, const struct vsf_op *op)
 	struct fd_resource *r = &t->slot[op->fd.handle % VSF_PROG_MAX_HANDLES];
 	uint32_t size = op->fd.size < VSF_PROG_MAX_FD_SIZE ? op->fd.size : VSF_PROG_MAX_FD_SIZE;
 
-	if (r->fd < 0 || (r->desc.kind != VSF_FD_MEMFD && r->desc.kind != VSF_FD_ROFILE) ||
-	    ftruncate(r->fd, size) < 0)
+	if (r->fd < 0 || (r->desc.kind != VSF_FD_MEMFD && r->desc.kind != VSF_FD_ROFILE))
+		return false;
+	/* The bytes before the resize are the file's content: all written first. */
+	if (r->lazy)
+		write_content(r, 0, r->desc.size);
+	r->lazy = false;
+	if (ftruncate(r->fd, size) < 0)
 		return false;
 	if (r->pooled) { /* its content is no longer the pool's to lend */
 		fd_pool_forget(t->pool, r->fd);

@@ -36,6 +36,7 @@ struct fd_resource {
 	bool resized;       /* truncated or grown: no longer what its op made */
 	const uint8_t *content; /* what it was made of (the op's bytes), for the pool */
 	size_t clen;
+	bool lazy;          /* content written only where read (fd_table_fill) */
 };
 
 /* A set of fd numbers below FD_BITS_LIMIT (the harness's probe range). */
@@ -53,11 +54,15 @@ struct fd_table {
 	uint64_t bytes_left; /* of VSF_PROG_MAX_FD_BYTES, for the sized fds still to come */
 	bool made_opath;     /* an O_PATH fd was created (probe_open_fds_below() misses those) */
 	struct fd_pool *pool; /* NULL: every fd is made for the input and closed after it */
+	bool lazy_content;    /* memfds may get their content lazily (fd_table_fill) */
 };
 
 /* An empty table; with pool, its memfds and read-only files are taken from
- * and given back to the pool (fd_pool.h). */
-void fd_table_init(struct fd_table *t, struct fd_pool *pool);
+ * and given back to the pool (fd_pool.h); with lazy_content, memfds that
+ * can be written later get their content where it is read (fd_table_fill:
+ * for the harness, whose oracles read a few bytes; a real backend's peer
+ * writes it all). */
+void fd_table_init(struct fd_table *t, struct fd_pool *pool, bool lazy_content);
 /*
  * Create the resource an fd op describes (aborts on the harness's own
  * failures). Its size is clamped to VSF_PROG_MAX_FD_SIZE and to what is left
@@ -70,6 +75,16 @@ void fd_table_create(struct fd_table *t, const struct vsf_op *op);
  * O_PATH fd, no resource) changes nothing. True if the size changed.
  */
 bool fd_table_truncate(struct fd_table *t, const struct vsf_op *op);
+/*
+ * In a table with lazy_content, a memfd that no seal keeps from being
+ * written gets its content lazily:
+ * byte o of the file is content[o % clen] once written, and only the bytes
+ * the oracles read are written, just before they read them (the front-end
+ * never reads what it maps; writing whole files was most of a short input's
+ * cost). Writes the content due at [off, off + len) of fd, if fd is such a
+ * resource of the table; else does nothing.
+ */
+void fd_table_fill(const struct fd_table *t, int fd, uint64_t off, size_t len);
 /* The resource behind a handle, or NULL. */
 const struct fd_resource *fd_table_get(const struct fd_table *t, uint8_t handle);
 /* fds the table holds open that were not open before the input (not lent

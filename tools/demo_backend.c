@@ -260,7 +260,7 @@ int main(int argc, char **argv)
 	b.conn = accept_one(a.sock_path);
 	if (b.conn < 0)
 		goto out;
-	fd_table_init(&b.fds, NULL);
+	fd_table_init(&b.fds, NULL, false);
 	status = run(&b);
 	if (b.chan >= 0)
 		close(b.chan);

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The harness's fd table (scenario/fd_table.h): a memfd's content is its
+ * op's bytes tiled over the file, written at creation, or, in a table with
+ * lazy content, where the oracles read it (fd_table_fill), with the same
+ * bytes; a write seal or a resize makes it all written first.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "fd_table.h"
+#include "vsf_test.h"
+
+static const uint8_t content[3] = { 'a', 'b', 'c' };
+
+static struct vsf_op fd_op(uint64_t size, unsigned seals)
+{
+	return (struct vsf_op){ .code = VSF_OP_FD,
+				.fd = { .handle = 0, .kind = VSF_FD_MEMFD, .seals = seals, .size = size },
+				.data = content, .data_len = sizeof(content) };
+}
+
+/* True if the 64 bytes at off of fd are the tiled content (false: zeros, a hole). */
+static bool has_content_at(int fd, uint64_t off)
+{
+	uint8_t got[64];
+
+	if (pread(fd, got, sizeof(got), (off_t)off) != (ssize_t)sizeof(got))
+		return false;
+	for (size_t i = 0; i < sizeof(got); i++)
+		if (got[i] != content[(off + i) % sizeof(content)])
+			return false;
+	return true;
+}
+
+TEST(lazy_content_is_written_where_filled_and_seen_through_a_mapping)
+{
+	const size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	struct fd_table t;
+	struct vsf_op op = fd_op(4 * page, 0);
+	const uint8_t *map;
+	int fd;
+
+	fd_table_init(&t, NULL, true);
+	fd_table_create(&t, &op);
+	fd = fd_table_get(&t, 0)->fd;
+	CHECK(!has_content_at(fd, 2 * page)); /* nothing written yet */
+	map = mmap(NULL, 4 * page, PROT_READ, MAP_SHARED, fd, 0);
+	SETUP(map != MAP_FAILED);
+	fd_table_fill(&t, fd, 2 * page, 64);
+	CHECK(has_content_at(fd, 2 * page));
+	CHECK(!has_content_at(fd, page));
+	CHECK(map[2 * page] == content[(2 * page) % 3] && map[2 * page + 1] == content[(2 * page + 1) % 3]);
+	fd_table_fill(&t, fd, 4 * page - 10, 64); /* past the end: only what is in the file */
+	CHECK(map[4 * page - 1] == content[(4 * page - 1) % 3]);
+	munmap((void *)map, 4 * page);
+	fd_table_close_all(&t, NULL, NULL);
+}
+
+TEST(write_sealed_or_eager_memfds_are_written_whole_at_creation)
+{
+	const size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	struct vsf_op sealed = fd_op(4 * page, F_SEAL_WRITE), plain = fd_op(4 * page, 0);
+	struct fd_table lazy, eager;
+
+	fd_table_init(&lazy, NULL, true);
+	fd_table_create(&lazy, &sealed);
+	CHECK(has_content_at(fd_table_get(&lazy, 0)->fd, 3 * page));
+	fd_table_init(&eager, NULL, false);
+	fd_table_create(&eager, &plain);
+	CHECK(has_content_at(fd_table_get(&eager, 0)->fd, 3 * page));
+	fd_table_fill(&eager, fd_table_get(&eager, 0)->fd, 0, 64); /* nothing to do */
+	CHECK(has_content_at(fd_table_get(&eager, 0)->fd, 0));
+	fd_table_close_all(&lazy, NULL, NULL);
+	fd_table_close_all(&eager, NULL, NULL);
+}
+
+/* A resize keeps what the file held: the content before it, zeros after. */
+TEST(truncate_writes_the_lazy_content_first)
+{
+	const size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	struct fd_table t;
+	struct vsf_op op = fd_op(2 * page, 0);
+	struct vsf_op grow = { .code = VSF_OP_TRUNCATE, .fd = { .handle = 0, .size = 4 * page } };
+	int fd;
+
+	fd_table_init(&t, NULL, true);
+	fd_table_create(&t, &op);
+	fd = fd_table_get(&t, 0)->fd;
+	CHECK(fd_table_truncate(&t, &grow));
+	CHECK(has_content_at(fd, 0));
+	CHECK(has_content_at(fd, page));
+	CHECK(!has_content_at(fd, 3 * page));
+	fd_table_fill(&t, fd, 3 * page, 64); /* no longer lazy: the zeros stay */
+	CHECK(!has_content_at(fd, 3 * page));
+	fd_table_close_all(&t, NULL, NULL);
+}
