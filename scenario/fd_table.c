@@ -93,11 +93,18 @@ static int reopen(int fd, int flags)
 	return nfd;
 }
 
-/* A seal against writes: the content must be written before it is added. */
-static bool content_is_lazy(const struct fd_table *t, const struct fd_desc *d)
+/*
+ * Lazy only where a hole (zeros) can never pass for the content: no zero
+ * byte in it, so a mapping at a wrong offset that reads a page not yet
+ * written is caught. A seal against writes means it must all be written
+ * before the seal goes on.
+ */
+static bool content_is_lazy(const struct fd_table *t, const struct fd_desc *d,
+			    const uint8_t *content, size_t clen)
 {
 	return t->lazy_content && d->kind == VSF_FD_MEMFD &&
-	       !(d->seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE));
+	       !(d->seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) && clen &&
+	       !memchr(content, 0, clen);
 }
 
 static int create_fd(struct fd_table *t, struct fd_desc *d, const struct vsf_op *op,
@@ -130,7 +137,7 @@ static int create_fd(struct fd_table *t, struct fd_desc *d, const struct vsf_op 
 	switch (d->kind) {
 	case VSF_FD_MEMFD:
 		d->seals = op->fd.seals & MEMFD_SEALS_ALL;
-		fd = content_is_lazy(t, d) ? make_memfd(size, NULL, 0)
+		fd = content_is_lazy(t, d, op->data, op->data_len) ? make_memfd(size, NULL, 0)
 					   : make_memfd(size, op->data, op->data_len);
 		d->size = size;
 		if (d->seals)
@@ -184,7 +191,12 @@ void fd_table_create(struct fd_table *t, const struct vsf_op *op)
 	r->content = op->data;
 	r->clen = op->data_len;
 	r->fd = create_fd(t, &r->desc, op, &r->pooled);
-	r->lazy = content_is_lazy(t, &r->desc) && r->clen;
+	r->lazy = content_is_lazy(t, &r->desc, r->content, r->clen);
+	/* A pooled one starts every input as holes, whatever earlier inputs
+	 * filled: what a wrong mapping reads depends on this input alone. */
+	if (r->lazy && r->pooled && r->desc.size &&
+	    fallocate(r->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, (off_t)r->desc.size) < 0)
+		harness_setup_failed("punching a pooled memfd's holes");
 	t->made_opath |= r->desc.kind == VSF_FD_OPATH;
 	r->desc.content_fd = r->fd;
 	if (fstat(r->fd, &st) < 0)

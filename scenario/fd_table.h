@@ -77,7 +77,7 @@ void fd_table_create(struct fd_table *t, const struct vsf_op *op);
 bool fd_table_truncate(struct fd_table *t, const struct vsf_op *op);
 /*
  * In a table with lazy_content, a memfd that no seal keeps from being
- * written gets its content lazily:
+ * written, whose content has no zero byte, gets its content lazily:
  * byte o of the file is content[o % clen] once written, and only the bytes
  * the oracles read are written, just before they read them (the front-end
  * never reads what it maps; writing whole files was most of a short input's

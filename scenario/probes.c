@@ -194,14 +194,21 @@ static bool copy_through_pipe(const void *src, void *dst, size_t len)
 
 	if (syscall(SYS_write, probe_pipe[1], src, len) != (long)len)
 		return false;
-	if (syscall(SYS_read, probe_pipe[0], dst, len) == (long)len)
+	if (syscall(SYS_read, probe_pipe[0], dst, len) == (long)len) {
+		UNPOISON(dst, len);
 		return true;
+	}
 	while (syscall(SYS_read, probe_pipe[0], drain, sizeof(drain)) > 0)
 		;
 	return false;
 }
 
-/* Raw: the sanitizers' interceptors would check the remote addresses. */
+/*
+ * Raw: the sanitizers' interceptors would check the remote addresses. Stops
+ * at the first address that faults; an error other than a fault (a seccomp
+ * filter installed since start-up, say) turns the one-call form off and
+ * leaves the rest to the pipe.
+ */
 static size_t vm_copy(bool write, void *const addrs[], size_t n, size_t len, uint8_t *local)
 {
 	struct iovec l = { local, n * len }, r[8];
@@ -217,6 +224,11 @@ static size_t vm_copy(bool write, void *const addrs[], size_t n, size_t len, uin
 		l.iov_len = k * len;
 		got = syscall(write ? SYS_process_vm_writev : SYS_process_vm_readv, self_pid, &l, 1, r,
 			      k, 0);
+		if (got < 0 && errno != EFAULT) {
+			have_vm_rw = kernel_vm_rw = false;
+			return done + (write ? probe_write_many(addrs + done, n - done, len, local + done * len)
+					     : probe_read_many(addrs + done, n - done, len, local + done * len));
+		}
 		if (got < 0)
 			return done;
 		if (!write)

@@ -20,7 +20,9 @@ bool probe_writable(void *addr);
  * free page must be), accessible, or released (a hole anything may land
  * in). One madvise(MADV_POPULATE_READ) where the kernel has it (5.14 on),
  * else a pipe write and an msync. Reading an accessible page with it faults
- * the page in: it only changes what was wrong already.
+ * the page in: it only changes what was wrong already. The one-call form
+ * sees a page mapped without read permission (PROT_WRITE or PROT_EXEC
+ * alone, protections the front-end never asks for) as reserved.
  */
 enum probe_page { PROBE_PAGE_RESERVED, PROBE_PAGE_ACCESSIBLE, PROBE_PAGE_RELEASED };
 enum probe_page probe_free_page(void *addr, size_t page);

@@ -63,10 +63,14 @@ done
 
 # What each engine allows at all: an input that only decodes a header.
 mkdir -p "$work/one-header" && printf %016d 0 >"$work/one-header/x"
-ceiling="libFuzzer $(($(run_libfuzzer bench_engine_ceiling 10 "$work/one-header" ceiling) / 10)) exec/s"
+# Executions over 10 s as exec/s, or ? when the run printed no count.
+per_second() {
+	[[ $1 =~ ^[0-9]+$ ]] && echo $(($1 / 10)) || echo "?"
+}
+ceiling="libFuzzer $(per_second "$(run_libfuzzer bench_engine_ceiling 10 "$work/one-header" ceiling)") exec/s"
 if ((afl)); then
 	IFS=$'\t' read -r execs _ < <(run_afl bench_engine_ceiling 10 "$work/one-header" ceiling)
-	ceiling+=", AFL++ $((execs / 10)) exec/s"
+	ceiling+=", AFL++ $(per_second "${execs:-}") exec/s"
 fi
 
 pairs=$(build/default/tests/bench_syscall_floor 3 |

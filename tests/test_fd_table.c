@@ -11,6 +11,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "fd_pool.h"
 #include "fd_table.h"
 #include "vsf_test.h"
 
@@ -21,6 +22,14 @@ static struct vsf_op fd_op(uint64_t size, unsigned seals)
 	return (struct vsf_op){ .code = VSF_OP_FD,
 				.fd = { .handle = 0, .kind = VSF_FD_MEMFD, .seals = seals, .size = size },
 				.data = content, .data_len = sizeof(content) };
+}
+
+static bool is_hole_at(int fd, uint64_t off)
+{
+	uint8_t got[64], zeros[64] = { 0 };
+
+	return pread(fd, got, sizeof(got), (off_t)off) == (ssize_t)sizeof(got) &&
+	       !memcmp(got, zeros, sizeof(got));
 }
 
 /* True if the 64 bytes at off of fd are the tiled content (false: zeros, a hole). */
@@ -97,4 +106,48 @@ TEST(truncate_writes_the_lazy_content_first)
 	fd_table_fill(&t, fd, 3 * page, 64); /* no longer lazy: the zeros stay */
 	CHECK(!has_content_at(fd, 3 * page));
 	fd_table_close_all(&t, NULL, NULL);
+}
+
+/* Content with a zero byte: a hole could pass for it, so it is written whole. */
+TEST(content_with_a_zero_byte_is_written_at_creation)
+{
+	const size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	static const uint8_t with_zero[2] = { 0, 0x11 };
+	struct vsf_op op = fd_op(4 * page, 0);
+	struct fd_table t;
+	uint8_t got[2];
+
+	op.data = with_zero;
+	op.data_len = sizeof(with_zero);
+	fd_table_init(&t, NULL, true);
+	fd_table_create(&t, &op);
+	SETUP(pread(fd_table_get(&t, 0)->fd, got, 2, (off_t)(3 * page)) == 2);
+	CHECK(got[0] == 0 && got[1] == 0x11);
+	fd_table_close_all(&t, NULL, NULL);
+}
+
+/* A pooled lazy memfd comes back as holes: nothing an earlier input filled. */
+TEST(pooled_lazy_memfd_starts_every_input_as_holes)
+{
+	const size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	struct vsf_op op = fd_op(4 * page, 0);
+	struct fd_pool pool;
+	struct fd_table t;
+	int fd;
+
+	fd_pool_init(&pool);
+	fd_table_init(&t, &pool, true);
+	fd_table_create(&t, &op);
+	fd = fd_table_get(&t, 0)->fd;
+	fd_table_fill(&t, fd, page, 64);
+	CHECK(has_content_at(fd, page));
+	fd_table_close_all(&t, NULL, NULL); /* kept by the pool */
+	fd_table_init(&t, &pool, true);
+	fd_table_create(&t, &op);
+	SETUP(fd_table_get(&t, 0)->fd == fd && fd_table_get(&t, 0)->pooled);
+	CHECK(is_hole_at(fd, page));
+	fd_table_close_all(&t, NULL, NULL);
+	for (size_t i = 0; i < FD_POOL_ENTRIES; i++)
+		if (pool.entry[i].fd >= 0)
+			close(pool.entry[i].fd);
 }
