@@ -97,12 +97,13 @@ static int reopen(int fd, int flags)
  * Lazy only where a hole (zeros) can never pass for the content: no zero
  * byte in it, so a mapping at a wrong offset that reads a page not yet
  * written is caught. A seal against writes means it must all be written
- * before the seal goes on.
+ * before the seal goes on. A small file is written whole: that is cheap,
+ * and once pooled it costs nothing more per input.
  */
-static bool content_is_lazy(const struct fd_table *t, const struct fd_desc *d,
+static bool content_is_lazy(const struct fd_table *t, const struct fd_desc *d, uint64_t size,
 			    const uint8_t *content, size_t clen)
 {
-	return t->lazy_content && d->kind == VSF_FD_MEMFD &&
+	return t->lazy_content && d->kind == VSF_FD_MEMFD && size > FD_TABLE_LAZY_MIN &&
 	       !(d->seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) && clen &&
 	       !memchr(content, 0, clen);
 }
@@ -137,7 +138,7 @@ static int create_fd(struct fd_table *t, struct fd_desc *d, const struct vsf_op 
 	switch (d->kind) {
 	case VSF_FD_MEMFD:
 		d->seals = op->fd.seals & MEMFD_SEALS_ALL;
-		fd = content_is_lazy(t, d, op->data, op->data_len) ? make_memfd(size, NULL, 0)
+		fd = content_is_lazy(t, d, size, op->data, op->data_len) ? make_memfd(size, NULL, 0)
 					   : make_memfd(size, op->data, op->data_len);
 		d->size = size;
 		if (d->seals)
@@ -191,12 +192,8 @@ void fd_table_create(struct fd_table *t, const struct vsf_op *op)
 	r->content = op->data;
 	r->clen = op->data_len;
 	r->fd = create_fd(t, &r->desc, op, &r->pooled);
-	r->lazy = content_is_lazy(t, &r->desc, r->content, r->clen);
-	/* A pooled one starts every input as holes, whatever earlier inputs
-	 * filled: what a wrong mapping reads depends on this input alone. */
-	if (r->lazy && r->pooled && r->desc.size &&
-	    fallocate(r->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, (off_t)r->desc.size) < 0)
-		harness_setup_failed("punching a pooled memfd's holes");
+	r->lazy = content_is_lazy(t, &r->desc, r->desc.size, r->content, r->clen);
+	r->filled = false;
 	t->made_opath |= r->desc.kind == VSF_FD_OPATH;
 	r->desc.content_fd = r->fd;
 	if (fstat(r->fd, &st) < 0)
@@ -224,14 +221,20 @@ static void write_content(const struct fd_resource *r, uint64_t off, uint64_t le
 	}
 }
 
-void fd_table_fill(const struct fd_table *t, int fd, uint64_t off, size_t len)
+static void fill(struct fd_resource *r, int fd, uint64_t off, size_t len)
+{
+	if (r->fd != fd || !r->lazy)
+		return;
+	write_content(r, off, len);
+	r->filled = true;
+}
+
+void fd_table_fill(struct fd_table *t, int fd, uint64_t off, size_t len)
 {
 	for (size_t i = 0; i < VSF_PROG_MAX_HANDLES; i++)
-		if (t->slot[i].fd == fd && t->slot[i].lazy)
-			write_content(&t->slot[i], off, len);
+		fill(&t->slot[i], fd, off, len);
 	for (size_t i = 0; i < t->nretired; i++)
-		if (t->retired[i].fd == fd && t->retired[i].lazy)
-			write_content(&t->retired[i], off, len);
+		fill(&t->retired[i], fd, off, len);
 }
 
 const struct fd_resource *fd_table_get(const struct fd_table *t, uint8_t handle)
@@ -328,6 +331,11 @@ static void finish(struct fd_table *t, const struct fd_resource *r, struct fd_bi
 	struct fd_pool_key key = { r->desc.kind, r->desc.seals, r->desc.size, r->content, r->clen };
 	int gone;
 
+	/* A lazy memfd goes back to the pool as holes, whatever this input
+	 * filled: what a wrong mapping reads depends on each input alone. */
+	if (t->pool && r->lazy && r->filled &&
+	    fallocate(r->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, (off_t)r->desc.size) < 0)
+		harness_setup_failed("punching a pooled memfd's holes");
 	if (r->pooled) {
 		fd_pool_release(t->pool, r->fd);
 	} else if (r->from_pool) {

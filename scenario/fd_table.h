@@ -37,6 +37,7 @@ struct fd_resource {
 	const uint8_t *content; /* what it was made of (the op's bytes), for the pool */
 	size_t clen;
 	bool lazy;          /* content written only where read (fd_table_fill) */
+	bool filled;        /* some of it was, this input */
 };
 
 /* A set of fd numbers below FD_BITS_LIMIT (the harness's probe range). */
@@ -76,15 +77,17 @@ void fd_table_create(struct fd_table *t, const struct vsf_op *op);
  */
 bool fd_table_truncate(struct fd_table *t, const struct vsf_op *op);
 /*
- * In a table with lazy_content, a memfd that no seal keeps from being
- * written, whose content has no zero byte, gets its content lazily:
+ * In a table with lazy_content, a memfd larger than FD_TABLE_LAZY_MIN that
+ * no seal keeps from being written, whose content has no zero byte, gets
+ * its content lazily:
  * byte o of the file is content[o % clen] once written, and only the bytes
  * the oracles read are written, just before they read them (the front-end
  * never reads what it maps; writing whole files was most of a short input's
  * cost). Writes the content due at [off, off + len) of fd, if fd is such a
  * resource of the table; else does nothing.
  */
-void fd_table_fill(const struct fd_table *t, int fd, uint64_t off, size_t len);
+#define FD_TABLE_LAZY_MIN (64 * 1024)
+void fd_table_fill(struct fd_table *t, int fd, uint64_t off, size_t len);
 /* The resource behind a handle, or NULL. */
 const struct fd_resource *fd_table_get(const struct fd_table *t, uint8_t handle);
 /* fds the table holds open that were not open before the input (not lent
