@@ -923,7 +923,8 @@ static bool mut_raw(struct vsf_mutator *m)
 	if (len > VSF_PROG_MAX_DATA || !(d = arena_alloc(m, len + 1)))
 		return false;
 	memset(d, 0, len + 1);
-	memcpy(d, op->data, len < op->data_len ? len : op->data_len);
+	if (op->data_len) /* an empty send has no data pointer */
+		memcpy(d, op->data, len < op->data_len ? len : op->data_len);
 	if (len >= VSF_HEADER_SIZE && chance(m, 70)) /* keep the header's size right */
 		le_store(d + 8, 4, len - VSF_HEADER_SIZE);
 	op->data = d;

@@ -32,6 +32,8 @@ static const char *const starts[] = {
 	"unmap shmid=3 shm_offset=0x1000 len=0x2000 need_reply\n"
 	"reset\n"
 	"send fds=1,1 chunk=3 data=0900000009000000280000000000\n",
+	/* Sends with no bytes: resizing one copied from a null pointer (UBSan). */
+	"send\nsend chunk=2\nsend\n",
 };
 
 static size_t text_to_bin(const char *text, uint8_t *out, size_t max)
