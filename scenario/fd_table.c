@@ -100,17 +100,19 @@ static int reopen(int fd, int flags)
  * before the seal goes on. A small file is written whole: that is cheap,
  * and once pooled it costs nothing more per input.
  */
-static bool content_is_lazy(const struct fd_table *t, const struct fd_desc *d, uint64_t size,
-			    const uint8_t *content, size_t clen)
+static bool content_is_lazy(const struct fd_table *t, const struct fd_resource *r)
 {
-	return t->lazy_content && d->kind == VSF_FD_MEMFD && size > FD_TABLE_LAZY_MIN &&
-	       !(d->seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) && clen &&
-	       !memchr(content, 0, clen);
+	const struct fd_desc *d = &r->desc;
+
+	return t->lazy_content && d->kind == VSF_FD_MEMFD && d->size > FD_TABLE_LAZY_MIN &&
+	       !(d->seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) && r->clen &&
+	       !memchr(r->content, 0, r->clen);
 }
 
-static int create_fd(struct fd_table *t, struct fd_desc *d, const struct vsf_op *op,
-		     bool *pooled)
+/* The fd for r (its content already set): r->desc, r->pooled and r->lazy too. */
+static int create_fd(struct fd_table *t, struct fd_resource *r, const struct vsf_op *op)
 {
+	struct fd_desc *d = &r->desc;
 	struct fd_pool *pool = t->pool;
 	uint64_t *bytes_left = &t->bytes_left;
 	uint64_t size = op->fd.size < VSF_PROG_MAX_FD_SIZE ? op->fd.size : VSF_PROG_MAX_FD_SIZE;
@@ -131,16 +133,17 @@ static int create_fd(struct fd_table *t, struct fd_desc *d, const struct vsf_op 
 		if (fd >= 0) {
 			d->size = size;
 			d->seals = key.seals;
-			*pooled = true;
+			r->pooled = true;
+			r->lazy = content_is_lazy(t, r);
 			return fd;
 		}
 	}
 	switch (d->kind) {
 	case VSF_FD_MEMFD:
 		d->seals = op->fd.seals & MEMFD_SEALS_ALL;
-		fd = content_is_lazy(t, d, size, op->data, op->data_len) ? make_memfd(size, NULL, 0)
-					   : make_memfd(size, op->data, op->data_len);
 		d->size = size;
+		r->lazy = content_is_lazy(t, r);
+		fd = r->lazy ? make_memfd(size, NULL, 0) : make_memfd(size, r->content, r->clen);
 		if (d->seals)
 			add_seals(fd, d->seals);
 		return fd;
@@ -188,12 +191,10 @@ void fd_table_create(struct fd_table *t, const struct vsf_op *op)
 			harness_setup_failed("fd table: too many retired fds");
 		t->retired[t->nretired++] = *r;
 	}
-	r->pooled = r->from_pool = r->resized = false;
+	r->pooled = r->from_pool = r->resized = r->lazy = r->filled = false;
 	r->content = op->data;
 	r->clen = op->data_len;
-	r->fd = create_fd(t, &r->desc, op, &r->pooled);
-	r->lazy = content_is_lazy(t, &r->desc, r->desc.size, r->content, r->clen);
-	r->filled = false;
+	r->fd = create_fd(t, r, op);
 	t->made_opath |= r->desc.kind == VSF_FD_OPATH;
 	r->desc.content_fd = r->fd;
 	if (fstat(r->fd, &st) < 0)

@@ -138,28 +138,37 @@ __attribute__((constructor)) static void probes_init(void)
 		harness_setup_failed("probe set-up");
 }
 
-/* Raw system calls: sanitizer interceptors must not look at the address. */
+/*
+ * len bytes through the pipe: from src into it, out of it into dst. Raw
+ * system calls, so the sanitizers' interceptors never look at the address:
+ * one that faults is EFAULT, not a signal.
+ */
+static bool copy_through_pipe(const void *src, void *dst, size_t len)
+{
+	uint8_t drain[256];
+
+	if (syscall(SYS_write, probe_pipe[1], src, len) != (long)len)
+		return false;
+	if (syscall(SYS_read, probe_pipe[0], dst, len) == (long)len) {
+		UNPOISON(dst, len);
+		return true;
+	}
+	while (syscall(SYS_read, probe_pipe[0], drain, sizeof(drain)) > 0)
+		;
+	return false;
+}
+
 bool probe_readable(const void *addr)
 {
 	uint8_t sink;
 
-	if (syscall(SYS_write, probe_pipe[1], addr, 1) != 1)
-		return false;
-	return syscall(SYS_read, probe_pipe[0], &sink, 1) == 1;
+	return copy_through_pipe(addr, &sink, 1);
 }
 
+/* The byte is written back where it came from: content is unchanged. */
 bool probe_writable(void *addr)
 {
-	uint8_t old;
-	long n;
-
-	if (syscall(SYS_write, probe_pipe[1], addr, 1) != 1)
-		return false;
-	/* Write the byte back where it came from: content is unchanged. */
-	n = syscall(SYS_read, probe_pipe[0], addr, 1);
-	if (n != 1)
-		(void)!syscall(SYS_read, probe_pipe[0], &old, 1); /* drain */
-	return n == 1;
+	return copy_through_pipe(addr, addr, 1);
 }
 
 bool probe_fast_pages(void)
@@ -187,21 +196,7 @@ enum probe_page probe_free_page(void *addr, size_t page)
 								  : PROBE_PAGE_RESERVED;
 }
 
-/* One address through the pipe: from src into the pipe, out of it into dst. */
-static bool copy_through_pipe(const void *src, void *dst, size_t len)
-{
-	uint8_t drain[256];
-
-	if (syscall(SYS_write, probe_pipe[1], src, len) != (long)len)
-		return false;
-	if (syscall(SYS_read, probe_pipe[0], dst, len) == (long)len) {
-		UNPOISON(dst, len);
-		return true;
-	}
-	while (syscall(SYS_read, probe_pipe[0], drain, sizeof(drain)) > 0)
-		;
-	return false;
-}
+static size_t copy_many(bool write, void *const addrs[], size_t n, size_t len, uint8_t *local);
 
 /*
  * Raw: the sanitizers' interceptors would check the remote addresses. Stops
@@ -211,7 +206,7 @@ static bool copy_through_pipe(const void *src, void *dst, size_t len)
  */
 static size_t vm_copy(bool write, void *const addrs[], size_t n, size_t len, uint8_t *local)
 {
-	struct iovec l = { local, n * len }, r[8];
+	struct iovec l, r[8];
 	size_t done = 0;
 
 	while (done < n) {
@@ -220,14 +215,12 @@ static size_t vm_copy(bool write, void *const addrs[], size_t n, size_t len, uin
 
 		for (size_t i = 0; i < k; i++)
 			r[i] = (struct iovec){ addrs[done + i], len };
-		l.iov_base = local + done * len;
-		l.iov_len = k * len;
+		l = (struct iovec){ local + done * len, k * len };
 		got = syscall(write ? SYS_process_vm_writev : SYS_process_vm_readv, self_pid, &l, 1, r,
 			      k, 0);
 		if (got < 0 && errno != EFAULT) {
 			have_vm_rw = kernel_vm_rw = false;
-			return done + (write ? probe_write_many(addrs + done, n - done, len, local + done * len)
-					     : probe_read_many(addrs + done, n - done, len, local + done * len));
+			return done + copy_many(write, addrs + done, n - done, len, local + done * len);
 		}
 		if (got < 0)
 			return done;
@@ -240,26 +233,30 @@ static size_t vm_copy(bool write, void *const addrs[], size_t n, size_t len, uin
 	return done;
 }
 
-size_t probe_read_many(void *const addrs[], size_t n, size_t len, uint8_t *out)
+/* local holds len bytes per address: read into, or written from. */
+static size_t copy_many(bool write, void *const addrs[], size_t n, size_t len, uint8_t *local)
 {
 	size_t i;
 
 	if (have_vm_rw)
-		return vm_copy(false, addrs, n, len, out);
-	for (i = 0; i < n && copy_through_pipe(addrs[i], out + i * len, len); i++)
-		;
+		return vm_copy(write, addrs, n, len, local);
+	for (i = 0; i < n; i++) {
+		uint8_t *mine = local + i * len;
+
+		if (!copy_through_pipe(write ? mine : addrs[i], write ? addrs[i] : mine, len))
+			break;
+	}
 	return i;
+}
+
+size_t probe_read_many(void *const addrs[], size_t n, size_t len, uint8_t *out)
+{
+	return copy_many(false, addrs, n, len, out);
 }
 
 size_t probe_write_many(void *const addrs[], size_t n, size_t len, const uint8_t *bytes)
 {
-	size_t i;
-
-	if (have_vm_rw)
-		return vm_copy(true, addrs, n, len, (uint8_t *)bytes);
-	for (i = 0; i < n && copy_through_pipe(bytes + i * len, addrs[i], len); i++)
-		;
-	return i;
+	return copy_many(true, addrs, n, len, (uint8_t *)bytes);
 }
 
 /*
