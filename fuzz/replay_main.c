@@ -7,12 +7,16 @@
  * second run whose digest of what the front-end did differs from the first
  * is a stability bug, reported as NONDETERMINISTIC), and timed out on its own.
  *
- * Usage: <harness>_replay [-t SECONDS] FILE|DIR...
+ * Usage: <harness>_replay [-t SECONDS] [-d] FILE|DIR...
+ *   -d  print each input's run digest ("digest 0x... PATH") on stdout, so two
+ *       builds can be compared input by input (a refactoring must not change
+ *       what the front-end does for any committed input).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +31,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char *current_input;
+static bool print_digests;
 
 static void on_timeout(int sig)
 {
@@ -67,6 +72,8 @@ static int replay_file(const char *path, unsigned timeout)
 			abort();
 		}
 	}
+	if (print_digests)
+		printf("digest 0x%016llx %s\n", (unsigned long long)digest[0], path);
 	free(buf);
 	return 0;
 err:
@@ -127,15 +134,19 @@ int main(int argc, char **argv)
 	unsigned timeout = 10;
 	int opt, total = 0;
 
-	while ((opt = getopt(argc, argv, "t:")) != -1) {
+	while ((opt = getopt(argc, argv, "t:d")) != -1) {
+		if (opt == 'd') {
+			print_digests = true;
+			continue;
+		}
 		if (opt != 't') {
-			fprintf(stderr, "usage: %s [-t SECONDS] FILE|DIR...\n", argv[0]);
+			fprintf(stderr, "usage: %s [-t SECONDS] [-d] FILE|DIR...\n", argv[0]);
 			return 2;
 		}
 		timeout = (unsigned)strtoul(optarg, NULL, 10);
 	}
 	if (optind == argc) {
-		fprintf(stderr, "usage: %s [-t SECONDS] FILE|DIR...\n", argv[0]);
+		fprintf(stderr, "usage: %s [-t SECONDS] [-d] FILE|DIR...\n", argv[0]);
 		return 2;
 	}
 	signal(SIGALRM, on_timeout);
