@@ -10,6 +10,10 @@
 #include <unistd.h>
 
 #include "peer_io.h"
+#include "vhost_names.h"
+
+/* GET_CONFIG's payload before the config bytes: u32 offset, size, flags. */
+#define DEVICE_CONFIG_HEADER 12
 
 void backend_offer_init(struct backend_offer *o)
 {
@@ -19,6 +23,8 @@ void backend_offer_init(struct backend_offer *o)
 	o->cfg_request = VSF_REQ_GET_SHMEM_CONFIG;
 	o->cfg_flags = VSF_REPLY_FLAGS;
 	o->cfg_size = VSF_CONFIG_PAYLOAD_SIZE;
+	o->queue_num = 1;
+	o->mem_slots = 8;
 }
 
 void backend_session_init(struct backend_session *s)
@@ -70,6 +76,12 @@ size_t backend_reply_bytes(const struct backend_offer *o, uint32_t request, bool
 					    o->cfg_nregions, o->cfg_sizes, buf);
 	case VSF_REQ_SET_BACKEND_REQ_FD:
 		return need_reply ? u64_reply(request, o->ack, buf) : 0;
+	case VHOST_REQ_GET_QUEUE_NUM:
+		return u64_reply(request, o->queue_num, buf);
+	case VHOST_REQ_GET_MAX_MEM_SLOTS:
+		return u64_reply(request, o->mem_slots, buf);
+	case VHOST_REQ_GET_STATUS:
+		return u64_reply(request, o->status, buf);
 	default: /* a SET, or a request this backend does not know: done */
 		return need_reply ? u64_reply(request, 0, buf) : 0;
 	}
@@ -133,6 +145,32 @@ static int take_request(const struct backend_offer *o, struct backend_session *s
 	return ret;
 }
 
+/*
+ * GET_CONFIG: the request's offset, size and flags echoed, then size bytes
+ * of the device config space from offset. A request whose payload does not
+ * hold its own header gets the header back alone, what it asked for.
+ */
+static size_t device_config_reply(const struct backend_offer *o, const struct vsf_wire_header *h,
+				  const uint8_t *payload, uint8_t buf[BACKEND_PEER_ANSWER_MAX])
+{
+	struct vsf_wire_header rh = { h->request, VSF_REPLY_FLAGS, h->size };
+	uint32_t offset, size;
+
+	vsf_encode_header(&rh, buf);
+	memcpy(buf + VSF_HEADER_SIZE, payload, h->size);
+	if (h->size < DEVICE_CONFIG_HEADER)
+		return VSF_HEADER_SIZE + h->size;
+	offset = vsf_load_le32(payload);
+	size = h->size - DEVICE_CONFIG_HEADER;
+	for (uint32_t i = 0; i < size; i++) {
+		uint64_t at = (uint64_t)offset + i;
+
+		buf[VSF_HEADER_SIZE + DEVICE_CONFIG_HEADER + i] =
+			at < sizeof(o->device_config) ? o->device_config[at] : 0;
+	}
+	return VSF_HEADER_SIZE + h->size;
+}
+
 int backend_answer(const struct backend_offer *o, struct backend_session *s,
 		   const struct vsf_wire_header *h, const uint8_t *payload, int *fds, size_t nfds,
 		   uint8_t buf[BACKEND_PEER_ANSWER_MAX])
@@ -148,6 +186,8 @@ int backend_answer(const struct backend_offer *o, struct backend_session *s,
 	ret = take_request(o, s, h, payload, fds, nfds);
 	if (ret < 0)
 		return ret;
+	if (h->request == VHOST_REQ_GET_CONFIG)
+		return (int)device_config_reply(o, h, payload, buf);
 	return (int)backend_reply_bytes(o, h->request, h->flags & VSF_FLAG_NEED_REPLY, after_owner,
 					buf);
 }

@@ -18,6 +18,8 @@
 
 /* Requests a session records; a negotiation has fewer. */
 #define BACKEND_PEER_MAX_SEEN 16
+/* Device config space a backend answers GET_CONFIG from (virtio-blk's is 60 bytes). */
+#define BACKEND_PEER_DEVICE_CONFIG_MAX 256
 /* The longest answer: a GET_SHMEM_CONFIG reply. */
 #define BACKEND_PEER_ANSWER_MAX OP_WIRE_CONFIG_MAX
 
@@ -32,10 +34,18 @@ struct backend_offer {
 	uint64_t cfg_sizes[VSF_MAX_SHMEM_REGIONS];
 	bool cfg_silent;                /* never answer GET_SHMEM_CONFIG */
 	bool cfg_with_fd;               /* send an fd with that answer */
+	/* What a front-end we did not write asks too (QEMU, crosvm): */
+	uint64_t queue_num;             /* GET_QUEUE_NUM */
+	uint64_t mem_slots;             /* GET_MAX_MEM_SLOTS */
+	uint64_t status;                /* GET_STATUS */
+	/* GET_CONFIG: the device config space, read at the request's offset
+	 * (zeros past these bytes) */
+	uint8_t device_config[BACKEND_PEER_DEVICE_CONFIG_MAX];
 };
 
 /* A backend that offers VERSION_1, PROTOCOL_FEATURES and every protocol
- * feature the front-end takes, with a well-formed config of no region. */
+ * feature the front-end takes, with a well-formed config of no region, one
+ * queue, 8 memory slots and a device config space of zeros. */
 void backend_offer_init(struct backend_offer *o);
 
 /* What the backend saw of one front-end. */
@@ -57,6 +67,7 @@ void backend_session_fini(struct backend_session *s);
  * The bytes a backend with offer o sends back for request (0 bytes when it
  * sends none): a u64 reply to a GET or to a NEED_REPLY request, the config
  * reply to GET_SHMEM_CONFIG. after_owner: the front-end has sent SET_OWNER.
+ * (GET_CONFIG's answer depends on its payload: backend_answer makes it.)
  * For a driver that writes the answers before the front-end asks.
  */
 size_t backend_reply_bytes(const struct backend_offer *o, uint32_t request, bool need_reply,

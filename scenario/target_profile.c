@@ -1,0 +1,286 @@
+/* SPDX-License-Identifier: MIT */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "target_profile.h"
+#include "vhost_names.h"
+
+#define PROFILE_MAX_BYTES (64u << 10)
+
+void target_profile_init(struct target_profile *p)
+{
+	memset(p, 0, sizeof(*p));
+	snprintf(p->name, sizeof(p->name), "model");
+	p->shmem = p->reply_ack = p->exits_on_disconnect = true;
+	p->start_timeout_ms = 5000;
+	p->reply_timeout_ms = 1000;
+	p->settle_ms = 50;
+	p->max_reserved = UINT64_MAX;
+}
+
+struct profile_parser {
+	struct target_profile *p;
+	unsigned line;
+	char *err;
+	size_t errlen;
+};
+
+__attribute__((format(printf, 2, 3)))
+static int fail(struct profile_parser *ps, const char *fmt, ...)
+{
+	va_list ap;
+	int n = snprintf(ps->err, ps->errlen, "line %u: ", ps->line);
+
+	va_start(ap, fmt);
+	if (n >= 0 && (size_t)n < ps->errlen)
+		vsnprintf(ps->err + n, ps->errlen - (size_t)n, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+static int parse_bool(struct profile_parser *ps, const char *key, const char *v, bool *out)
+{
+	if (!strcmp(v, "yes") || !strcmp(v, "true")) {
+		*out = true;
+		return 0;
+	}
+	if (!strcmp(v, "no") || !strcmp(v, "false")) {
+		*out = false;
+		return 0;
+	}
+	return fail(ps, "%s takes yes or no, not '%s'", key, v);
+}
+
+static int parse_uint(struct profile_parser *ps, const char *key, const char *v, uint64_t max,
+		      uint64_t *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoull(v, &end, 0);
+	if (!*v || *end || errno || *out > max || *v == '-')
+		return fail(ps, "%s takes a number up to %llu, not '%s'", key,
+			    (unsigned long long)max, v);
+	return 0;
+}
+
+static int parse_ms(struct profile_parser *ps, const char *key, const char *v, int *out)
+{
+	uint64_t n;
+	int ret = parse_uint(ps, key, v, 600000, &n);
+
+	*out = (int)n;
+	return ret;
+}
+
+/* The next word of *s (NUL-terminated in place), or NULL at the end. */
+static char *next_word(char **s)
+{
+	char *w = *s + strspn(*s, " \t");
+
+	if (!*w)
+		return NULL;
+	*s = w + strcspn(w, " \t");
+	if (**s)
+		*(*s)++ = '\0';
+	return w;
+}
+
+static int parse_sends(struct profile_parser *ps, char *rest)
+{
+	char *w;
+
+	while ((w = next_word(&rest))) {
+		uint32_t id;
+
+		if (!vhost_request_by_name(VHOST_FRONTEND_CHANNEL, w, &id))
+			return fail(ps, "sends: unknown front-end request '%s'", w);
+		if (ps->p->nsends == TARGET_PROFILE_MAX_SENDS)
+			return fail(ps, "sends: more than %d requests", TARGET_PROFILE_MAX_SENDS);
+		ps->p->sends[ps->p->nsends++] = id;
+	}
+	return 0;
+}
+
+static int parse_backend(struct profile_parser *ps, char *rest)
+{
+	char *msg = next_word(&rest), *verdict = next_word(&rest);
+	uint32_t id;
+	uint8_t v;
+
+	if (!msg || !verdict || next_word(&rest))
+		return fail(ps, "backend takes a message and accept, reject or any");
+	if (!vhost_request_by_name(VHOST_BACKEND_CHANNEL, msg, &id) ||
+	    id >= sizeof(ps->p->backend))
+		return fail(ps, "backend: unknown backend message '%s'", msg);
+	if (!strcmp(verdict, "accept"))
+		v = TARGET_ACCEPTS;
+	else if (!strcmp(verdict, "reject"))
+		v = TARGET_REJECTS;
+	else if (!strcmp(verdict, "any"))
+		v = TARGET_EITHER;
+	else
+		return fail(ps, "backend %s: '%s' is not accept, reject or any", msg, verdict);
+	ps->p->backend[id] = v;
+	return 0;
+}
+
+/* "refuses REQUEST reason..." or "deviation NAME reason...". */
+static int parse_note(struct profile_parser *ps, const char *key, char *rest,
+		      struct target_note *notes, size_t *n, bool is_request)
+{
+	char *name = next_word(&rest);
+	struct target_note *note;
+
+	rest += strspn(rest, " \t");
+	if (!name || !*rest)
+		return fail(ps, "%s takes a name and a reason", key);
+	if (*n == TARGET_PROFILE_MAX_NOTES)
+		return fail(ps, "more than %d %s lines", TARGET_PROFILE_MAX_NOTES, key);
+	note = &notes[*n];
+	if (is_request && !vhost_request_by_name(VHOST_FRONTEND_CHANNEL, name, &note->request))
+		return fail(ps, "%s: unknown front-end request '%s'", key, name);
+	if (strlen(name) >= sizeof(note->name) || strlen(rest) >= sizeof(note->reason))
+		return fail(ps, "%s: name or reason too long", key);
+	snprintf(note->name, sizeof(note->name), "%s", name);
+	snprintf(note->reason, sizeof(note->reason), "%s", rest);
+	(*n)++;
+	return 0;
+}
+
+static int parse_line(struct profile_parser *ps, char *line)
+{
+	struct target_profile *p = ps->p;
+	char *key, *rest = line;
+	uint64_t n;
+
+	line[strcspn(line, "#")] = '\0';
+	key = next_word(&rest);
+	if (!key)
+		return 0;
+	rest += strspn(rest, " \t");
+	for (char *e = rest + strlen(rest); e > rest && isspace((unsigned char)e[-1]);)
+		*--e = '\0';
+	if (!strcmp(key, "sends"))
+		return parse_sends(ps, rest);
+	if (!strcmp(key, "backend"))
+		return parse_backend(ps, rest);
+	if (!strcmp(key, "refuses"))
+		return parse_note(ps, key, rest, p->refuses, &p->nrefuses, true);
+	if (!strcmp(key, "deviation"))
+		return parse_note(ps, key, rest, p->deviations, &p->ndeviations, false);
+	if (!*rest || strpbrk(rest, " \t"))
+		return fail(ps, "%s takes one value", key);
+	if (!strcmp(key, "name")) {
+		if (strlen(rest) >= sizeof(p->name))
+			return fail(ps, "name too long");
+		snprintf(p->name, sizeof(p->name), "%s", rest);
+		return 0;
+	}
+	if (!strcmp(key, "shmem"))
+		return parse_bool(ps, key, rest, &p->shmem);
+	if (!strcmp(key, "reply-ack"))
+		return parse_bool(ps, key, rest, &p->reply_ack);
+	if (!strcmp(key, "on-disconnect")) {
+		if (strcmp(rest, "exits") && strcmp(rest, "stays"))
+			return fail(ps, "on-disconnect takes exits or stays, not '%s'", rest);
+		p->exits_on_disconnect = !strcmp(rest, "exits");
+		return 0;
+	}
+	if (!strcmp(key, "max-mappings")) {
+		int ret = parse_uint(ps, key, rest, 1u << 20, &n);
+
+		p->max_mappings = (unsigned)n;
+		return ret;
+	}
+	if (!strcmp(key, "offer-features")) {
+		p->offer_set = true;
+		return parse_uint(ps, key, rest, UINT64_MAX, &p->offer_features);
+	}
+	if (!strcmp(key, "offer-protocol-features")) {
+		p->protocol_offer_set = true;
+		return parse_uint(ps, key, rest, UINT64_MAX, &p->offer_protocol_features);
+	}
+	if (!strcmp(key, "needs-protocol-features"))
+		return parse_uint(ps, key, rest, UINT64_MAX, &p->needs_protocol_features);
+	if (!strcmp(key, "max-reserved")) {
+		int ret = parse_uint(ps, key, rest, UINT64_MAX, &n);
+
+		p->max_reserved = n ? n : UINT64_MAX;
+		return ret;
+	}
+	if (!strcmp(key, "start-timeout-ms"))
+		return parse_ms(ps, key, rest, &p->start_timeout_ms);
+	if (!strcmp(key, "reply-timeout-ms"))
+		return parse_ms(ps, key, rest, &p->reply_timeout_ms);
+	if (!strcmp(key, "settle-ms"))
+		return parse_ms(ps, key, rest, &p->settle_ms);
+	return fail(ps, "unknown setting '%s'", key);
+}
+
+int target_profile_parse(struct target_profile *p, const char *text, char *err, size_t errlen)
+{
+	struct profile_parser ps = { .p = p, .err = err, .errlen = errlen };
+	char *copy = strdup(text), *save = NULL, *line;
+	int ret = 0;
+
+	target_profile_init(p);
+	if (!copy)
+		return -ENOMEM;
+	/* strsep keeps empty lines, so line numbers stay right. */
+	for (save = copy; !ret && (line = strsep(&save, "\n"));) {
+		ps.line++;
+		ret = parse_line(&ps, line);
+	}
+	free(copy);
+	return ret;
+}
+
+int target_profile_load(struct target_profile *p, const char *path, char *err, size_t errlen)
+{
+	FILE *fp = fopen(path, "re");
+	char *text;
+	size_t n;
+	int ret;
+
+	if (!fp) {
+		ret = -errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return ret;
+	}
+	text = malloc(PROFILE_MAX_BYTES + 1);
+	n = text ? fread(text, 1, PROFILE_MAX_BYTES, fp) : 0;
+	fclose(fp);
+	if (!text)
+		return -ENOMEM;
+	text[n] = '\0';
+	ret = target_profile_parse(p, text, err, errlen);
+	free(text);
+	return ret;
+}
+
+enum target_verdict target_profile_backend_verdict(const struct target_profile *p, uint32_t request)
+{
+	return request < sizeof(p->backend) ? (enum target_verdict)p->backend[request] : TARGET_REJECTS;
+}
+
+const struct target_note *target_profile_deviation(const struct target_profile *p, const char *name)
+{
+	for (size_t i = 0; i < p->ndeviations; i++)
+		if (!strcmp(p->deviations[i].name, name))
+			return &p->deviations[i];
+	return NULL;
+}
+
+const struct target_note *target_profile_refusal(const struct target_profile *p, uint32_t request)
+{
+	for (size_t i = 0; i < p->nrefuses; i++)
+		if (p->refuses[i].request == request)
+			return &p->refuses[i];
+	return NULL;
+}

@@ -1,0 +1,24 @@
+# Debian's QEMU 7.2 (qemu-system-x86) with a vhost-user-blk device and no
+# guest, started as
+#   qemu-system-x86_64 -M q35 -accel tcg -nodefaults -display none -S
+#     -monitor none -serial none -chardev socket,id=c0,path={socket}
+#     -device vhost-user-blk-pci,chardev=c0,num-queues=1
+# It has no SHMEM (the series came later): SHMEM_MAP and SHMEM_UNMAP are
+# requests it does not know. With -S the guest never starts the device, so
+# it sends no SET_FEATURES and no memory table.
+name qemu-7.2-vhost-user-blk
+shmem no
+reply-ack yes
+on-disconnect stays
+start-timeout-ms 10000
+reply-timeout-ms 2000
+settle-ms 60
+# vhost-user-blk cannot start without CONFIG (it reads the block config):
+# every offer has it, so that the corpora's session ops mean a session.
+offer-protocol-features 0x100628
+needs-protocol-features 0x200
+sends GET_FEATURES GET_PROTOCOL_FEATURES SET_PROTOCOL_FEATURES SET_BACKEND_REQ_FD SET_OWNER GET_FEATURES SET_VRING_CALL SET_VRING_ERR GET_CONFIG
+# Backend-channel messages it knows; every other one it rejects, as unknown.
+backend CONFIG_CHANGE_MSG accept
+backend IOTLB_MSG reject
+backend VRING_HOST_NOTIFIER_MSG any
