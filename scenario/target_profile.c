@@ -130,27 +130,66 @@ static int parse_backend(struct profile_parser *ps, char *rest)
 	return 0;
 }
 
-/* "refuses REQUEST reason..." or "deviation NAME reason...". */
-static int parse_note(struct profile_parser *ps, const char *key, char *rest,
-		      struct target_note *notes, size_t *n, bool is_request)
+/* The next note slot of a list, or NULL (with the error set) when it is full. */
+static struct target_note *new_note(struct profile_parser *ps, const char *key,
+				    struct target_note *notes, size_t *n)
+{
+	if (*n == TARGET_PROFILE_MAX_NOTES) {
+		fail(ps, "more than %d %s lines", TARGET_PROFILE_MAX_NOTES, key);
+		return NULL;
+	}
+	memset(&notes[*n], 0, sizeof(notes[*n]));
+	return &notes[(*n)++];
+}
+
+static int set_reason(struct profile_parser *ps, const char *key, struct target_note *note,
+		      const char *reason)
+{
+	reason += strspn(reason, " \t");
+	if (!*reason)
+		return fail(ps, "%s needs a reason", key);
+	if (strlen(reason) >= sizeof(note->reason))
+		return fail(ps, "%s: reason too long", key);
+	snprintf(note->reason, sizeof(note->reason), "%s", reason);
+	return 0;
+}
+
+/* "refuses REQUEST reason..." */
+static int parse_refusal(struct profile_parser *ps, char *rest)
 {
 	char *name = next_word(&rest);
 	struct target_note *note;
 
+	if (!name)
+		return fail(ps, "refuses takes a request and a reason");
+	note = new_note(ps, "refuses", ps->p->refuses, &ps->p->nrefuses);
+	if (!note)
+		return -EINVAL;
+	if (!vhost_request_by_name(VHOST_FRONTEND_CHANNEL, name, &note->request))
+		return fail(ps, "refuses: unknown front-end request '%s'", name);
+	snprintf(note->name, sizeof(note->name), "%.*s", (int)sizeof(note->name) - 1, name);
+	return set_reason(ps, "refuses", note, rest);
+}
+
+/* 'deviation ORACLE "WORDS" reason...' */
+static int parse_deviation(struct profile_parser *ps, char *rest)
+{
+	char *oracle = next_word(&rest), *words, *end;
+	struct target_note *note;
+
 	rest += strspn(rest, " \t");
-	if (!name || !*rest)
-		return fail(ps, "%s takes a name and a reason", key);
-	if (*n == TARGET_PROFILE_MAX_NOTES)
-		return fail(ps, "more than %d %s lines", TARGET_PROFILE_MAX_NOTES, key);
-	note = &notes[*n];
-	if (is_request && !vhost_request_by_name(VHOST_FRONTEND_CHANNEL, name, &note->request))
-		return fail(ps, "%s: unknown front-end request '%s'", key, name);
-	if (strlen(name) >= sizeof(note->name) || strlen(rest) >= sizeof(note->reason))
-		return fail(ps, "%s: name or reason too long", key);
-	snprintf(note->name, sizeof(note->name), "%s", name);
-	snprintf(note->reason, sizeof(note->reason), "%s", rest);
-	(*n)++;
-	return 0;
+	if (!oracle || *rest != '"' || !(end = strchr(rest + 1, '"')))
+		return fail(ps, "deviation takes an oracle, \"words\" and a reason");
+	words = rest + 1;
+	*end = '\0';
+	note = new_note(ps, "deviation", ps->p->deviations, &ps->p->ndeviations);
+	if (!note)
+		return -EINVAL;
+	if (!*words || strlen(words) >= sizeof(note->words) || strlen(oracle) >= sizeof(note->name))
+		return fail(ps, "deviation: oracle or words empty or too long");
+	snprintf(note->name, sizeof(note->name), "%s", oracle);
+	snprintf(note->words, sizeof(note->words), "%s", words);
+	return set_reason(ps, "deviation", note, end + 1);
 }
 
 static int parse_line(struct profile_parser *ps, char *line)
@@ -171,9 +210,9 @@ static int parse_line(struct profile_parser *ps, char *line)
 	if (!strcmp(key, "backend"))
 		return parse_backend(ps, rest);
 	if (!strcmp(key, "refuses"))
-		return parse_note(ps, key, rest, p->refuses, &p->nrefuses, true);
+		return parse_refusal(ps, rest);
 	if (!strcmp(key, "deviation"))
-		return parse_note(ps, key, rest, p->deviations, &p->ndeviations, false);
+		return parse_deviation(ps, rest);
 	if (!*rest || strpbrk(rest, " \t"))
 		return fail(ps, "%s takes one value", key);
 	if (!strcmp(key, "name")) {
@@ -269,10 +308,11 @@ enum target_verdict target_profile_backend_verdict(const struct target_profile *
 	return request < sizeof(p->backend) ? (enum target_verdict)p->backend[request] : TARGET_REJECTS;
 }
 
-const struct target_note *target_profile_deviation(const struct target_profile *p, const char *name)
+const struct target_note *target_profile_deviation(const struct target_profile *p, const char *oracle,
+						   const char *text)
 {
 	for (size_t i = 0; i < p->ndeviations; i++)
-		if (!strcmp(p->deviations[i].name, name))
+		if (!strcmp(p->deviations[i].name, oracle) && strstr(text, p->deviations[i].words))
 			return &p->deviations[i];
 	return NULL;
 }

@@ -24,7 +24,10 @@
  *                                      # well-formed backend message; one
  *                                      # not listed is rejected (unknown)
  *   refuses GET_CONFIG a short or failed answer makes it exit (realize fails)
- *   deviation NAME reason...  # a known difference from the model, by name
+ *   deviation ORACLE "WORDS" reason...  # a known difference from the
+ *                             # model: a violation ORACLE reports whose
+ *                             # text holds WORDS is this deviation, counted
+ *                             # and not a finding
  *
  * Unknown keys are errors, so a typo does not silently judge under a default.
  */
@@ -46,10 +49,11 @@ enum target_verdict {
 	TARGET_EITHER,      /* depends on state the driver cannot see: not judged */
 };
 
-/* A request named with a reason: a refusal or a deviation. */
+/* A refusal (a request) or a deviation (an oracle and words), with its reason. */
 struct target_note {
 	uint32_t request;   /* refusals: the request's id */
-	char name[48];
+	char name[48];      /* the request's name, or the deviation's oracle */
+	char words[96];     /* deviations: what the violation's text holds */
 	char reason[TARGET_PROFILE_REASON_LEN];
 };
 
@@ -84,8 +88,10 @@ int target_profile_load(struct target_profile *p, const char *path, char *err, s
 
 /* The verdict for a well-formed backend message with this request id. */
 enum target_verdict target_profile_backend_verdict(const struct target_profile *p, uint32_t request);
-/* The deviation or refusal named name, or NULL. */
-const struct target_note *target_profile_deviation(const struct target_profile *p, const char *name);
+/* The deviation a violation of oracle, said in text, is; or NULL. */
+const struct target_note *target_profile_deviation(const struct target_profile *p, const char *oracle,
+						   const char *text);
+/* The refusal after request, or NULL. */
 const struct target_note *target_profile_refusal(const struct target_profile *p, uint32_t request);
 
 #endif

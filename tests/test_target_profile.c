@@ -31,7 +31,7 @@ TEST(every_setting_is_read)
 		"backend CONFIG_CHANGE_MSG accept\n"
 		"backend VRING_HOST_NOTIFIER_MSG any\n"
 		"refuses SET_BACKEND_REQ_FD a failed ack makes realize fail: it exits 1\n"
-		"deviation unknown-request-reply replies 1, not a negative errno\n";
+		"deviation reply-protocol \"VRING_HOST_NOTIFIER_MSG (3)\" needs its device started\n";
 	struct target_profile p;
 	char err[128] = "";
 
@@ -60,8 +60,11 @@ TEST(every_setting_is_read)
 	SETUP(target_profile_refusal(&p, 21));
 	CHECK(!strcmp(target_profile_refusal(&p, 21)->reason, "a failed ack makes realize fail: it exits 1"));
 	CHECK(!target_profile_refusal(&p, 24));
-	SETUP(target_profile_deviation(&p, "unknown-request-reply"));
-	CHECK(!target_profile_deviation(&p, "other"));
+	SETUP(target_profile_deviation(&p, "reply-protocol", "VRING_HOST_NOTIFIER_MSG (3): value 1"));
+	CHECK(!strcmp(target_profile_deviation(&p, "reply-protocol", "VRING_HOST_NOTIFIER_MSG (3)")->reason,
+		      "needs its device started"));
+	CHECK(!target_profile_deviation(&p, "shadow-model", "VRING_HOST_NOTIFIER_MSG (3)"));
+	CHECK(!target_profile_deviation(&p, "reply-protocol", "CONFIG_CHANGE_MSG (2)"));
 }
 
 TEST(defaults_are_the_models_rules)
@@ -96,7 +99,8 @@ TEST(mistakes_are_errors_with_their_line)
 	expect_error("backend SHMEM_MAP perhaps\n", "is not accept, reject or any");
 	expect_error("backend NOT_A_MESSAGE accept\n", "unknown backend message");
 	expect_error("max-mappings -1\n", "max-mappings takes a number");
-	expect_error("refuses GET_CONFIG\n", "refuses takes a name and a reason");
+	expect_error("refuses GET_CONFIG\n", "refuses needs a reason");
+	expect_error("deviation reply-protocol words reason\n", "deviation takes an oracle");
 	expect_error("on-disconnect leaves\n", "exits or stays");
 	expect_error("settle-ms 10 20\n", "settle-ms takes one value");
 }
