@@ -55,10 +55,11 @@ _Noreturn void oracle_fail(const struct oracle_where *where, const char *oracle,
 /*
  * Between oracle_enter and oracle_leave (one input's run), *where is the
  * place every report names: a sanitizer report (its death callback) ends
- * with the op and message being handled, and a close() of an fd that is not
- * open (EBADF) is reported as a `resources` violation there: it is the
- * second close of a double close whose fd number was not reused in between,
- * which a count cannot see.
+ * with the op and message being handled, and a close() by the front-end of
+ * an fd that is not open (EBADF, seen through the system-call table,
+ * fault.h) is reported as a `resources` violation there: it is the second
+ * close of a double close whose fd number was not reused in between, which
+ * a count cannot see.
  */
 void oracle_enter(const struct oracle_where *where);
 void oracle_leave(void);
