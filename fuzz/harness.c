@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "backend_peer.h"
-#include "commit_order.h"
+#include "oracle_commit_order.h"
 #include "fault.h"
 #include "fd_pool.h"
 #include "fd_table.h"
