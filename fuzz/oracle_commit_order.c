@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+/* The commit-order oracle and the commit hook (oracle_commit_order.h). */
 #include "oracle_commit_order.h"
 
 #include <stdbool.h>

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+/* The commit-target oracle (oracle_commit_target.h). */
 #include "oracle_commit_target.h"
 
 #include "probes.h"

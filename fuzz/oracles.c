@@ -2,14 +2,12 @@
 #define _GNU_SOURCE
 #include "oracles.h"
 
-#include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "canary.h"
-#include "fault.h"
 #include "harness_error.h"
 #include "message_text.h"
 
@@ -84,23 +82,13 @@ __attribute__((constructor)) static void register_reports(void)
 		__sanitizer_set_death_callback(report_where_at_death);
 }
 
-/* Every close() of the front-end, with the kernel's answer (fault.h). */
-static void check_close(int fd, int err)
-{
-	if (err == EBADF && current_where)
-		oracle_fail(current_where, "resources",
-			    "close(%d): fd not open (closed twice, or never owned)", fd);
-}
-
 void oracle_enter(const struct oracle_where *where)
 {
 	current_where = where;
-	fault_watch_close(check_close);
 }
 
 void oracle_leave(void)
 {
-	fault_watch_close(NULL);
 	current_where = NULL;
 }
 
