@@ -2,9 +2,9 @@
 /*
  * The program executor shared by every harness: runs one fuzz input (see
  * program.h) against a fresh front-end over real socketpairs, checking the
- * oracles (oracles.h) against the shadow model after every op. State is
- * created and destroyed per input, so the same input always runs the same
- * way.
+ * oracles (oracles.h, one family a file: oracle_*.h) against the shadow
+ * model after every op. State is created and destroyed per input, so the
+ * same input always runs the same way.
  */
 #ifndef VSF_HARNESS_H
 #define VSF_HARNESS_H

@@ -2,21 +2,14 @@
 #define _GNU_SOURCE
 #include "oracles.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #include "canary.h"
 #include "harness_error.h"
 #include "message_text.h"
-#include "probes.h"
 
 /* The message being handled, decoded for the report (a line of its own). */
 static void print_message(FILE *fp, const struct oracle_where *where)
@@ -99,13 +92,3 @@ void oracle_leave(void)
 	current_where = NULL;
 }
 
-/* Interposes libc's close() for the code linked into a harness. */
-int close(int fd)
-{
-	long ret = syscall(SYS_close, fd);
-
-	if (ret < 0 && errno == EBADF && current_where)
-		oracle_fail(current_where, "resources",
-			    "close(%d): fd not open (closed twice, or never owned)", fd);
-	return (int)ret;
-}

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Oracle plumbing: how a violation is reported, and the probes the oracles
- * use to look at the process (is an address readable or writable, how many
- * fds are open) without taking a signal.
+ * Oracle plumbing: how a violation is reported, and where. Each family has
+ * its checks in a file of its own, named as its reports name it
+ * (oracle_reply_protocol.c for `reply-protocol`, and so on), with the
+ * interface an out-of-process driver can use where the check does not need
+ * our library in this process.
  *
  * The oracles (docs/protocol.md, "Oracles") and their names in reports:
  *   reply-protocol  one reply exactly when NEED_REPLY, well formed, value 0
@@ -29,8 +31,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "probes.h"
-
 /* Where the harness is, for reports. */
 struct oracle_where {
 	const char *harness;
@@ -54,11 +54,8 @@ _Noreturn void oracle_fail(const struct oracle_where *where, const char *oracle,
 
 /*
  * Between oracle_enter and oracle_leave (one input's run), *where is the
- * place every report names: a sanitizer report (its death callback) ends
- * with the op and message being handled, and a close() of an fd that is not
- * open (EBADF) is reported as a `resources` violation there: it is the
- * second close of a double close whose fd number was not reused in between,
- * which a count cannot see.
+ * place a sanitizer report (its death callback) names: it ends with the op
+ * and message being handled.
  */
 void oracle_enter(const struct oracle_where *where);
 void oracle_leave(void);

@@ -36,10 +36,16 @@ static struct {
 /* The libc functions the table held before the wrappers went in. */
 static struct vsf_syscalls real;
 static unsigned long file_maps_made;
+static fault_close_watch_fn close_watch;
 
 unsigned long fault_file_maps_made(void)
 {
 	return file_maps_made;
+}
+
+void fault_watch_close(fault_close_watch_fn fn)
+{
+	close_watch = fn;
 }
 
 bool fault_arm(unsigned call, unsigned after, int err)
@@ -164,6 +170,8 @@ static int fault_close(int fd)
 {
 	int ret = real.close(fd);
 
+	if (close_watch)
+		close_watch(fd, ret < 0 ? errno : 0);
 	return fails_now(FAULT_CLOSE, NULL, 0) ? fail_with(-1) : ret;
 }
 

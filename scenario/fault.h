@@ -70,6 +70,15 @@ bool fault_take_fired(struct fault_event *ev);
 bool fault_is_transient(const struct fault_event *ev);
 
 /*
+ * Call fn after every close() the front-end makes, with the fd and the
+ * kernel's answer (0, or its errno) before an injected failure replaces it:
+ * the fd accounting's double-close check hooks the table here, below the
+ * wrappers, rather than interposing libc's close(). NULL: none.
+ */
+typedef void (*fault_close_watch_fn)(int fd, int err);
+void fault_watch_close(fault_close_watch_fn fn);
+
+/*
  * File-backed mappings the front-end has made (mmap with an fd that
  * succeeded), counted by the wrappers since the process began: none made
  * during an input means no mapping of a harness memfd can be the

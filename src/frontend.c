@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "asan.h"
 #include "backend_dispatch.h"
 #include "canary.h"
 #include "syscalls.h"
@@ -23,17 +24,6 @@
 #include "frontend_internal.h"
 #include "regions.h"
 #include "wire.h"
-
-#if defined(__SANITIZE_ADDRESS__)
-#define VSF_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define VSF_ASAN 1
-#endif
-#endif
-#ifdef VSF_ASAN
-#include <sanitizer/asan_interface.h>
-#endif
 
 /* Defaults: generous for real devices, small enough that a hostile backend cannot
  * exhaust the address space or the kernel's map count. */
@@ -154,9 +144,7 @@ void vsf_frontend_free(struct vsf_frontend *fe)
 	if (!fe)
 		return;
 	vsf_frontend_disconnect(fe);
-#ifdef VSF_ASAN
-	ASAN_UNPOISON_MEMORY_REGION(fe->rx, sizeof(*fe->rx));
-#endif
+	vsf_asan_unpoison(fe->rx, sizeof(*fe->rx));
 	free(fe->rx);
 	free(fe);
 }
@@ -299,15 +287,11 @@ static int receive(struct vsf_frontend *fe, int fd, struct vsf_error *err)
 	struct vsf_rx *rx = fe->rx;
 	int ret;
 
-#ifdef VSF_ASAN
-	ASAN_UNPOISON_MEMORY_REGION(rx->msg.payload, sizeof(rx->msg.payload));
-#endif
+	vsf_asan_unpoison(rx->msg.payload, sizeof(rx->msg.payload));
 	ret = vsf_channel_recv(fd, fe->opts.io_timeout_ms, rx, err);
-#ifdef VSF_ASAN
 	if (ret == 0)
-		ASAN_POISON_MEMORY_REGION(rx->msg.payload + rx->msg.hdr.size,
-					  sizeof(rx->msg.payload) - rx->msg.hdr.size);
-#endif
+		vsf_asan_poison(rx->msg.payload + rx->msg.hdr.size,
+				sizeof(rx->msg.payload) - rx->msg.hdr.size);
 	return ret;
 }
 

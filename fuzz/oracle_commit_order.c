@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-#include "commit_order.h"
+/* The commit-order oracle and the commit hook (oracle_commit_order.h). */
+#include "oracle_commit_order.h"
 
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
 
 #include "frontend_internal.h"
+#include "oracle_commit_target.h"
 #include "wire.h"
 
 static struct {
@@ -31,16 +33,6 @@ void commit_order_files_resized(void)
 	watched.files_resized = true;
 }
 
-/* A mapping (shared, of a file) rather than the inaccessible reservation. */
-static bool mapped(const uint8_t *p)
-{
-	char perms[5];
-
-	if (probe_readable(p))
-		return true;
-	return watched.files_resized && probe_maps_perms(p, perms) && perms[3] == 's';
-}
-
 void commit_order_unwatch(void)
 {
 	if (watched.fe)
@@ -56,7 +48,7 @@ static void before_commit(void *opaque, bool replied, bool map, uint8_t shmid,
 	(void)opaque;
 	uint8_t reply[VSF_HEADER_SIZE + 8];
 	struct vsf_region_info info;
-	uint64_t end;
+	bool have;
 
 	if (!watched.fe)
 		return;
@@ -65,18 +57,7 @@ static void before_commit(void *opaque, bool replied, bool map, uint8_t shmid,
 			     recv(watched.peer, reply, sizeof(reply), MSG_PEEK | MSG_DONTWAIT) ==
 				     (ssize_t)sizeof(reply),
 			     "the change is being committed before its reply is on the wire");
-	/* Checked here, before the change lands: a range outside the region
-	 * would be mapped over whatever the process has there. */
-	ORACLE_CHECK(watched.where, "commit-target", vsf_frontend_region(watched.fe, shmid, &info),
-		     "a change to region %u, which does not exist, is being committed", shmid);
-	ORACLE_CHECK(watched.where, "commit-target",
-		     !__builtin_add_overflow(shm_offset, len, &end) && end <= info.size,
-		     "the commit would %s 0x%llx+0x%llx, outside region %u of 0x%llx bytes",
-		     map ? "map" : "unmap", (unsigned long long)shm_offset, (unsigned long long)len,
-		     shmid, (unsigned long long)info.size);
-	/* Not yet mapped before a map commits; still mapped before an unmap does. */
-	ORACLE_CHECK(watched.where, "commit-target",
-		     mapped((uint8_t *)info.base + shm_offset) == !map,
-		     "region %u offset 0x%llx already %s before the commit", shmid,
-		     (unsigned long long)shm_offset, map ? "mapped" : "unmapped");
+	have = vsf_frontend_region(watched.fe, shmid, &info);
+	commit_target_check(watched.where, shmid, have ? &info : NULL, map, shm_offset, len,
+			    watched.files_resized);
 }
