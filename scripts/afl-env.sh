@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the scripts that run afl-fuzz (fuzz-afl.sh, bench-bugs.sh): the
 # environment it needs on a shared machine, and the cleanup after it.
 

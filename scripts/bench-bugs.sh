@@ -93,8 +93,9 @@ applies() {
 
 build() {
 	local harnesses=(fuzz_backend_channel fuzz_frontend_session)
-	local configs_s=" ${configs[*]} "
-	scripts/setup.sh gnuplot $([[ $configs_s == *" afl-mutator "* ]] && echo afl)
+	local configs_s=" ${configs[*]} " setup=(gnuplot)
+	[[ $configs_s == *" afl-mutator "* ]] && setup+=(afl)
+	scripts/setup.sh "${setup[@]}"
 	build_preset canary-libfuzzer "${harnesses[@]}" \
 		"${harnesses[@]/%/_replay}" bench_naive_wire bench_naive_wire_replay vsf-prog vsf-canary-counts
 	if [[ " ${canaries[*]} " == *" config-uninit "* ]]; then
@@ -369,11 +370,12 @@ done
 echo "bench-bugs: ${#queue[@]} trials to run, $jobs at a time, up to ${limit}s each; results in $csv"
 running=0
 stop_trials() {
-	local f
+	local f pids
 	for f in "$work_root"/*/pid; do
 		[[ -f $f ]] && kill -TERM "$(cat "$f")" 2>/dev/null
 	done
-	kill $(jobs -p) 2>/dev/null
+	mapfile -t pids < <(jobs -p)
+	((${#pids[@]} == 0)) || kill "${pids[@]}" 2>/dev/null
 	exit 130
 }
 trap stop_trials INT TERM

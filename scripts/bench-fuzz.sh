@@ -12,13 +12,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib.sh
 . scripts/lib.sh
-root=$PWD
 
 secs=${1:-60}
 afl=1
 [[ "${2:-}" == --no-afl ]] && afl=0
 mapfile -t harnesses <fuzz/harnesses.txt
-scripts/setup.sh $( ((afl)) && echo afl)
+setup=()
+((afl)) && setup+=(afl)
+scripts/setup.sh "${setup[@]}"
 build_preset default bench_syscall_floor >/dev/null
 build_preset libfuzzer "${harnesses[@]}" bench_engine_ceiling >/dev/null
 if ((afl)); then
@@ -35,17 +36,20 @@ per_input() {
 # One engine over target $1 for $2 seconds from corpus $3 (output in
 # $work/$4-*): prints its executions (and for AFL++, a tab and its stability).
 run_libfuzzer() {
+	local dict=()
+	[[ -f dict/$1.dict ]] && dict=(-dict="dict/$1.dict")
 	mkdir -p "$work/$4-lf"
-	VSF_STATS_FILE=$work/$4-lf.stats build/libfuzzer/fuzz/$1 -max_total_time="$2" \
-		$([[ -f dict/$1.dict ]] && echo "-dict=dict/$1.dict") -print_final_stats=1 \
+	VSF_STATS_FILE=$work/$4-lf.stats "build/libfuzzer/fuzz/$1" -max_total_time="$2" \
+		"${dict[@]}" -print_final_stats=1 \
 		-close_fd_mask=3 "$work/$4-lf" "$3" >"$work/$4-lf.log" 2>&1 || true
 	awk '/stat::number_of_executed_units:/ { print $2 }' "$work/$4-lf.log"
 }
 run_afl() {
-	local stats=$work/$4-afl/default/fuzzer_stats
+	local stats=$work/$4-afl/default/fuzzer_stats dict=()
+	[[ -f dict/$1.dict ]] && dict=(-x "dict/$1.dict")
 	AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1 \
 	ASAN_OPTIONS=abort_on_error=1:symbolize=0 VSF_STATS_FILE=$work/$4-afl.stats \
-		afl-fuzz -i "$3" -o "$work/$4-afl" $([[ -f dict/$1.dict ]] && echo "-x dict/$1.dict") \
+		afl-fuzz -i "$3" -o "$work/$4-afl" "${dict[@]}" \
 		-V "$2" -m none -t 10000 -- "build/afl/fuzz/$1" >"$work/$4-afl.log" 2>&1 || true
 	awk -F' *: *' '$1 == "execs_done" { e = $2 } $1 == "stability" { s = $2 }
 		END { printf "%s\t%s\n", e, s }' "$stats"

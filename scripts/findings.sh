@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by repro.sh and triage.sh: reading a replay's log as a finding.
 #
 # A finding's signature is what two reports of one bug share:

@@ -7,7 +7,7 @@
 # seeds corpus/TARGET, dict/TARGET.dict.
 # Progress every 15 s from the instances' fuzzer_stats; summary at the end.
 # With --sync-dir, the instances fuzz in DIR/TARGET, which other machines'
-# instances share (README: "On several machines"), named after this host:
+# instances share (docs/several-machines.md), named after this host:
 # role main (the default; one per sync directory) <host>-main, the CMPLOG one,
 # and <host>-m1...; role secondary <host>-s0 (CMPLOG), <host>-s1... Each is
 # linked into OUTDIR, so progress, summary and triage see this host's.

@@ -29,7 +29,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib.sh
 . scripts/lib.sh
-root=$PWD
 
 engine=libfuzzer
 target=all
@@ -107,7 +106,9 @@ out=${out:-fuzz-out/$target-$engine}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
-scripts/setup.sh gnuplot $([[ $engine != libfuzzer ]] && echo afl)
+setup=(gnuplot)
+[[ $engine != libfuzzer ]] && setup+=(afl)
+scripts/setup.sh "${setup[@]}"
 if [[ $engine != libfuzzer ]]; then
 	for preset in afl afl-cmplog; do
 		build_preset $preset "${targets[@]}"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the scripts: what several of them do.
 
 # any_alive PID...: whether one of the processes still runs.

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install what the build needs and a fresh machine may lack. Idempotent.
-# Usage: scripts/setup.sh [afl] [gnuplot] [perf] [oss-fuzz] [qemu] [interop]
+# Usage: scripts/setup.sh [afl] [gnuplot] [perf] [shellcheck] [oss-fuzz] [qemu] [interop]
 #   afl:     also AFL++ from Debian's afl++ package
+#   "shellcheck": also shellcheck (scripts/test.sh checks the shell scripts)
 #   oss-fuzz: also zip, unzip and Python's yaml module (the OSS-Fuzz build's
 #            seed zips and the test of it and of the workflow files)
 #   gnuplot: also gnuplot (the benchmarks' plots)
@@ -26,6 +27,7 @@ for arg in "$@"; do
 	afl) command -v afl-fuzz >/dev/null || need+=(afl++) ;;
 	gnuplot) command -v gnuplot >/dev/null || need+=(gnuplot-nox) ;;
 	perf) command -v perf >/dev/null || need+=(linux-perf) ;;
+	shellcheck) command -v shellcheck >/dev/null || need+=(shellcheck) ;;
 	oss-fuzz)
 		command -v zip >/dev/null || need+=(zip)
 		command -v unzip >/dev/null || need+=(unzip)

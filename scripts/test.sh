@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # The test command: install what is missing, then
+#   0. shellcheck over scripts/, tests/*.sh, .ci/run and
+#      .clusterfuzzlite/build.sh: any finding fails the run;
 #   1. asan preset (clang, ASan + UBSan, no recovery): every CTest test, which
 #      includes the replay of every harness's corpus, the end-to-end and
 #      interop tests, a check that the build carries no canary, and (label
@@ -24,7 +26,8 @@ cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib.sh
 . scripts/lib.sh
 
-scripts/setup.sh afl gnuplot oss-fuzz qemu
+scripts/setup.sh afl gnuplot shellcheck oss-fuzz qemu
+shellcheck -x scripts/*.sh tests/*.sh .ci/run .clusterfuzzlite/build.sh
 jobs=$(nproc)
 mapfile -t harnesses <fuzz/harnesses.txt
 replays=("${harnesses[@]/%/_replay}")
@@ -44,8 +47,9 @@ build_preset libfuzzer "${harnesses[@]}" "${programs[@]}"
 ctest --preset libfuzzer -j"$jobs" --timeout 300
 
 for preset in default afl; do
-	build_preset "$preset" "${programs[@]}" \
-		$([[ $preset == afl ]] && echo "${harnesses[@]}")
+	targets=("${programs[@]}")
+	[[ $preset == afl ]] && targets+=("${harnesses[@]}")
+	build_preset "$preset" "${targets[@]}"
 	bash tests/no_canaries.sh "build/$preset" .
 done
 bash tests/afl_coverage_scope.sh build/afl "${harnesses[@]}"

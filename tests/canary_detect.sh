@@ -38,6 +38,8 @@ grep -qF -- "$catcher" "$t/on.out" || fail "detected, but not by $catcher"
 
 counts=$("$bin/fuzz/vsf-canary-counts" "$t/counts") || fail "no counters in $t/counts"
 line=$(grep -E "canary $id +reached" <<<"$counts") || fail "site never reached: $counts"
-[[ $line =~ triggered\ ([0-9]+) ]] && ((BASH_REMATCH[1] > 0)) || fail "never triggered: $line"
-counters=${line#*canary $id}
+if ! [[ $line =~ triggered\ ([0-9]+) ]] || ((BASH_REMATCH[1] == 0)); then
+	fail "never triggered: $line"
+fi
+counters=${line#*canary "$id"}
 echo "PASS canary $id ($harness): caught by $catcher; counters: ${counters##*( )}"

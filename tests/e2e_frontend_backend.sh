@@ -113,12 +113,12 @@ start_frontend() {
 
 # wait_exit PID NAME: wait at most DEADLINE seconds; the exit status in $status.
 wait_exit() {
-	local dog done=''
+	local dog first=''
 	sleep "$DEADLINE" &
 	dog=$!
 	status=0
-	wait -n -p done "$1" "$dog" || status=$?
-	[[ $done != "$dog" ]] || fail "$2 did not exit within $DEADLINE s"
+	wait -n -p first "$1" "$dog" || status=$?
+	[[ $first != "$dog" ]] || fail "$2 did not exit within $DEADLINE s"
 	kill "$dog" 2>/dev/null || true
 	wait "$dog" 2>/dev/null || true
 }
@@ -132,7 +132,7 @@ expect_stderr() { # FILE PATTERN
 	grep -q -- "$2" "$t/$1" || fail "no '$2' in $1"
 }
 
-fd_count() { ls "/proc/$fe_pid/fd" | wc -l; }
+fd_count() { find "/proc/$fe_pid/fd" -mindepth 1 -maxdepth 1 | wc -l; }
 
 # base= the base of region SHMID, from the front-end's log.
 region_base() {

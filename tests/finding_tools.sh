@@ -49,6 +49,7 @@ grep -q 'vsf_harness_run_program(VSF_HARNESS_BACKEND_CHANNEL, &program);' "$t/r1
 #    report says so too.
 (unset VSF_CANARY; expect 0 "${repro[@]}" $canaries/fuzz_backend_channel/unmap-partial.txt --report "$t/r2")
 grep -q "ran clean under fuzz_backend_channel: not reproduced" "$t/out" || fail "clean run not said"
+# shellcheck disable=SC2016 # the backticks are the report's Markdown, not a command
 grep -q '^# Finding: `(no finding)`' "$t/r2/report.md" || fail "clean report.md"
 
 # 2b. Two bugs the same oracle catches on the same op kind stay two findings.
@@ -115,8 +116,9 @@ grep -q '^==vsf== ERROR: ORACLE VIOLATION \[shadow-model\] in fuzz_backend_chann
 	"$t/out" || fail "the violation line lacks ERROR: (fork mode would drop it)"
 report=$(find "$t/reports" -name 'report-*.txt' | head -1)
 [[ -n $report ]] || fail "no report file in VSF_REPORT_DIR"
-grep -q 'ORACLE VIOLATION \[shadow-model\]' "$report" && grep -q '^==vsf== stack' "$report" ||
+if ! grep -q 'ORACLE VIOLATION \[shadow-model\]' "$report" || ! grep -q '^==vsf== stack' "$report"; then
 	fail "the report file lacks the violation or the stack"
+fi
 # A file size limit of 1 KiB: no memfd can be sized (SIGXFSZ ignored, so
 # ftruncate fails with EFBIG); the log goes through a pipe, past the limit.
 { (trap '' XFSZ; ulimit -f 1; exec "$bin/fuzz/fuzz_backend_channel_replay" "$t/up.bin") 2>&1 |
