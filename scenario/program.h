@@ -14,7 +14,9 @@
  * none), are kept as "bytes" ops: executing them does nothing, and they
  * survive a binary -> text -> binary round trip unchanged.
  *
- * Ops (opcode, fields after it, text form):
+ * Ops (opcode, fields after it, text form). scenario/op_table.c describes
+ * each op's fields once (offset, width, default, text form), for the codec,
+ * the text form, the mutator and the C emitter; this is what they mean:
  *
  *  0x01 fd        u8 handle, u8 kind, u32 size, u8 seals, content...
  *                 fd 3 memfd size=0x2000 seals=0x8 data=a5a5
