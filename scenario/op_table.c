@@ -13,22 +13,22 @@
 
 #define MEMBER_SIZE(m) sizeof(((struct vsf_op *)0)->m)
 
-/* A number: member of struct vsf_op, text key, offset in the record, role,
- * text form, default and text column. */
-#define NUM(m, k, o, r, t, d, c)                                                     \
+/* A number: member m of struct vsf_op, text key k, offset o in the record,
+ * role r, text form t, then the other designators. */
+#define NUMBER(m, k, o, r, t, ...)                                                   \
 	{ .key = (k), .member = #m, .mem = offsetof(struct vsf_op, m), .off = (o),  \
 	  .width = MEMBER_SIZE(m), .kind = OPF_NUM, .role = (r), .text = (t),        \
-	  .def = (d), .col = (c) }
-/* The same, given by the text without a key, and required. */
-#define POS(m, k, o, r, c) \
-	{ .key = (k), .member = #m, .mem = offsetof(struct vsf_op, m), .off = (o), \
-	  .width = MEMBER_SIZE(m), .kind = OPF_NUM, .role = (r), .text = OPT_POS,    \
-	  .col = (c), .required = true }
+	  __VA_ARGS__ }
+/* With its default d and text column c. */
+#define NUM(m, k, o, r, t, d, c) NUMBER(m, k, o, r, t, .def = (d), .col = (c))
+/* The same, appended after records of the op existed: optional. */
+#define NUM_OPTIONAL(m, k, o, r, t, d, c) \
+	NUMBER(m, k, o, r, t, .def = (d), .col = (c), .optional = true)
+/* Given by the text without a key, and required. */
+#define POS(m, k, o, r, c) NUMBER(m, k, o, r, OPT_POS, .col = (c), .required = true)
 /* A number that prints as its name, names(value). */
-#define NAMED(m, k, o, r, names, req, c)                                             \
-	{ .key = (k), .member = #m, .mem = offsetof(struct vsf_op, m), .off = (o),  \
-	  .width = MEMBER_SIZE(m), .kind = OPF_NUM, .role = (r), .text = OPT_NAME,   \
-	  .name = (names), .required = (req), .col = (c) }
+#define NAMED(m, k, o, r, names, req, c) \
+	NUMBER(m, k, o, r, OPT_NAME, .name = (names), .required = (req), .col = (c))
 /* fd handles, their count byte at offset o. */
 #define HANDLES(o, c) \
 	{ .key = "fds", .member = "handles", .off = (o), .width = 1, .kind = OPF_HANDLES, \

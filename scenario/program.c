@@ -87,27 +87,32 @@ static void set_data(struct vsf_op *op, const uint8_t *data, size_t len)
 /*
  * The optional trailing fields of d from *b (*n bytes), each there while
  * bytes are left, else at its default; *b and *n move past them. False when
- * one is cut short.
+ * one is cut short, or when the last one there is at its default: the
+ * encoder would have left it out, so the record is kept as raw bytes (as it
+ * was before the field existed) for binary -> text -> binary to stay exact.
  */
 static bool decode_optional(const struct op_desc *d, const uint8_t **b, size_t *n,
 			    struct vsf_op *op)
 {
+	bool last_default = false;
+
 	for (size_t i = 0; i < d->nfields; i++) {
 		const struct op_field *f = &d->fields[i];
+		uint64_t v = f->def;
 
 		if (!f->optional)
 			continue;
-		if (!*n) {
-			op_field_set(op, f, f->def);
-			continue;
+		if (*n) {
+			if (*n < f->width)
+				return false;
+			v = load_le(*b, f->width);
+			last_default = v == f->def;
+			*b += f->width;
+			*n -= f->width;
 		}
-		if (*n < f->width)
-			return false;
-		op_field_set(op, f, load_le(*b, f->width));
-		*b += f->width;
-		*n -= f->width;
+		op_field_set(op, f, v);
 	}
-	return true;
+	return !last_default;
 }
 
 /* The handles and the tail in b[0..n); false unless they fill it exactly. */

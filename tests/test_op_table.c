@@ -191,3 +191,62 @@ TEST(samples_program_decodes)
 	vsf_program_free(&p);
 	free(b.data);
 }
+
+/* A record of op as encoded; its length in *n. */
+static uint8_t *encode(const struct vsf_op *op, size_t *n)
+{
+	struct vsf_buf b = { 0 };
+
+	SETUP(vsf_op_encode(op, &b) == 0);
+	*n = b.len;
+	return b.data;
+}
+
+/*
+ * Optional trailing fields: left out of the record while they (and those
+ * after them) are at their defaults, so older records stay as they were;
+ * a record without them decodes with their defaults, one cut inside them,
+ * or that ends in one at its default (the encoder leaves it out), does not
+ * decode.
+ */
+static void check_optional(const struct op_desc *d)
+{
+	size_t fixed = VSF_PROG_MAGIC_LEN + 1 + op_fixed_len(d), n;
+	struct vsf_program p;
+	struct vsf_op op;
+	uint8_t *rec;
+
+	op_sample(d, OP_SAMPLE_DEFAULTS, &op);
+	rec = encode(&op, &n);
+	CHECK_EQ(n, fixed);
+	free(rec);
+	for (size_t i = 0; i < d->nfields; i++) {
+		const struct op_field *f = &d->fields[i];
+
+		if (!f->optional)
+			continue;
+		op_sample(d, OP_SAMPLE_DEFAULTS, &op);
+		op_field_set(&op, f, f->def ^ 1);
+		rec = encode(&op, &n);
+		CHECK_EQ(n, VSF_PROG_MAGIC_LEN + 1 + f->off + f->width);
+		SETUP(vsf_program_decode(rec, n - 1, &p) == 0);
+		CHECK(p.nops == 1 && p.ops[0].code == VSF_OP_BYTES);
+		vsf_program_free(&p);
+		SETUP(vsf_program_decode(rec, fixed, &p) == 0);
+		CHECK(p.nops == 1 && p.ops[0].code == d->code && op_field_get(&p.ops[0], f) == f->def);
+		vsf_program_free(&p);
+		for (unsigned j = 0; j < f->width; j++) /* the field's bytes at its default */
+			rec[n - f->width + j] = (uint8_t)(f->def >> 8 * j);
+		SETUP(vsf_program_decode(rec, n, &p) == 0);
+		CHECK(p.nops == 1 && p.ops[0].code == VSF_OP_BYTES);
+		vsf_program_free(&p);
+		free(rec);
+	}
+}
+
+TEST(optional_fields_trail)
+{
+	for (size_t k = 0; k < op_ndescs; k++)
+		if (op_descs[k].code != VSF_OP_BYTES) /* no record */
+			check_optional(&op_descs[k]);
+}
