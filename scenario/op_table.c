@@ -54,6 +54,9 @@ static const struct op_field session_fields[] = {
 	NUM(session.features, "features", 0, OP_R_FEATURES, OPT_HEX, 0, 0),
 	NUM(session.protocol_features, "protocol", 8, OP_R_PROTOCOL, OPT_HEX, 0, 1),
 	NUM(session.ack, "ack", 16, OP_R_ACK, OPT_HEX, 0, 2),
+	/* Played by vsf-demo-backend only, so not mutated (program.h). */
+	NUM_OPTIONAL(session.features_after_owner, "features_after_owner", 24, OP_R_NONE, OPT_HEX,
+		     0, 3),
 };
 
 static const struct op_field config_fields[] = {
