@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "fault.h"
+#include "op_table.h"
 #include "op_wire.h"
 #include "program.h"
 #include "wire.h"
@@ -34,33 +35,11 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
 #define MUT_TRIES         8
 #define MUT_MAX_STACK     4
 
-/* What a field means, so that it gets values that matter for it. */
-enum role {
-	R_OFFSET,   /* shm_offset, fd_offset */
-	R_LEN,      /* len */
-	R_SIZE,     /* region or fd size */
-	R_SHMID,
-	R_HANDLE,
-	R_HFLAGS,   /* header flags */
-	R_MFLAGS,   /* VhostUserMMap flags */
-	R_REQUEST,  /* request id */
-	R_PSIZE,    /* header payload size */
-	R_COUNT,    /* config nregions */
-	R_FEATURES, /* virtio features */
-	R_PROTOCOL, /* protocol features */
-	R_ACK,
-	R_KIND,     /* fd kind */
-	R_SEALS,
-	R_CHUNK,
-	R_CALL,     /* fault: which system call */
-	R_AFTER,    /* fault: calls let through first */
-	R_ERRNO,    /* fault: the errno */
-};
-
+/* A number to mutate: in an op (op_table.h) or inside its raw bytes. */
 struct field {
 	uint8_t *p;     /* little-endian storage */
 	uint8_t width;  /* bytes */
-	uint8_t role;
+	uint8_t role;   /* enum op_role */
 };
 
 /* What the ops before a point set up: for generating ops likely valid there. */
@@ -638,81 +617,51 @@ static void add_field(struct field *f, size_t *n, size_t max, void *p, uint8_t w
 		f[(*n)++] = (struct field){ p, width, role };
 }
 
-/* The numeric fields of op, including those inside its raw bytes. */
+/* The fields of a raw message: its header, and a VhostUserMMap behind it. */
+static void message_fields(struct vsf_op *op, struct field *f, size_t *n, size_t max)
+{
+	uint8_t *d = (uint8_t *)op->data;
+
+	if (op->data_len >= VSF_HEADER_SIZE) {
+		add_field(f, n, max, d, 4, OP_R_REQUEST);
+		add_field(f, n, max, d + 4, 4, OP_R_HFLAGS);
+		add_field(f, n, max, d + 8, 4, OP_R_PSIZE);
+	}
+	if (op->data_len >= OP_WIRE_MMAP_LEN) {
+		add_field(f, n, max, d + 12, 1, OP_R_SHMID);
+		add_field(f, n, max, d + 20, 8, OP_R_OFFSET);
+		add_field(f, n, max, d + 28, 8, OP_R_OFFSET);
+		add_field(f, n, max, d + 36, 8, OP_R_LEN);
+		add_field(f, n, max, d + 44, 8, OP_R_MFLAGS);
+	}
+}
+
+/*
+ * The numeric fields of op in record order (op_table.h), the numbers inside
+ * its config pairs and raw messages, then its fd handles.
+ */
 static size_t op_fields(struct vsf_op *op, struct field *f, size_t max)
 {
+	const struct op_desc *d = op_desc(op->code);
 	size_t n = 0;
 
-	switch (op->code) {
-	case VSF_OP_FD:
-		add_field(f, &n, max, &op->fd.handle, 1, R_HANDLE);
-		add_field(f, &n, max, &op->fd.kind, 1, R_KIND);
-		add_field(f, &n, max, &op->fd.size, 4, R_SIZE);
-		add_field(f, &n, max, &op->fd.seals, 1, R_SEALS);
-		break;
-	case VSF_OP_SESSION:
-		add_field(f, &n, max, &op->session.features, 8, R_FEATURES);
-		add_field(f, &n, max, &op->session.protocol_features, 8, R_PROTOCOL);
-		add_field(f, &n, max, &op->session.ack, 8, R_ACK);
-		break;
-	case VSF_OP_CONFIG:
-		add_field(f, &n, max, &op->config.request, 4, R_REQUEST);
-		add_field(f, &n, max, &op->config.flags, 4, R_HFLAGS);
-		add_field(f, &n, max, &op->config.size, 4, R_PSIZE);
-		add_field(f, &n, max, &op->config.nregions, 4, R_COUNT);
-		for (size_t i = 0; i < op->config.npairs; i++) {
-			uint8_t *q = (uint8_t *)op->config.pairs + i * VSF_PROG_PAIR_LEN;
+	for (size_t i = 0; d && i < d->nfields; i++) {
+		const struct op_field *fl = &d->fields[i];
 
-			add_field(f, &n, max, q, 1, R_SHMID);
-			add_field(f, &n, max, q + 1, 8, R_SIZE);
-		}
-		break;
-	case VSF_OP_ADD_REGION:
-		add_field(f, &n, max, &op->add_region.shmid, 1, R_SHMID);
-		add_field(f, &n, max, &op->add_region.size, 8, R_SIZE);
-		break;
-	case VSF_OP_TRUNCATE:
-		add_field(f, &n, max, &op->fd.handle, 1, R_HANDLE);
-		add_field(f, &n, max, &op->fd.size, 4, R_SIZE);
-		break;
-	case VSF_OP_FAULT:
-		add_field(f, &n, max, &op->fault.call, 1, R_CALL);
-		add_field(f, &n, max, &op->fault.after, 1, R_AFTER);
-		add_field(f, &n, max, &op->fault.err, 1, R_ERRNO);
-		break;
-	case VSF_OP_MAP:
-	case VSF_OP_UNMAP:
-		add_field(f, &n, max, &op->mmap.hflags, 4, R_HFLAGS);
-		add_field(f, &n, max, &op->mmap.shmid, 1, R_SHMID);
-		add_field(f, &n, max, &op->mmap.fd_offset, 8, R_OFFSET);
-		add_field(f, &n, max, &op->mmap.shm_offset, 8, R_OFFSET);
-		add_field(f, &n, max, &op->mmap.len, 8, R_LEN);
-		add_field(f, &n, max, &op->mmap.mflags, 8, R_MFLAGS);
-		add_field(f, &n, max, &op->chunk, 2, R_CHUNK);
-		break;
-	case VSF_OP_SEND: {
-		uint8_t *d = (uint8_t *)op->data;
+		if (fl->kind == OPF_NUM && fl->role != OP_R_NONE)
+			add_field(f, &n, max, (uint8_t *)op + fl->mem, fl->width, fl->role);
+		else if (fl->kind == OPF_PAIRS)
+			for (size_t k = 0; k < op->config.npairs; k++) {
+				uint8_t *q = (uint8_t *)op->config.pairs + k * VSF_PROG_PAIR_LEN;
 
-		add_field(f, &n, max, &op->chunk, 2, R_CHUNK);
-		if (op->data_len >= VSF_HEADER_SIZE) {
-			add_field(f, &n, max, d, 4, R_REQUEST);
-			add_field(f, &n, max, d + 4, 4, R_HFLAGS);
-			add_field(f, &n, max, d + 8, 4, R_PSIZE);
-		}
-		if (op->data_len >= OP_WIRE_MMAP_LEN) { /* a VhostUserMMap behind the header */
-			add_field(f, &n, max, d + 12, 1, R_SHMID);
-			add_field(f, &n, max, d + 20, 8, R_OFFSET);
-			add_field(f, &n, max, d + 28, 8, R_OFFSET);
-			add_field(f, &n, max, d + 36, 8, R_LEN);
-			add_field(f, &n, max, d + 44, 8, R_MFLAGS);
-		}
-		break;
-	}
-	default:
-		break;
+				add_field(f, &n, max, q, 1, OP_R_SHMID);
+				add_field(f, &n, max, q + 1, 8, OP_R_SIZE);
+			}
+		else if (fl->kind == OPF_DATA && fl->role == OP_R_MESSAGES)
+			message_fields(op, f, &n, max);
 	}
 	for (size_t i = 0; i < op->nfds && op->handles; i++)
-		add_field(f, &n, max, (uint8_t *)op->handles + i, 1, R_HANDLE);
+		add_field(f, &n, max, (uint8_t *)op->handles + i, 1, OP_R_HANDLE);
 	return n;
 }
 
@@ -730,13 +679,13 @@ static bool pool_value(struct vsf_mutator *m, const struct field *want, uint64_t
 		if (!n)
 			continue;
 		g = &f[below(m, n)];
-		if (want->role == R_SHMID || want->role == R_HANDLE ?
+		if (want->role == OP_R_SHMID || want->role == OP_R_HANDLE ?
 			    g->role != want->role :
-			    g->role != R_OFFSET && g->role != R_LEN && g->role != R_SIZE)
+			    g->role != OP_R_OFFSET && g->role != OP_R_LEN && g->role != OP_R_SIZE)
 			continue;
 		*v = le_load(g->p, g->width);
 		/* the end of a map or unmap: offset + len */
-		if ((op->code == VSF_OP_MAP || op->code == VSF_OP_UNMAP) && g->role == R_OFFSET &&
+		if ((op->code == VSF_OP_MAP || op->code == VSF_OP_UNMAP) && g->role == OP_R_OFFSET &&
 		    chance(m, 30))
 			*v += op->mmap.len;
 		return true;
@@ -762,47 +711,47 @@ static uint64_t interesting(struct vsf_mutator *m, struct vsf_op *op, const stru
 	uint64_t cur = le_load(f->p, f->width);
 
 	switch (f->role) {
-	case R_OFFSET:
-	case R_LEN:
+	case OP_R_OFFSET:
+	case OP_R_LEN:
 		/* a value whose sum with its sibling wraps */
 		if ((op->code == VSF_OP_MAP || op->code == VSF_OP_UNMAP) && chance(m, 25))
 			return (f->p == (uint8_t *)&op->mmap.len ? -op->mmap.shm_offset
 								 : -op->mmap.len) +
 			       page * below(m, 3);
 		/* fall through */
-	case R_SIZE:
+	case OP_R_SIZE:
 		return PICK(m, sizes);
-	case R_SHMID:
+	case OP_R_SHMID:
 		return PICK(m, shmids);
-	case R_HANDLE:
+	case OP_R_HANDLE:
 		return below(m, VSF_PROG_MAX_HANDLES + 2);
-	case R_HFLAGS:
+	case OP_R_HFLAGS:
 		return chance(m, 70) ? PICK(m, hflags) : cur ^ (1ull << below(m, 32));
-	case R_MFLAGS:
+	case OP_R_MFLAGS:
 		return chance(m, 50) ? cur ^ 1 : 1ull << below(m, 64);
-	case R_REQUEST:
+	case OP_R_REQUEST:
 		return PICK(m, requests);
-	case R_PSIZE:
+	case OP_R_PSIZE:
 		return PICK(m, psizes);
-	case R_COUNT:
+	case OP_R_COUNT:
 		return PICK(m, counts);
-	case R_FEATURES:
+	case OP_R_FEATURES:
 		return cur ^ (1ull << PICK(m, bits_f));
-	case R_PROTOCOL:
+	case OP_R_PROTOCOL:
 		return cur ^ (1ull << PICK(m, bits_p));
-	case R_ACK:
+	case OP_R_ACK:
 		return cur ? 0 : 1;
-	case R_KIND:
+	case OP_R_KIND:
 		return below(m, VSF_FD_KIND_COUNT + 1);
-	case R_SEALS:
+	case OP_R_SEALS:
 		return 1ull << below(m, 5);
-	case R_CALL:
+	case OP_R_CALL:
 		return below(m, FAULT_CALL_COUNT);
-	case R_AFTER:
+	case OP_R_AFTER:
 		return chance(m, 50) ? 0 : below(m, 8);
-	case R_ERRNO:
+	case OP_R_ERRNO:
 		return (uint64_t)random_errno(m, op->fault.call);
-	default: /* R_CHUNK */
+	default: /* OP_R_CHUNK */
 		return PICK(m, ((const uint64_t[]){ 0, 1, 2, 3, 5, 12, 13, 40 }));
 	}
 }
@@ -853,7 +802,7 @@ static bool mut_field(struct vsf_mutator *m)
 		v = le_load(f[0].p, f[0].width) + (chance(m, 50) ? m->page : -m->page);
 		break;
 	}
-	if (f[0].role == R_SIZE && op->code == VSF_OP_FD && v > VSF_PROG_MAX_FD_SIZE)
+	if (f[0].role == OP_R_SIZE && op->code == VSF_OP_FD && v > VSF_PROG_MAX_FD_SIZE)
 		v = VSF_PROG_MAX_FD_SIZE;
 	le_store(f[0].p, f[0].width, v);
 	return true;

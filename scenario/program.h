@@ -14,7 +14,9 @@
  * none), are kept as "bytes" ops: executing them does nothing, and they
  * survive a binary -> text -> binary round trip unchanged.
  *
- * Ops (opcode, fields after it, text form):
+ * Ops (opcode, fields after it, text form). scenario/op_table.c describes
+ * each op's fields once (offset, width, default, text form), for the codec,
+ * the text form, the mutator and the C emitter; this is what they mean:
  *
  *  0x01 fd        u8 handle, u8 kind, u32 size, u8 seals, content...
  *                 fd 3 memfd size=0x2000 seals=0x8 data=a5a5
@@ -23,10 +25,17 @@
  *                 (size bytes, content tiled over it, F_SEAL_* bits in seals
  *                 added), rofile (the same content, opened read-only), pipe,
  *                 eventfd, socket, devzero, dir, opath.
- *  0x02 session   u64 features, u64 protocol_features, u64 ack
+ *  0x02 session   u64 features, u64 protocol_features, u64 ack,
+ *                 [u64 features_after_owner]
  *                 session features=0x140000000 protocol=0x100028 ack=0
  *                 What the backend answers to GET_FEATURES (both times),
  *                 GET_PROTOCOL_FEATURES and SET_BACKEND_REQ_FD (REPLY_ACK).
+ *                 features_after_owner, an optional trailing field (a record
+ *                 without it, as every record before it was added, means 0):
+ *                 when not 0, what vsf-demo-backend answers to GET_FEATURES
+ *                 after SET_OWNER instead, a front-end that must notice the
+ *                 change. The harnesses do not play it (their shadow model
+ *                 knows one answer) and the mutator leaves it alone.
  *                 Until a session op, the backend offers VERSION_1,
  *                 PROTOCOL_FEATURES and every protocol feature we take.
  *                 The backend-channel harness attaches with
@@ -165,6 +174,7 @@ struct vsf_op {
 		} fd; /* fd, and truncate (handle and size only) */
 		struct {
 			uint64_t features, protocol_features, ack;
+			uint64_t features_after_owner; /* 0: features */
 		} session;
 		struct {
 			uint32_t request, flags, size, nregions;

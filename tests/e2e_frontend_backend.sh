@@ -39,6 +39,8 @@
 #   no_shmem        a backend without SHMEM: a session with no region; its map
 #                   is rejected, the front-end stays until the backend leaves,
 #                   then exits 0
+#   features_after_owner  a session op whose GET_FEATURES answer changes after
+#                   SET_OWNER: the front-end refuses the negotiation, exit 1
 # The backend's checkpoints (`# @pause` in a script) synchronise: it prints
 # "paused at line N" once the front-end has handled everything before, and
 # goes on when it reads a line. No sleeps; every wait has a deadline.
@@ -411,8 +413,16 @@ no_shmem)
 	expect_exit "$be_pid" backend 0
 	expect_exit "$fe_pid" front-end 0
 	;;
+features_after_owner)
+	printf '%s\n' 'session features=0x140000000 protocol=0x100428 features_after_owner=0x140000200' \
+		'fd 0 memfd size=0x1000' 'map fd=0 len=0x1000 rw need_reply' >"$t/script.txt"
+	start_backend "$sock" "$t/script.txt"
+	start_frontend
+	expect_exit "$fe_pid" front-end 1
+	expect_stderr fe.err "negotiation with the backend failed: .*after SET_OWNER"
+	;;
 *)
-	echo "usage: $0 rules|record|record_cap|sigint|lost_framing|gone_before_reply|missing_socket|refused|no_shmem BUILD_DIR SOURCE_DIR" >&2
+	echo "usage: $0 rules|record|record_cap|sigint|lost_framing|gone_before_reply|missing_socket|refused|no_shmem|features_after_owner BUILD_DIR SOURCE_DIR" >&2
 	exit 2
 	;;
 esac

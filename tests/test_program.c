@@ -881,7 +881,7 @@ TEST(parse_errors)
 		{ "fd size=0x10", "line 1: fd needs a handle" },
 		{ "fd", "line 1: fd needs a handle" },
 		{ "fd 3", "line 1: fd needs a kind" },
-		{ "fd 3 banana", "line 1: unknown fd kind 'banana'" },
+		{ "fd 3 banana", "line 1: unknown kind 'banana' for fd" },
 		{ "fault mmap brk", "line 1: unknown call 'brk' for fault" },
 		{ "fault mmap call=3", "line 1: call given twice" },
 		{ "fault poll errno=EFOO", "line 1: bad number 'EFOO' for errno" },

@@ -276,6 +276,7 @@ void demo_script_offer(const struct script *s, struct backend_offer *o)
 			o->features = op->session.features;
 			o->protocol_features = op->session.protocol_features;
 			o->ack = op->session.ack;
+			o->features_after_owner = op->session.features_after_owner;
 		} else if (op->code == VSF_OP_CONFIG) {
 			o->cfg_request = op->config.request;
 			o->cfg_flags = op->config.flags;
