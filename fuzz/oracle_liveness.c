@@ -42,3 +42,10 @@ void liveness_check(const struct oracle_where *where, const struct liveness *l, 
 		     "one message took %llu ms (the input so far %llu ms of CPU)",
 		     (unsigned long long)(dt / 1000000), (unsigned long long)(dc / 1000000));
 }
+
+void liveness_check_arrived(const struct oracle_where *where, bool arrived, int timeout_ms,
+			    const char *what)
+{
+	ORACLE_CHECK(where, "liveness", arrived, "the target did not send %s within %d ms", what,
+		     timeout_ms);
+}

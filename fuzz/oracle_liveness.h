@@ -15,6 +15,7 @@
 #ifndef VSF_ORACLE_LIVENESS_H
 #define VSF_ORACLE_LIVENESS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <time.h>
@@ -34,5 +35,13 @@ void liveness_start(struct liveness *l, pid_t pid);
 uint64_t liveness_now(void);
 /* The message started at t0 (liveness_now) is done: was it in time? */
 void liveness_check(const struct oracle_where *where, const struct liveness *l, uint64_t t0);
+
+/*
+ * Out of process, where the driver waits with a deadline: what the target
+ * owed (what: "a reply to SHMEM_MAP (9)", "its connection") came within
+ * timeout_ms, or it is a violation.
+ */
+void liveness_check_arrived(const struct oracle_where *where, bool arrived, int timeout_ms,
+			    const char *what);
 
 #endif

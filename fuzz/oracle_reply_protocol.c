@@ -2,6 +2,8 @@
 /* The reply-protocol oracle (oracle_reply_protocol.h). */
 #include "oracle_reply_protocol.h"
 
+#include "peer_io.h"
+#include "vhost_names.h"
 #include "wire.h"
 
 void reply_protocol_check_replies(const struct oracle_where *where, const struct model_verdict *mv,
@@ -95,4 +97,35 @@ void reply_protocol_check_requests(const struct oracle_where *where, struct requ
 	if (s->sends_set_features)
 		reply_protocol_expect_u64(where, rd, VSF_REQ_SET_FEATURES, s->acked);
 	reply_protocol_expect_end(where, rd);
+}
+
+void reply_protocol_check_quiet(const struct oracle_where *where, int fd)
+{
+	uint8_t buf[64];
+	size_t n = peer_io_read_pending(fd, buf, sizeof(buf), NULL, 0, NULL);
+
+	ORACLE_CHECK(where, "reply-protocol", n == 0,
+		     "%zu%s bytes on the backend channel that no request asked for (request %u first)",
+		     n, n == sizeof(buf) ? " or more" : "", n >= 4 ? vsf_load_le32(buf) : 0);
+}
+
+static const char *frontend_name(uint32_t id)
+{
+	const char *name = vhost_request_name(VHOST_FRONTEND_CHANNEL, id);
+
+	return name ? name : "an unknown request";
+}
+
+void reply_protocol_check_startup(const struct oracle_where *where, const uint32_t want[], size_t n,
+				  const struct vsf_wire_header seen[], size_t nseen)
+{
+	for (size_t i = 0; i < n; i++) {
+		ORACLE_CHECK(where, "reply-protocol", i < nseen,
+			     "start-up: the target sent %zu requests, its profile lists %zu (next %s)",
+			     nseen, n, frontend_name(want[i]));
+		ORACLE_CHECK(where, "reply-protocol", seen[i].request == want[i],
+			     "start-up request %zu is %s (%u), its profile says %s (%u)", i + 1,
+			     frontend_name(seen[i].request), seen[i].request, frontend_name(want[i]),
+			     want[i]);
+	}
 }

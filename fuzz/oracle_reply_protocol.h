@@ -54,4 +54,16 @@ void reply_protocol_check_requests(const struct oracle_where *where, struct requ
 /* Nothing is left after the requests negotiation calls for. */
 void reply_protocol_expect_end(const struct oracle_where *where, const struct request_reader *rd);
 
+/*
+ * Out of process. fd (the backend channel) holds no reply bytes: nothing
+ * was owed since the last reply was read.
+ */
+void reply_protocol_check_quiet(const struct oracle_where *where, int fd);
+/*
+ * The requests a target sent during its start-up (seen[0..nseen)) are the
+ * ones its profile lists (want[0..n)), in order.
+ */
+void reply_protocol_check_startup(const struct oracle_where *where, const uint32_t want[], size_t n,
+				  const struct vsf_wire_header seen[], size_t nseen);
+
 #endif

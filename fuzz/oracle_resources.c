@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <string.h>
+#include <time.h>
 #include <sys/mman.h>
 
 #include "fault.h"
@@ -213,4 +214,39 @@ void resources_check_no_memfd_mapping(const struct resources *rs, unsigned long 
 	ORACLE_CHECK(rs->where, "resources", !probe_maps_contain("memfd:" FD_TABLE_MEMFD_NAME),
 		     "a mapping of a harness memfd is left after teardown (/proc/self/maps)");
 	clean_file_mappings = now;
+}
+
+void resources_check_target(const struct oracle_where *where, pid_t pid, const uint64_t baseline[],
+			    int hi, const struct file_id files[], size_t n, int wait_ms)
+{
+	uint64_t now[PROBE_FD_SCAN_LIMIT / 64];
+	char path[128] = "";
+	int held, fd = -1;
+
+	for (int waited = 0;; waited++) {
+		struct timespec ms = { 0, 1000000 };
+
+		held = n ? proc_fds_on_files(pid, files, n, &fd) : 0;
+		if (held <= 0 || waited >= wait_ms)
+			break;
+		nanosleep(&ms, NULL);
+	}
+	if (hi > PROBE_FD_SCAN_LIMIT)
+		hi = PROBE_FD_SCAN_LIMIT;
+	if (held > 0)
+		proc_fd_path(pid, fd, path, sizeof(path));
+	ORACLE_CHECK(where, "resources", held <= 0,
+		     "the target holds %d fd%s of the %zu file%s it was sent (its fd %d: %s)", held,
+		     held == 1 ? "" : "s", n, n == 1 ? "" : "s", fd, path);
+	if (proc_fd_set(pid, now, hi) < 0)
+		return; /* it is gone: how it ended is the target-died oracle's */
+	for (int i = 0; i < hi; i++) {
+		bool open_now = now[i / 64] >> (i % 64) & 1, before = baseline[i / 64] >> (i % 64) & 1;
+
+		if (open_now && !before)
+			proc_fd_path(pid, i, path, sizeof(path));
+		ORACLE_CHECK(where, "resources", !open_now || before,
+			     "the target's fd %d (%s) is open after the input; it was not after its start-up",
+			     i, path);
+	}
 }

@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "fd_table.h"
+#include "proc_view.h"
 #include "oracles.h"
 #include "probes.h"
 
@@ -66,5 +67,16 @@ void resources_check_no_memfd_mapping(const struct resources *rs, unsigned long 
 /* The fds below hi that are open (now) are exactly the ones expected (want). */
 void resources_check_fd_set(const struct oracle_where *where, const uint64_t now[],
 			    const uint64_t want[], int hi);
+
+/*
+ * Out of process, after an input: the target holds no fd of a file we sent
+ * it (files[0..n): each was closed, or is held only by a mapping), and every
+ * fd it has open below hi was open after its start-up (baseline), so it
+ * leaked none. (Reading /proc/PID/fd: the same user or root.) A front-end
+ * closes a mapped fd after its reply: the check waits up to wait_ms for the
+ * fds to go before it reports.
+ */
+void resources_check_target(const struct oracle_where *where, pid_t pid, const uint64_t baseline[],
+			    int hi, const struct file_id files[], size_t n, int wait_ms);
 
 #endif

@@ -4,8 +4,11 @@
 #include "oracle_shadow_model.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <string.h>
+#include <sys/socket.h>
 
+#include "oracle_liveness.h"
 #include "wire.h"
 
 void shadow_check_regions(const struct oracle_where *where, const struct vsf_frontend *fe,
@@ -233,4 +236,24 @@ void shadow_check_message(const struct oracle_where *where, const struct vsf_fro
 		return;
 	}
 	check_verdict(where, fe, mv, ret, v);
+}
+
+void shadow_check_target_closes(const struct oracle_where *where, int fd, int timeout_ms,
+				const char *why)
+{
+	uint64_t deadline = liveness_now() + (uint64_t)timeout_ms * 1000000;
+	bool closed = false;
+
+	while (!closed) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		uint64_t now = liveness_now();
+		uint8_t buf[256];
+		ssize_t n;
+
+		if (now >= deadline || poll(&pfd, 1, (int)((deadline - now) / 1000000) + 1) <= 0)
+			break;
+		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		closed = n == 0 || (n < 0 && errno == ECONNRESET);
+	}
+	ORACLE_CHECK(where, "shadow-model", closed, "%s but the channel stays open", why);
 }

@@ -9,10 +9,12 @@
  * length, protection); and no injected failure fires where the model
  * expects no such call.
  *
- * In process only: it reads the front-end through our library's API (its
+ * In process: it reads the front-end through our library's API (its
  * return values, struct vsf_verdict, the region and mapping tables). An
  * out-of-process driver asks the same model, and sees its verdicts through
- * the reply-protocol, memory-truth and resources oracles instead.
+ * the reply-protocol, memory-truth and resources oracles instead; of this
+ * family it has only shadow_check_target_closes, the channel's state as
+ * the backend's end of it shows it.
  */
 #ifndef VSF_ORACLE_SHADOW_MODEL_H
 #define VSF_ORACLE_SHADOW_MODEL_H
@@ -69,5 +71,13 @@ void shadow_check_idle(const struct oracle_where *where, const struct vsf_fronte
 void shadow_check_message(const struct oracle_where *where, const struct vsf_frontend *fe,
 			  const struct model_verdict *mv, int ret, const struct vsf_verdict *v,
 			  const struct fault_event *ev);
+
+/*
+ * Out of process: the model says the backend channel closes (framing lost,
+ * an undeliverable reply), so the target's end must close within
+ * timeout_ms: fd, our end, reads the end of the stream.
+ */
+void shadow_check_target_closes(const struct oracle_where *where, int fd, int timeout_ms,
+				const char *why);
 
 #endif

@@ -21,6 +21,13 @@ static void print_message(FILE *fp, const struct oracle_where *where)
 	fputc('\n', fp);
 }
 
+static const struct oracle_context *context;
+
+void oracle_set_context(const struct oracle_context *ctx)
+{
+	context = ctx;
+}
+
 /* "ERROR:" in the first line: libFuzzer's fork mode passes on only such lines of a job's log. */
 static void print_violation(FILE *fp, const struct oracle_where *where, const char *oracle,
 			    const char *what)
@@ -28,18 +35,23 @@ static void print_violation(FILE *fp, const struct oracle_where *where, const ch
 	fprintf(fp, "\n==vsf== ERROR: ORACLE VIOLATION [%s] in %s at op %zu (%s): %s\n", oracle,
 		where->harness, where->op_index, where->op_name ? where->op_name : "-", what);
 	print_message(fp, where);
+	if (context && context->describe)
+		context->describe(fp, context->opaque);
 	vsf_canary_report(fp);
 }
 
 void oracle_fail(const struct oracle_where *where, const char *oracle, const char *fmt, ...)
 {
 	char what[1024];
-	FILE *log = harness_report_open();
+	FILE *log;
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
+	if (context && context->deviation)
+		context->deviation(oracle, what, context->opaque);
+	log = harness_report_open();
 	print_violation(stderr, where, oracle, what);
 	if (log) {
 		print_violation(log, where, oracle, what);
@@ -62,6 +74,8 @@ static void report_where_at_death(void)
 			where->op_index, where->op_name ? where->op_name : "?");
 		print_message(stderr, where);
 	}
+	if (context && context->describe)
+		context->describe(stderr, context->opaque);
 	vsf_canary_report(stderr);
 }
 

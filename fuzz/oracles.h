@@ -30,6 +30,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* Where the harness is, for reports. */
 struct oracle_where {
@@ -59,5 +60,19 @@ _Noreturn void oracle_fail(const struct oracle_where *where, const char *oracle,
  */
 void oracle_enter(const struct oracle_where *where);
 void oracle_leave(void);
+
+/*
+ * What a driver of a front-end in another process adds (process_driver.h):
+ * describe() prints what every report must say about the target (its
+ * command, how it ended, the end of its stderr); deviation() is shown each
+ * violation first and does not return when it is one the target's profile
+ * names (the driver ends the input its own way). NULL: none.
+ */
+struct oracle_context {
+	void (*describe)(FILE *fp, void *opaque);
+	void (*deviation)(const char *oracle, const char *what, void *opaque);
+	void *opaque;
+};
+void oracle_set_context(const struct oracle_context *ctx);
 
 #endif

@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -32,8 +33,12 @@ static bool file_in(const struct file_id *ids, size_t n, dev_t dev, ino_t ino)
 	return false;
 }
 
-/* Entries of /proc/PID/fd: all of them, or those open on one of ids; or -errno. */
-static int each_fd(pid_t pid, const struct file_id *ids, size_t n, bool only_matching)
+/*
+ * Entries of /proc/PID/fd: all of them, or those open on one of ids; or
+ * -errno. With bits, the numbers below hi are marked there.
+ */
+static int each_fd(pid_t pid, const struct file_id *ids, size_t n, bool only_matching,
+		   uint64_t *bits, int hi, int *first)
 {
 	char path[64];
 	struct dirent *e;
@@ -49,13 +54,23 @@ static int each_fd(pid_t pid, const struct file_id *ids, size_t n, bool only_mat
 
 		if (e->d_name[0] == '.')
 			continue;
+		if (bits) {
+			long fd = strtol(e->d_name, NULL, 10);
+
+			if (fd >= 0 && fd < hi)
+				bits[fd / 64] |= 1ull << (fd % 64);
+		}
 		if (!only_matching) {
 			count++;
 			continue;
 		}
 		/* stat follows the magic link to the open file itself. */
-		if (fstatat(dirfd(d), e->d_name, &st, 0) == 0 && file_in(ids, n, st.st_dev, st.st_ino))
-			count++;
+		if (fstatat(dirfd(d), e->d_name, &st, 0) == 0 && file_in(ids, n, st.st_dev, st.st_ino)) {
+			if (first && !count++)
+				*first = (int)strtol(e->d_name, NULL, 10);
+			else if (!first)
+				count++;
+		}
 	}
 	closedir(d);
 	return count;
@@ -63,16 +78,33 @@ static int each_fd(pid_t pid, const struct file_id *ids, size_t n, bool only_mat
 
 int proc_fd_count(pid_t pid)
 {
-	return each_fd(pid, NULL, 0, false);
+	return each_fd(pid, NULL, 0, false, NULL, 0, NULL);
 }
 
-int proc_fds_on_files(pid_t pid, const struct file_id *ids, size_t n)
+int proc_fd_set(pid_t pid, uint64_t bits[], int hi)
 {
-	return each_fd(pid, ids, n, true);
+	memset(bits, 0, (size_t)hi / 8);
+	return each_fd(pid, NULL, 0, false, bits, hi, NULL);
 }
 
-int proc_mappings_of(pid_t pid, const struct file_id *ids, size_t n, struct proc_mapping *out,
-		     size_t max)
+int proc_fds_on_files(pid_t pid, const struct file_id *ids, size_t n, int *first)
+{
+	return each_fd(pid, ids, n, true, NULL, 0, first);
+}
+
+void proc_fd_path(pid_t pid, int fd, char *buf, size_t len)
+{
+	char path[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)pid, fd);
+	n = readlink(path, buf, len ? len - 1 : 0);
+	if (len)
+		buf[n > 0 ? n : 0] = '\0';
+}
+
+int proc_mappings_where(pid_t pid, bool (*keep)(const struct proc_mapping *m, const void *arg),
+			const void *arg, struct proc_mapping *out, size_t max)
 {
 	char path[64], line[512];
 	FILE *fp;
@@ -92,7 +124,7 @@ int proc_mappings_of(pid_t pid, const struct file_id *ids, size_t n, struct proc
 			continue;
 		m.file.dev = makedev(maj, min);
 		m.file.ino = (ino_t)ino;
-		if (!ino || !file_in(ids, n, m.file.dev, m.file.ino))
+		if (!keep(&m, arg))
 			continue;
 		if ((size_t)count < max)
 			out[count] = m;
@@ -100,6 +132,26 @@ int proc_mappings_of(pid_t pid, const struct file_id *ids, size_t n, struct proc
 	}
 	fclose(fp);
 	return count;
+}
+
+struct file_list {
+	const struct file_id *ids;
+	size_t n;
+};
+
+static bool of_files(const struct proc_mapping *m, const void *arg)
+{
+	const struct file_list *fl = arg;
+
+	return m->file.ino && file_in(fl->ids, fl->n, m->file.dev, m->file.ino);
+}
+
+int proc_mappings_of(pid_t pid, const struct file_id *ids, size_t n, struct proc_mapping *out,
+		     size_t max)
+{
+	struct file_list fl = { ids, n };
+
+	return proc_mappings_where(pid, of_files, &fl, out, max);
 }
 
 ssize_t proc_read(pid_t pid, uint64_t addr, void *buf, size_t len)

@@ -14,6 +14,7 @@
 #ifndef VSF_PROC_VIEW_H
 #define VSF_PROC_VIEW_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -29,8 +30,20 @@ int file_id_of_fd(int fd, struct file_id *id);
 /* Open fds of pid, or -errno. */
 int proc_fd_count(pid_t pid);
 
-/* How many of pid's open fds are one of the files ids[0..n), or -errno. */
-int proc_fds_on_files(pid_t pid, const struct file_id *ids, size_t n);
+/*
+ * pid's open fds: bit n of bits (hi bits, a multiple of 64) says whether fd
+ * n is open, for n below hi. Returns how many are open in all, or -errno.
+ */
+int proc_fd_set(pid_t pid, uint64_t bits[], int hi);
+
+/*
+ * How many of pid's open fds are one of the files ids[0..n), or -errno;
+ * the first such fd's number in *first (when not NULL and there is one).
+ */
+int proc_fds_on_files(pid_t pid, const struct file_id *ids, size_t n, int *first);
+
+/* What pid's fd is open on, as /proc/PID/fd/FD says ("/memfd:x (deleted)"); "" if gone. */
+void proc_fd_path(pid_t pid, int fd, char *buf, size_t len);
 
 struct proc_mapping {
 	uint64_t start, end, offset; /* offset: into the file */
@@ -45,6 +58,13 @@ struct proc_mapping {
  */
 int proc_mappings_of(pid_t pid, const struct file_id *ids, size_t n, struct proc_mapping *out,
 		     size_t max);
+
+/*
+ * pid's mappings for which keep(mapping, arg) is true, in address order;
+ * as proc_mappings_of otherwise (anonymous ones have inode 0).
+ */
+int proc_mappings_where(pid_t pid, bool (*keep)(const struct proc_mapping *m, const void *arg),
+			const void *arg, struct proc_mapping *out, size_t max);
 
 /* Read len bytes at addr of pid. Bytes read (short at a fault), or -errno. */
 ssize_t proc_read(pid_t pid, uint64_t addr, void *buf, size_t len);

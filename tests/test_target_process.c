@@ -138,16 +138,16 @@ TEST(fds_and_mappings_of_a_sent_file_are_seen_from_outside)
 	CHECK_EQ(start(&t, "serve"), 0);
 	before = proc_fd_count(t.pid);
 	CHECK(before > 0);
-	CHECK_EQ(proc_fds_on_files(t.pid, &id, 1), 0);
+	CHECK_EQ(proc_fds_on_files(t.pid, &id, 1, NULL), 0);
 
 	send_fd(&t, 'h', fd); /* held open */
 	CHECK_EQ(proc_fd_count(t.pid), before + 1);
-	CHECK_EQ(proc_fds_on_files(t.pid, &id, 1), 1);
+	CHECK_EQ(proc_fds_on_files(t.pid, &id, 1, NULL), 1);
 	CHECK_EQ(proc_mappings_of(t.pid, &id, 1, m, 4), 0);
 
 	addr = send_fd(&t, 'm', fd); /* mapped at file offset one page, fd closed */
 	CHECK(addr != 0);
-	CHECK_EQ(proc_fds_on_files(t.pid, &id, 1), 1);
+	CHECK_EQ(proc_fds_on_files(t.pid, &id, 1, NULL), 1);
 	SETUP(proc_mappings_of(t.pid, &id, 1, m, 4) == 1);
 	CHECK_EQ(m[0].start, addr);
 	CHECK_EQ(m[0].end - m[0].start, page);

@@ -1,0 +1,565 @@
+/* SPDX-License-Identifier: MIT */
+#define _GNU_SOURCE
+#include "process_driver.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "backend_peer.h"
+#include "fd_table.h"
+#include "harness_error.h"
+#include "op_wire.h"
+#include "oracle_liveness.h"
+#include "oracle_memory_truth.h"
+#include "oracle_reply_protocol.h"
+#include "oracle_resources.h"
+#include "oracle_shadow_model.h"
+#include "oracle_target.h"
+#include "oracles.h"
+#include "peer_io.h"
+#include "probes.h"
+#include "proc_view.h"
+#include "program.h"
+#include "shadow_model.h"
+#include "target_process.h"
+#include "vhost_names.h"
+#include "wire.h"
+
+#define REPLY_LEN (VSF_HEADER_SIZE + VSF_U64_PAYLOAD_SIZE)
+#define MAX_SENT_FILES 64
+
+static struct process_stats stats;
+static uint64_t last_digest;
+/* Probed once, before main() (the harnesses do the same). */
+static bool write_sealed_maps_ro;
+
+__attribute__((constructor)) static void probe_kernel(void)
+{
+	write_sealed_maps_ro = fd_probe_write_sealed_ro_mmap();
+}
+
+struct prun {
+	const struct process_target *pt;
+	const struct target_profile *prof;
+	struct oracle_where where;
+	struct target_process t;
+	bool started;      /* a target runs for this input */
+	bool session_over; /* it refused the session (as its profile says) or is gone */
+	struct fd_table fds;
+	struct backend_offer offer;
+	struct backend_session sess;
+	struct shadow_model model;
+	bool offer_from_program; /* a session op changed what the backend offers */
+	/* The target's open fds once its start-up was over. */
+	uint64_t fd_baseline[PROBE_FD_SCAN_LIMIT / 64];
+	struct file_id sent[MAX_SENT_FILES]; /* files we sent it, to find them there */
+	size_t nsent;
+	struct memory_truth_target memory;   /* where its regions are, as seen */
+	unsigned connects, not_applicable;
+	size_t send_left;
+	uint64_t digest;
+	const char *verdict;               /* how the input ended, when not clean */
+	char verdict_why[320];
+	jmp_buf deviation;                 /* where a known deviation ends the input */
+};
+
+static void digest_u64(struct prun *r, uint64_t v)
+{
+	for (int i = 0; i < 8; i++) {
+		r->digest ^= (uint8_t)(v >> (8 * i));
+		r->digest *= 0x100000001b3ull;
+	}
+}
+
+const struct process_stats *process_driver_stats(void)
+{
+	return &stats;
+}
+
+uint64_t process_last_digest(void)
+{
+	return last_digest;
+}
+
+int process_target_from_env(struct process_target *pt, char *err, size_t errlen)
+{
+	const char *cmd = getenv("VSF_TARGET_CMD");
+	const char *profile = getenv("VSF_TARGET_PROFILE");
+
+	memset(pt, 0, sizeof(*pt));
+	if (!cmd || !*cmd) {
+		snprintf(err, errlen, "VSF_TARGET_CMD is not set: the target's command line, "
+				      "with {socket} for the socket's path");
+		return -EINVAL;
+	}
+	if (!strstr(cmd, "{socket}")) {
+		snprintf(err, errlen, "VSF_TARGET_CMD has no {socket}: the target cannot find us");
+		return -EINVAL;
+	}
+	pt->command = strdup(cmd);
+	if (!pt->command)
+		return -ENOMEM;
+	if (!profile || !*profile) {
+		target_profile_init(&pt->profile);
+		return 0;
+	}
+	return target_profile_load(&pt->profile, profile, err, errlen) < 0 ? -EINVAL : 0;
+}
+
+/* What a report says about the target besides the violation itself. */
+static void describe_target(FILE *out, void *opaque)
+{
+	const struct prun *r = opaque;
+	char end[64], tail[2048];
+	size_t n;
+
+	target_describe_end(&r->t, end, sizeof(end));
+	fprintf(out, "==vsf== target: %s\n==vsf== target profile: %s; %s\n", r->pt->command,
+		r->prof->name, end);
+	n = target_log_tail(&r->t, tail, sizeof(tail));
+	if (n)
+		fprintf(out, "==vsf== target stderr (its end):\n%s%s", tail,
+			tail[n - 1] == '\n' ? "" : "\n");
+}
+
+/* A violation the profile names is a known deviation: the input ends here, counted. */
+static void check_deviation(const char *oracle, const char *what, void *opaque)
+{
+	struct prun *r = opaque;
+	const struct target_note *d = target_profile_deviation(r->prof, oracle, what);
+
+	if (!d)
+		return;
+	r->verdict = "deviation";
+	snprintf(r->verdict_why, sizeof(r->verdict_why), "[%s] %s: %s", oracle, d->words, d->reason);
+	longjmp(r->deviation, 1);
+}
+
+/* ---- the front-end channel: the target's requests, answered ---- */
+
+/*
+ * Answer the target's requests until none came for quiet_ms, or until the
+ * backend channel has bytes to read (stop_at_reply). Returns 0, or
+ * -ECONNRESET when the target closed its channel (or ended).
+ */
+static int serve_requests(struct prun *r, int quiet_ms, bool stop_at_reply)
+{
+	for (;;) {
+		struct pollfd pfd[2] = {
+			{ .fd = r->t.conn, .events = POLLIN },
+			{ .fd = stop_at_reply ? r->sess.backend_fd : -1, .events = POLLIN },
+		};
+		size_t before = r->sess.nseen;
+		int ret = poll(pfd, 2, quiet_ms);
+
+		if (ret < 0 && errno == EINTR)
+			continue;
+		if (ret <= 0 || pfd[1].revents)
+			return 0;
+		ret = backend_serve_one(r->t.conn, r->prof->reply_timeout_ms, &r->offer, &r->sess);
+		if (ret == -ECONNRESET || ret == -EPIPE)
+			return -ECONNRESET;
+		if (r->sess.nseen > before)
+			digest_u64(r, r->sess.seen[r->sess.nseen - 1].request);
+		ORACLE_CHECK(&r->where, "reply-protocol", ret != -EPROTO,
+			     "front-end channel: %s", r->sess.why);
+		ORACLE_CHECK(&r->where, "reply-protocol", ret != -EMSGSIZE,
+			     "front-end channel: a request's size is above %u bytes", VSF_PAYLOAD_MAX);
+		liveness_check_arrived(&r->where, ret != -ETIMEDOUT, r->prof->reply_timeout_ms,
+				       "the rest of a request it began");
+		if (ret < 0) {
+			errno = -ret;
+			harness_setup_failed("answering the target's request");
+		}
+	}
+}
+
+/* The last request the target sent, or 0. */
+static uint32_t last_request(const struct prun *r)
+{
+	return r->sess.nseen ? r->sess.seen[r->sess.nseen - 1].request : 0;
+}
+
+/*
+ * The target ended or closed its channel during start-up: a refusal its
+ * profile names (it left cleanly after a request the profile says it
+ * refuses a session on), or a finding.
+ */
+static void gone_in_startup(struct prun *r)
+{
+	uint32_t req = last_request(r);
+	const char *name = vhost_request_name(VHOST_FRONTEND_CHANNEL, req);
+	const struct target_note *why = target_profile_refusal(r->prof, req);
+
+	target_stop(&r->t, r->prof->exits_on_disconnect ? r->prof->start_timeout_ms : 0);
+	target_check_end(&r->where, &r->t, false);
+	ORACLE_CHECK(&r->where, "target-died", why,
+		     "the target left during start-up after %s, which its profile does not say it refuses",
+		     name ? name : "its connection");
+	stats.refused++;
+	r->session_over = true;
+	r->verdict = "refused";
+	snprintf(r->verdict_why, sizeof(r->verdict_why), "after %s: %s", name, why->reason);
+	digest_u64(r, 0xdead);
+}
+
+static void start_target(struct prun *r)
+{
+	int ret;
+
+	stats.restarts += r->started;
+	ret = target_start(&r->t, r->pt->command, r->prof->start_timeout_ms);
+	r->started = true;
+	liveness_check_arrived(&r->where, ret != -ETIMEDOUT, r->prof->start_timeout_ms,
+			       "its connection");
+	if (ret == -ECHILD)
+		target_check_end(&r->where, &r->t, true);
+	if (ret < 0) {
+		errno = -ret;
+		harness_setup_failed("starting the target");
+	}
+	backend_session_fini(&r->sess);
+	backend_session_init(&r->sess);
+	if (serve_requests(r, r->prof->settle_ms, false) < 0 || !target_alive(&r->t)) {
+		gone_in_startup(r);
+		return;
+	}
+	if (!r->offer_from_program)
+		reply_protocol_check_startup(&r->where, r->prof->sends, r->prof->nsends,
+					     r->sess.seen, r->sess.nseen);
+	model_disconnect(&r->model);
+	model_attach(&r->model, r->sess.set_protocol_features, r->sess.backend_fd >= 0);
+	if (r->model.shmem && r->prof->shmem)
+		model_configure(&r->model, r->offer.cfg_nregions, r->offer.cfg_sizes);
+	memory_truth_target_init(&r->memory, &r->where, r->t.pid, &r->model,
+				 r->prof->reply_timeout_ms);
+	if (proc_fd_set(r->t.pid, r->fd_baseline, PROBE_FD_SCAN_LIMIT) < 0)
+		harness_setup_failed("reading the target's /proc/PID/fd");
+}
+
+/* End the target's session: what it leaves behind, how it ends. */
+static void stop_target(struct prun *r)
+{
+	if (!r->started || r->session_over) {
+		r->started = false;
+		return;
+	}
+	/* Replies nobody asked for, and requests, may still come: a quiet spell. */
+	if (serve_requests(r, r->prof->settle_ms, false) == 0 && r->sess.backend_fd >= 0)
+		reply_protocol_check_quiet(&r->where, r->sess.backend_fd);
+	if (target_alive(&r->t)) {
+		resources_check_target(&r->where, r->t.pid, r->fd_baseline, PROBE_FD_SCAN_LIMIT,
+				       r->sent, r->nsent, r->prof->reply_timeout_ms);
+		if (r->prof->shmem)
+			memory_truth_check_target_all(&r->memory, &r->model, r->sent, r->nsent,
+						      !r->model.channel_open);
+	}
+	backend_session_fini(&r->sess);
+	target_stop(&r->t, r->prof->exits_on_disconnect ? r->prof->start_timeout_ms : 0);
+	target_check_end(&r->where, &r->t, false);
+	digest_u64(r, r->t.end == TARGET_EXITED ? (uint64_t)r->t.status : 0);
+	r->started = false;
+}
+
+/* ---- the backend channel: our messages, its replies ---- */
+
+/*
+ * A file we sent, to look for in the target later. Not an anonymous inode
+ * (an eventfd): every eventfd, signalfd and epoll fd of the target shares
+ * its inode, so it cannot be told apart there.
+ */
+static void remember_sent_file(struct prun *r, const struct fd_resource *res)
+{
+	char path[64];
+
+	proc_fd_path(getpid(), res->fd, path, sizeof(path));
+	if (!strncmp(path, "anon_inode:", 11))
+		return;
+	for (size_t i = 0; i < r->nsent; i++)
+		if (r->sent[i].dev == res->dev && r->sent[i].ino == res->ino)
+			return;
+	if (r->nsent < MAX_SENT_FILES)
+		r->sent[r->nsent++] = (struct file_id){ res->dev, res->ino };
+}
+
+/*
+ * The model's verdict under the profile: SHMEM messages as the model says
+ * when the target handles them, every other well-formed message as the
+ * profile says (one it does not list is unknown to it: rejected). Returns
+ * false when the profile leaves the verdict open (`any`): then only the
+ * reply's presence and form are judged.
+ */
+static bool judge_under_profile(const struct prun *r, struct model_verdict *mv)
+{
+	enum target_verdict tv;
+
+	if (!mv->framed || mv->channel_closes)
+		return true;
+	if (r->prof->shmem && (mv->request == VSF_BACKEND_SHMEM_MAP ||
+			       mv->request == VSF_BACKEND_SHMEM_UNMAP))
+		return true;
+	tv = target_profile_backend_verdict(r->prof, mv->request);
+	mv->accepted = tv == TARGET_ACCEPTS;
+	mv->why = mv->accepted ? NULL : "the target's profile says it rejects this message";
+	memset(&mv->change, 0, sizeof(mv->change));
+	return tv != TARGET_EITHER;
+}
+
+/* Read the reply owed for one message: wait for it when one is due, serving requests meanwhile. */
+static size_t read_reply(struct prun *r, const struct model_verdict *mv, uint8_t buf[REPLY_LEN])
+{
+	uint64_t deadline = liveness_now() + (uint64_t)r->prof->reply_timeout_ms * 1000000;
+	size_t n = 0;
+
+	if (!mv->reply || mv->reply_lost)
+		return 0;
+	while (n < REPLY_LEN) {
+		uint64_t now = liveness_now();
+
+		if (now >= deadline || serve_requests(r, (int)((deadline - now) / 1000000) + 1, true) < 0)
+			break;
+		n += peer_io_read_pending(r->sess.backend_fd, buf + n, REPLY_LEN - n, NULL, 0, NULL);
+		if (n < REPLY_LEN && !target_alive(&r->t))
+			break;
+	}
+	if (n < REPLY_LEN) {
+		char what[96];
+
+		target_check_end(&r->where, &r->t, !target_alive(&r->t));
+		snprintf(what, sizeof(what), "its reply to request %u", mv->request);
+		liveness_check_arrived(&r->where, false, r->prof->reply_timeout_ms, what);
+	}
+	return n;
+}
+
+/* Judge one message of ours, from the model's verdict to what the target shows. */
+static size_t judge_message(struct prun *r, const uint8_t *msg, size_t left,
+			    const struct fd_desc *fds, size_t nfds)
+{
+	struct model_verdict mv;
+	uint8_t reply[REPLY_LEN];
+	bool judged;
+	size_t n;
+
+	model_message(&r->model, msg, left, fds, nfds, NULL, &mv);
+	judged = judge_under_profile(r, &mv);
+	stats.messages++;
+	n = read_reply(r, &mv, reply);
+	if (!judged && n == REPLY_LEN)
+		mv.accepted = vsf_load_le64(reply + VSF_HEADER_SIZE) == 0;
+	reply_protocol_check_replies(&r->where, &mv, reply, n);
+	digest_u64(r, mv.request);
+	digest_u64(r, n ? vsf_load_le64(reply + VSF_HEADER_SIZE) : UINT64_MAX);
+	if (!mv.framed || mv.channel_closes) {
+		shadow_check_target_closes(&r->where, r->sess.backend_fd, r->prof->reply_timeout_ms,
+					   mv.framed ? "reply undeliverable" : "framing is lost");
+		r->model.channel_open = false;
+		return left;
+	}
+	/* With more messages of the op already sent, what this one did may be
+	 * undone before it can be seen: the end of the input judges it. */
+	if (mv.consumed < left || !mv.accepted || !r->prof->shmem)
+		return mv.consumed;
+	if (mv.request == VSF_BACKEND_SHMEM_MAP)
+		memory_truth_check_target_map(&r->memory, &mv.change);
+	else if (mv.request == VSF_BACKEND_SHMEM_UNMAP)
+		memory_truth_check_target_gone(&r->memory, &mv.change);
+	return mv.consumed;
+}
+
+/* Send bytes (with fds on the first chunk), then judge every message in them. */
+static void deliver(struct prun *r, const uint8_t *bytes, size_t len, size_t chunk,
+		    const uint8_t *handles, size_t nhandles)
+{
+	struct fd_desc mfds[VSF_PROG_MAX_OP_FDS];
+	int fds[VSF_PROG_MAX_OP_FDS];
+	size_t nfds = 0, off = 0;
+
+	if (len > r->send_left)
+		return;
+	r->send_left -= len;
+	if (!r->started)
+		start_target(r);
+	if (r->session_over || !r->model.channel_open || !len)
+		return;
+	for (size_t i = 0; i < nhandles; i++) {
+		const struct fd_resource *res = fd_table_get(&r->fds, handles[i]);
+
+		if (!res)
+			continue;
+		remember_sent_file(r, res);
+		fds[nfds] = res->fd;
+		mfds[nfds++] = res->desc;
+	}
+	/* A failed send is judged by what the model says of the messages. */
+	(void)peer_io_send(r->sess.backend_fd, bytes, len, chunk, fds, nfds,
+			   r->prof->reply_timeout_ms);
+	for (size_t k = 0; off < len && r->model.channel_open; k++) {
+		r->where.msg = bytes + off;
+		r->where.msg_len = len - off;
+		r->where.msg_index = k;
+		off += judge_message(r, bytes + off, len - off, off ? NULL : mfds, off ? 0 : nfds);
+	}
+	r->where.msg = NULL;
+	if (r->model.channel_open) /* every reply of the op was read: nothing more is owed */
+		reply_protocol_check_quiet(&r->where, r->sess.backend_fd);
+}
+
+static void do_mmap_op(struct prun *r, const struct vsf_op *op)
+{
+	uint8_t msg[OP_WIRE_MMAP_LEN];
+	size_t len = op_wire_mmap(op, msg);
+
+	deliver(r, msg, len, op->chunk, op->handles, op->nfds);
+}
+
+/* The backend stops reading (replies cannot be delivered) or ends its stream. */
+static void do_shutdown(struct prun *r, int how)
+{
+	if (!r->started)
+		start_target(r);
+	if (r->session_over || r->sess.backend_fd < 0 || !r->model.channel_open)
+		return;
+	if (shutdown(r->sess.backend_fd, how) < 0)
+		harness_setup_failed("shutdown");
+	if (how == SHUT_RD)
+		r->model.peer_read_shut = true;
+	else
+		r->model.channel_open = false;
+}
+
+static void execute(struct prun *r, const struct vsf_op *op)
+{
+	switch (op->code) {
+	case VSF_OP_FD:
+		fd_table_create(&r->fds, op);
+		break;
+	case VSF_OP_SESSION:
+		r->offer.features = op->session.features;
+		r->offer.protocol_features = op->session.protocol_features |
+					     r->prof->needs_protocol_features;
+		r->offer.ack = op->session.ack;
+		r->offer_from_program = true;
+		break;
+	case VSF_OP_CONFIG:
+		r->offer.cfg_request = op->config.request;
+		r->offer.cfg_flags = op->config.flags;
+		r->offer.cfg_size = op->config.size;
+		r->offer.cfg_nregions = op->config.nregions;
+		op_wire_config_sizes(op, r->offer.cfg_sizes);
+		r->offer_from_program = true;
+		break;
+	case VSF_OP_CONNECT:
+		if (r->connects++ >= VSF_PROG_MAX_CONNECTS)
+			break;
+		stop_target(r);
+		r->session_over = false;
+		start_target(r);
+		break;
+	case VSF_OP_SHUTDOWN:
+		do_shutdown(r, SHUT_RD);
+		break;
+	case VSF_OP_HANGUP:
+		do_shutdown(r, SHUT_WR);
+		break;
+	case VSF_OP_SEND:
+		deliver(r, op->data, op->data_len, op->chunk, op->handles, op->nfds);
+		break;
+	case VSF_OP_MAP:
+	case VSF_OP_UNMAP:
+		do_mmap_op(r, op);
+		break;
+	case VSF_OP_TRUNCATE:
+		fd_table_truncate(&r->fds, op);
+		break;
+	case VSF_OP_RESET:      /* our front-end's device model, not another process's */
+	case VSF_OP_ADD_REGION:
+	case VSF_OP_FAULT:      /* our front-end's own system calls */
+		r->not_applicable++;
+		stats.not_applicable++;
+		break;
+	case VSF_OP_BYTES:
+		break;
+	}
+}
+
+static void init_run(struct prun *r, const struct process_target *pt)
+{
+	memset(r, 0, sizeof(*r));
+	r->pt = pt;
+	r->prof = &pt->profile;
+	r->where.harness = "fuzz_frontend_process";
+	r->send_left = VSF_PROG_MAX_SEND_BYTES;
+	r->digest = 0xcbf29ce484222325ull;
+	r->t.listen_fd = r->t.conn = -1;
+	fd_table_init(&r->fds, NULL, false);
+	backend_offer_init(&r->offer);
+	if (r->prof->offer_set)
+		r->offer.features = r->prof->offer_features;
+	if (r->prof->protocol_offer_set)
+		r->offer.protocol_features = r->prof->offer_protocol_features;
+	r->offer.protocol_features |= r->prof->needs_protocol_features;
+	backend_session_init(&r->sess);
+	model_init(&r->model, r->prof->max_mappings ? r->prof->max_mappings : MODEL_MAX_MAPPINGS,
+		   r->prof->max_reserved, (uint64_t)sysconf(_SC_PAGESIZE));
+	r->model.write_sealed_maps_ro = write_sealed_maps_ro;
+}
+
+/* With VSF_VERDICTS set: one line per input, what scripts/conformance.sh reads. */
+static void print_verdict(const struct prun *r)
+{
+	if (!getenv("VSF_VERDICTS"))
+		return;
+	if (r->verdict)
+		fprintf(stderr, "==vsf== target verdict: %s %s\n", r->verdict, r->verdict_why);
+	else
+		fprintf(stderr, "==vsf== target verdict: clean (%u op%s not applicable)\n",
+			r->not_applicable, r->not_applicable == 1 ? "" : "s");
+}
+
+void process_run_program(const struct process_target *pt, const struct vsf_program *p)
+{
+	/* Static: a known deviation comes back here by longjmp. */
+	static struct prun run;
+	struct prun *r = &run;
+	const struct oracle_context ctx = { describe_target, check_deviation, r };
+	size_t executed = 0;
+
+	stats.inputs++;
+	init_run(r, pt);
+	oracle_enter(&r->where);
+	oracle_set_context(&ctx);
+	if (setjmp(r->deviation) == 0) {
+		for (size_t i = 0; i < p->nops && executed < VSF_PROG_MAX_OPS; i++) {
+			if (p->ops[i].code == VSF_OP_BYTES)
+				continue;
+			r->where.op_index = i;
+			r->where.op_name = vsf_op_name(p->ops[i].code);
+			execute(r, &p->ops[i]);
+			executed++;
+		}
+		r->where.op_index = p->nops;
+		r->where.op_name = "end of input";
+		if (!r->started && !r->session_over)
+			start_target(r); /* settings alone still make a session */
+		stop_target(r);
+	} else {
+		stats.deviations++;
+		backend_session_fini(&r->sess);
+		target_stop(&r->t, 0);
+	}
+	oracle_set_context(NULL);
+	oracle_leave();
+	print_verdict(r);
+	fd_table_close_all(&r->fds, NULL, NULL);
+	target_cleanup(&r->t);
+	last_digest = r->digest;
+}

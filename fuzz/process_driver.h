@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The out-of-process driver: runs one fuzz program (program.h) against a
+ * front-end that runs as its own process (QEMU, crosvm, a user's VMM, our
+ * own vhost-shmem-frontend), playing the backend on both channels, and
+ * judges what the target does with the oracle families, under its target
+ * profile (target_profile.h) instead of our front-end's rules.
+ *
+ * Each input gets a fresh target process: started from the command line
+ * with the socket substituted, served through its start-up until it goes
+ * quiet (its requests answered from the program's session and config ops),
+ * then the program's messages are sent on the backend channel it handed
+ * over, its replies read and judged, and at the end it is stopped and its
+ * fds, mappings, exit and stderr are judged. A fresh process per input is
+ * what makes a finding reproduce alone; docs/targets.md gives the cost.
+ *
+ * Ops that act inside our own front-end (fault, add_region, reset) cannot
+ * act on another process: they are counted as not applicable and skipped.
+ */
+#ifndef VSF_PROCESS_DRIVER_H
+#define VSF_PROCESS_DRIVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "target_profile.h"
+
+struct vsf_program;
+
+struct process_target {
+	char *command;               /* with {socket} for the socket's path */
+	struct target_profile profile;
+};
+
+/*
+ * The target from the environment: VSF_TARGET_CMD (the command line) and
+ * VSF_TARGET_PROFILE (a profile file; without it, the model's own rules).
+ * 0, or -EINVAL with the reason in err.
+ */
+int process_target_from_env(struct process_target *pt, char *err, size_t errlen);
+
+/* Run one program against a fresh target; aborts with an oracle report on a finding. */
+void process_run_program(const struct process_target *pt, const struct vsf_program *p);
+
+/* Counters since the process started, printed at exit with VSF_STATS_FILE or -v. */
+struct process_stats {
+	unsigned long long inputs, messages, refused, deviations, not_applicable, restarts;
+};
+const struct process_stats *process_driver_stats(void);
+
+/* A digest of what the target did in the last run (replies, requests, end). */
+uint64_t process_last_digest(void);
+
+#endif
