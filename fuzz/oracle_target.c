@@ -14,6 +14,8 @@ void target_check_end(const struct oracle_where *where, struct target_process *t
 		     "the target reported a bug on its stderr: %s", what);
 	if (running)
 		return;
+	ORACLE_CHECK(where, "liveness", !t->needed_sigkill,
+		     "the target did not end within %d ms of SIGTERM (killed)", TARGET_SIGTERM_WAIT_MS);
 	target_describe_end(t, end, sizeof(end));
 	/* Our stop sends SIGTERM, then SIGKILL: any other signal is its own. */
 	ORACLE_CHECK(where, ORACLE,

@@ -5,7 +5,8 @@
  * not report a bug on its stderr (a sanitizer's report, an assertion's
  * words: target_process.h lists them), and not exit while it is owed
  * nothing that would end it. The report quotes the end of its stderr, kept
- * with the finding.
+ * with the finding. A target we stopped must end on SIGTERM
+ * (TARGET_SIGTERM_WAIT_MS): one that needs SIGKILL has its main loop stuck.
  *
  * Needs: the target is our child (its exit status), its stderr in the
  * driver's file. Nothing else; it works for any target.

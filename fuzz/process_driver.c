@@ -197,10 +197,14 @@ static void gone_in_startup(struct prun *r)
 {
 	uint32_t req = last_request(r);
 	const char *name = vhost_request_name(VHOST_FRONTEND_CHANNEL, req);
-	const struct target_note *why = target_profile_refusal(r->prof, req);
+	const struct target_note *why;
+	char log[4096];
 
-	target_stop(&r->t, r->prof->exits_on_disconnect ? r->prof->start_timeout_ms : 0);
+	/* A target that gives up on its device exits by itself: give it the time. */
+	target_stop(&r->t, r->prof->start_timeout_ms);
 	target_check_end(&r->where, &r->t, false);
+	target_log_tail(&r->t, log, sizeof(log));
+	why = target_profile_refusal(r->prof, req, log);
 	ORACLE_CHECK(&r->where, "target-died", why,
 		     "the target left during start-up after %s, which its profile does not say it refuses",
 		     name ? name : "its connection");
@@ -262,8 +266,10 @@ static void stop_target(struct prun *r)
 			memory_truth_check_target_all(&r->memory, &r->model, r->sent, r->nsent,
 						      !r->model.channel_open);
 	}
-	backend_session_fini(&r->sess);
+	/* The backend channel stays open until the target is gone: a target
+	 * stuck reading it must still end on SIGTERM. */
 	target_stop(&r->t, r->prof->exits_on_disconnect ? r->prof->start_timeout_ms : 0);
+	backend_session_fini(&r->sess);
 	target_check_end(&r->where, &r->t, false);
 	digest_u64(r, r->t.end == TARGET_EXITED ? (uint64_t)r->t.status : 0);
 	r->started = false;
@@ -297,10 +303,16 @@ static void remember_sent_file(struct prun *r, const struct fd_resource *res)
  * false when the profile leaves the verdict open (`any`): then only the
  * reply's presence and form are judged.
  */
-static bool judge_under_profile(const struct prun *r, struct model_verdict *mv)
+static bool judge_under_profile(const struct prun *r, const uint8_t *msg, struct model_verdict *mv)
 {
 	enum target_verdict tv;
 
+	if (mv->framed && vsf_load_le32(msg + 8) > r->prof->max_payload) {
+		/* Above what the target reads: it drops the channel, no reply. */
+		mv->framed = mv->accepted = mv->reply = false;
+		mv->why = "the payload is above the target's maximum";
+		return true;
+	}
 	if (!mv->framed || mv->channel_closes)
 		return true;
 	if (r->prof->shmem && (mv->request == VSF_BACKEND_SHMEM_MAP ||
@@ -350,7 +362,7 @@ static size_t judge_message(struct prun *r, const uint8_t *msg, size_t left,
 	size_t n;
 
 	model_message(&r->model, msg, left, fds, nfds, NULL, &mv);
-	judged = judge_under_profile(r, &mv);
+	judged = judge_under_profile(r, msg, &mv);
 	stats.messages++;
 	n = read_reply(r, &mv, reply);
 	if (!judged && n == REPLY_LEN)
@@ -552,9 +564,14 @@ void process_run_program(const struct process_target *pt, const struct vsf_progr
 			start_target(r); /* settings alone still make a session */
 		stop_target(r);
 	} else {
+		/* A known deviation ends the input; the target must still stop. */
+		const struct oracle_context describe_only = { describe_target, NULL, r };
+
 		stats.deviations++;
-		backend_session_fini(&r->sess);
+		oracle_set_context(&describe_only);
 		target_stop(&r->t, 0);
+		backend_session_fini(&r->sess);
+		target_check_end(&r->where, &r->t, false);
 	}
 	oracle_set_context(NULL);
 	oracle_leave();

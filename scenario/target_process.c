@@ -19,8 +19,7 @@
 #define PLACEHOLDER "{socket}"
 /* How often a wait without a pidfd looks at the child again. */
 #define REAP_POLL_MS 2
-/* How long a SIGTERM'd target gets when no grace was given, and a SIGKILL'd one. */
-#define SIGTERM_WAIT_MS 1000
+/* How long a SIGKILL'd target gets to be reaped. */
 #define SIGKILL_WAIT_MS 10000
 
 char *target_command(const char *cmd, const char *path)
@@ -233,7 +232,8 @@ enum target_end target_stop(struct target_process *t, int grace_ms)
 
 		t->stopped_by_us = true;
 		kill(-group, SIGTERM);
-		if (!wait_end(t, grace_ms > 0 ? grace_ms : SIGTERM_WAIT_MS)) {
+		if (!wait_end(t, TARGET_SIGTERM_WAIT_MS)) {
+			t->needed_sigkill = true;
 			kill(-group, SIGKILL);
 			wait_end(t, SIGKILL_WAIT_MS);
 		}

@@ -39,7 +39,11 @@ struct target_process {
 	enum target_end end;
 	int status;
 	bool stopped_by_us;        /* the end came from target_stop's signal */
+	bool needed_sigkill;       /* it did not end on SIGTERM in time */
 };
+
+/* How long a target gets to end after SIGTERM before SIGKILL. */
+#define TARGET_SIGTERM_WAIT_MS 2000
 
 /* The command line with every "{socket}" replaced by path (malloc'd). */
 char *target_command(const char *cmd, const char *path);
@@ -59,7 +63,8 @@ bool target_alive(struct target_process *t);
 /*
  * Stop the target: close the channel (a front-end that sees its backend go
  * may exit by itself), wait up to grace_ms for it to end, then SIGTERM, and
- * SIGKILL grace_ms later; the process group goes too. Returns how it ended.
+ * SIGKILL TARGET_SIGTERM_WAIT_MS later; the process group goes too.
+ * Returns how it ended.
  * Keeps the directory (the log) for target_cleanup().
  */
 enum target_end target_stop(struct target_process *t, int grace_ms);

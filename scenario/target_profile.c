@@ -9,6 +9,7 @@
 
 #include "target_profile.h"
 #include "vhost_names.h"
+#include "wire.h"
 
 #define PROFILE_MAX_BYTES (64u << 10)
 
@@ -21,6 +22,7 @@ void target_profile_init(struct target_profile *p)
 	p->reply_timeout_ms = 1000;
 	p->settle_ms = 50;
 	p->max_reserved = UINT64_MAX;
+	p->max_payload = VSF_PAYLOAD_MAX;
 }
 
 struct profile_parser {
@@ -154,17 +156,40 @@ static int set_reason(struct profile_parser *ps, const char *key, struct target_
 	return 0;
 }
 
-/* "refuses REQUEST reason..." */
+/* '"words"' at *rest into note->words; *rest moves past it. 0, or -EINVAL. */
+static int take_words(struct profile_parser *ps, const char *key, char **rest,
+		      struct target_note *note)
+{
+	char *words = *rest + strspn(*rest, " \t"), *end;
+
+	if (*words != '"' || !(end = strchr(words + 1, '"')))
+		return fail(ps, "%s: \"words\" expected", key);
+	*end = '\0';
+	if (!words[1] || strlen(words + 1) >= sizeof(note->words))
+		return fail(ps, "%s: words empty or too long", key);
+	snprintf(note->words, sizeof(note->words), "%s", words + 1);
+	*rest = end + 1;
+	return 0;
+}
+
+/* 'refuses REQUEST reason...' or 'refuses "words" reason...' */
 static int parse_refusal(struct profile_parser *ps, char *rest)
 {
-	char *name = next_word(&rest);
 	struct target_note *note;
+	char *name;
+	int ret;
 
-	if (!name)
-		return fail(ps, "refuses takes a request and a reason");
+	rest += strspn(rest, " \t");
 	note = new_note(ps, "refuses", ps->p->refuses, &ps->p->nrefuses);
 	if (!note)
 		return -EINVAL;
+	if (*rest == '"') {
+		ret = take_words(ps, "refuses", &rest, note);
+		return ret ? ret : set_reason(ps, "refuses", note, rest);
+	}
+	name = next_word(&rest);
+	if (!name)
+		return fail(ps, "refuses takes a request or \"words\", and a reason");
 	if (!vhost_request_by_name(VHOST_FRONTEND_CHANNEL, name, &note->request))
 		return fail(ps, "refuses: unknown front-end request '%s'", name);
 	snprintf(note->name, sizeof(note->name), "%.*s", (int)sizeof(note->name) - 1, name);
@@ -174,22 +199,20 @@ static int parse_refusal(struct profile_parser *ps, char *rest)
 /* 'deviation ORACLE "WORDS" reason...' */
 static int parse_deviation(struct profile_parser *ps, char *rest)
 {
-	char *oracle = next_word(&rest), *words, *end;
+	char *oracle = next_word(&rest);
 	struct target_note *note;
+	int ret;
 
-	rest += strspn(rest, " \t");
-	if (!oracle || *rest != '"' || !(end = strchr(rest + 1, '"')))
+	if (!oracle)
 		return fail(ps, "deviation takes an oracle, \"words\" and a reason");
-	words = rest + 1;
-	*end = '\0';
 	note = new_note(ps, "deviation", ps->p->deviations, &ps->p->ndeviations);
 	if (!note)
 		return -EINVAL;
-	if (!*words || strlen(words) >= sizeof(note->words) || strlen(oracle) >= sizeof(note->name))
-		return fail(ps, "deviation: oracle or words empty or too long");
+	if (strlen(oracle) >= sizeof(note->name))
+		return fail(ps, "deviation: oracle name too long");
 	snprintf(note->name, sizeof(note->name), "%s", oracle);
-	snprintf(note->words, sizeof(note->words), "%s", words);
-	return set_reason(ps, "deviation", note, end + 1);
+	ret = take_words(ps, "deviation", &rest, note);
+	return ret ? ret : set_reason(ps, "deviation", note, rest);
 }
 
 static int parse_line(struct profile_parser *ps, char *line)
@@ -247,6 +270,12 @@ static int parse_line(struct profile_parser *ps, char *line)
 	}
 	if (!strcmp(key, "needs-protocol-features"))
 		return parse_uint(ps, key, rest, UINT64_MAX, &p->needs_protocol_features);
+	if (!strcmp(key, "max-payload")) {
+		int ret = parse_uint(ps, key, rest, VSF_PAYLOAD_MAX, &n);
+
+		p->max_payload = (uint32_t)n;
+		return ret;
+	}
 	if (!strcmp(key, "max-reserved")) {
 		int ret = parse_uint(ps, key, rest, UINT64_MAX, &n);
 
@@ -317,10 +346,14 @@ const struct target_note *target_profile_deviation(const struct target_profile *
 	return NULL;
 }
 
-const struct target_note *target_profile_refusal(const struct target_profile *p, uint32_t request)
+const struct target_note *target_profile_refusal(const struct target_profile *p, uint32_t request,
+						 const char *log)
 {
-	for (size_t i = 0; i < p->nrefuses; i++)
-		if (p->refuses[i].request == request)
-			return &p->refuses[i];
+	for (size_t i = 0; i < p->nrefuses; i++) {
+		const struct target_note *r = &p->refuses[i];
+
+		if (r->request ? r->request == request : log && strstr(log, r->words))
+			return r;
+	}
 	return NULL;
 }

@@ -24,6 +24,9 @@
  *                                      # well-formed backend message; one
  *                                      # not listed is rejected (unknown)
  *   refuses GET_CONFIG a short or failed answer makes it exit (realize fails)
+ *   refuses "words" reason... # the same, told by words on its stderr
+ *   max-payload 4096          # a backend message above this size loses
+ *                             # framing: the target closes the channel
  *   deviation ORACLE "WORDS" reason...  # a known difference from the
  *                             # model: a violation ORACLE reports whose
  *                             # text holds WORDS is this deviation, counted
@@ -51,9 +54,10 @@ enum target_verdict {
 
 /* A refusal (a request) or a deviation (an oracle and words), with its reason. */
 struct target_note {
-	uint32_t request;   /* refusals: the request's id */
+	uint32_t request;   /* refusals: the request's id, 0 for words */
 	char name[48];      /* the request's name, or the deviation's oracle */
-	char words[96];     /* deviations: what the violation's text holds */
+	char words[96];     /* deviations: what the violation's text holds;
+	                       refusals by words: what the target's stderr holds */
 	char reason[TARGET_PROFILE_REASON_LEN];
 };
 
@@ -62,6 +66,7 @@ struct target_profile {
 	bool shmem, reply_ack;
 	bool exits_on_disconnect;
 	unsigned max_mappings;
+	uint32_t max_payload;
 	uint64_t max_reserved;
 	int start_timeout_ms, reply_timeout_ms, settle_ms;
 	bool offer_set, protocol_offer_set;
@@ -91,7 +96,8 @@ enum target_verdict target_profile_backend_verdict(const struct target_profile *
 /* The deviation a violation of oracle, said in text, is; or NULL. */
 const struct target_note *target_profile_deviation(const struct target_profile *p, const char *oracle,
 						   const char *text);
-/* The refusal after request, or NULL. */
-const struct target_note *target_profile_refusal(const struct target_profile *p, uint32_t request);
+/* The refusal after request, or one whose words the target's stderr (log) holds; or NULL. */
+const struct target_note *target_profile_refusal(const struct target_profile *p, uint32_t request,
+						 const char *log);
 
 #endif

@@ -31,6 +31,8 @@ TEST(every_setting_is_read)
 		"backend CONFIG_CHANGE_MSG accept\n"
 		"backend VRING_HOST_NOTIFIER_MSG any\n"
 		"refuses SET_BACKEND_REQ_FD a failed ack makes realize fail: it exits 1\n"
+		"refuses \"Reconnecting after error\" realize failed\n"
+		"max-payload 632\n"
 		"deviation reply-protocol \"VRING_HOST_NOTIFIER_MSG (3)\" needs its device started\n";
 	struct target_profile p;
 	char err[128] = "";
@@ -57,9 +59,12 @@ TEST(every_setting_is_read)
 	CHECK_EQ(target_profile_backend_verdict(&p, 3), TARGET_EITHER);
 	CHECK_EQ(target_profile_backend_verdict(&p, 9), TARGET_REJECTS); /* not listed */
 	CHECK_EQ(target_profile_backend_verdict(&p, 200), TARGET_REJECTS);
-	SETUP(target_profile_refusal(&p, 21));
-	CHECK(!strcmp(target_profile_refusal(&p, 21)->reason, "a failed ack makes realize fail: it exits 1"));
-	CHECK(!target_profile_refusal(&p, 24));
+	CHECK_EQ(p.max_payload, 632);
+	SETUP(target_profile_refusal(&p, 21, ""));
+	CHECK(!strcmp(target_profile_refusal(&p, 21, "")->reason, "a failed ack makes realize fail: it exits 1"));
+	CHECK(!target_profile_refusal(&p, 24, "qemu: vhost-user-blk: get config failed"));
+	SETUP(target_profile_refusal(&p, 24, "qemu: -device x: Reconnecting after error: y"));
+	CHECK(!strcmp(target_profile_refusal(&p, 24, "Reconnecting after error")->reason, "realize failed"));
 	SETUP(target_profile_deviation(&p, "reply-protocol", "VRING_HOST_NOTIFIER_MSG (3): value 1"));
 	CHECK(!strcmp(target_profile_deviation(&p, "reply-protocol", "VRING_HOST_NOTIFIER_MSG (3)")->reason,
 		      "needs its device started"));
@@ -77,6 +82,7 @@ TEST(defaults_are_the_models_rules)
 	CHECK(p.reply_ack);
 	CHECK(p.exits_on_disconnect);
 	CHECK_EQ(p.nsends, 0);
+	CHECK_EQ(p.max_payload, 4096);
 	CHECK_EQ(target_profile_backend_verdict(&p, 2), TARGET_REJECTS);
 }
 
@@ -100,7 +106,9 @@ TEST(mistakes_are_errors_with_their_line)
 	expect_error("backend NOT_A_MESSAGE accept\n", "unknown backend message");
 	expect_error("max-mappings -1\n", "max-mappings takes a number");
 	expect_error("refuses GET_CONFIG\n", "refuses needs a reason");
-	expect_error("deviation reply-protocol words reason\n", "deviation takes an oracle");
+	expect_error("refuses \"unclosed reason\n", "\"words\" expected");
+	expect_error("max-payload 5000\n", "max-payload takes a number up to 4096");
+	expect_error("deviation reply-protocol words reason\n", "deviation: \"words\" expected");
 	expect_error("on-disconnect leaves\n", "exits or stays");
 	expect_error("settle-ms 10 20\n", "settle-ms takes one value");
 }

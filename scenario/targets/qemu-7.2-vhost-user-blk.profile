@@ -22,3 +22,18 @@ sends GET_FEATURES GET_PROTOCOL_FEATURES SET_PROTOCOL_FEATURES SET_BACKEND_REQ_F
 backend CONFIG_CHANGE_MSG accept
 backend IOTLB_MSG reject
 backend VRING_HOST_NOTIFIER_MSG any
+# It reads at most 632 payload bytes of a backend message (the size of its
+# largest payload); a larger size closes the channel ("Failed to read msg
+# header").
+max-payload 632
+# A device it cannot realize (an answer it refuses at start-up, a feature
+# it needs but was not offered) makes it close the connection and try
+# again, then exit with an error: a refused session, not a finding.
+refuses "Reconnecting after error" its device could not start with these answers: it closes the connection and gives up
+# It builds a reply's flags from the request's (NEED_REPLY cleared, REPLY
+# set), so a request without version 1 in its flags gets a reply without it.
+deviation reply-protocol "flags 0x4 size 8, expected" a reply's version bits are the request's, not 1
+# It reads a backend message whole, however long the rest takes to come:
+# a message cut short leaves the channel open (our model closes it after a
+# timeout). What that costs is judged when it is stopped (docs/targets.md).
+deviation shadow-model "framing is lost but the channel stays open" it waits for the rest of a message cut short, with no timeout

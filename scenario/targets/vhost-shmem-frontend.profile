@@ -1,5 +1,5 @@
 # Our own front-end as a program (tools/frontend_main.c), started as
-#   vhost-shmem-frontend --max-mappings 8 --allow-shrinkable-fds {socket}
+#   vhost-shmem-frontend --max-mappings 8 --allow-shrinkable-fds --timeout-ms 500 {socket}
 # with the limits the in-process harnesses give the library, so that the
 # committed corpora mean the same against it. Every rule is the model's.
 name vhost-shmem-frontend
