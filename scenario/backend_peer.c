@@ -183,6 +183,8 @@ int backend_answer(const struct backend_offer *o, struct backend_session *s,
 		s->seen[s->nseen] = *h;
 		s->seen_nfds[s->nseen++] = (unsigned)nfds;
 	}
+	s->requests++;
+	s->last_request = h->request;
 	ret = take_request(o, s, h, payload, fds, nfds);
 	if (ret < 0)
 		return ret;

@@ -53,6 +53,8 @@ struct backend_session {
 	struct vsf_wire_header seen[BACKEND_PEER_MAX_SEEN];
 	unsigned seen_nfds[BACKEND_PEER_MAX_SEEN];
 	size_t nseen;
+	unsigned long requests;         /* all of them, past the ones recorded too */
+	uint32_t last_request;
 	bool owner_set, features_set, protocol_set;
 	uint64_t set_features, set_protocol_features;
 	int backend_fd;                 /* from SET_BACKEND_REQ_FD (owned), or -1 */

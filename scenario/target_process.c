@@ -291,6 +291,7 @@ static const char *const bug_words[] = {
 	"double free or corruption",
 	"malloc(): ",
 	"free(): ",
+	"vhost-shmem: internal bug at", /* our library's own assertion */
 };
 
 bool target_log_reports_bug(const struct target_process *t, char *what, size_t len)
