@@ -4,6 +4,7 @@
 #
 #   scripts/repro.sh [HARNESS] FILE... [--report DIR] [--emit-c OUT.c]
 #                    [--preset asan|canary|msan] [--build-dir DIR]
+#   scripts/repro.sh --frontend-cmd 'CMD ... {socket} ...' [--profile FILE] FILE...
 #
 # FILE is a libFuzzer or AFL++ crash file (a binary program) or a text
 # program. Without HARNESS the harness is the one the file's path names
@@ -13,6 +14,8 @@
 # a standalone C test of the input for tests/regressions/ (both for one FILE).
 # --preset canary replays a bug-zoo finding (switch it on with VSF_CANARY=id);
 # --build-dir uses the binaries of a build of that preset as they are.
+# --frontend-cmd replays against a front-end process instead (the
+# fuzz_frontend_process driver, docs/targets.md), judged under --profile.
 # Exit status: 1 when an input reproduced a finding, 0 when every input ran
 # clean, 2 on a usage error.
 set -euo pipefail
@@ -24,18 +27,20 @@ cd "$(dirname "$0")/.."
 . scripts/findings.sh
 
 usage() {
-	sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' >&2
+	sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' >&2
 	echo "harnesses: $(tr '\n' ' ' <fuzz/harnesses.txt)" >&2
 	exit 2
 }
 
-harness="" report="" emit_c="" preset=asan build="" files=()
+harness="" report="" emit_c="" preset=asan build="" files=() frontend_cmd="" profile=
 while (($#)); do
 	case "$1" in
 	--report) report=${2:?}; shift 2 ;;
 	--emit-c) emit_c=${2:?}; shift 2 ;;
 	--preset) preset=${2:?}; shift 2 ;;
 	--build-dir) build=${2:?}; shift 2 ;;
+	--frontend-cmd) frontend_cmd=${2:?}; shift 2 ;;
+	--profile) profile=${2:?}; shift 2 ;;
 	-h|--help) usage ;;
 	*) if [[ -z $harness && ${#files[@]} -eq 0 ]] && grep -qx -- "$1" fuzz/harnesses.txt; then
 		harness=$1
@@ -49,7 +54,7 @@ done
 # Paths as the caller wrote them, from where the caller is.
 abs() { [[ -z $1 || $1 == /* ]] && echo "$1" || echo "$here/$1"; }
 for i in "${!files[@]}"; do files[i]=$(abs "${files[i]}"); done
-report=$(abs "$report") emit_c=$(abs "$emit_c") build=$(abs "$build")
+report=$(abs "$report") emit_c=$(abs "$emit_c") build=$(abs "$build") profile=$(abs "$profile")
 [[ -z $report$emit_c || ${#files[@]} -eq 1 ]] ||
 	{ echo "repro.sh: --report and --emit-c take one FILE" >&2; exit 2; }
 for f in "${files[@]}"; do
@@ -57,6 +62,11 @@ for f in "${files[@]}"; do
 done
 
 mapfile -t harnesses <fuzz/harnesses.txt
+if [[ -n $frontend_cmd ]]; then
+	# One driver: the programs go to the target process.
+	harness=fuzz_frontend_process harnesses=(fuzz_frontend_process)
+	export VSF_TARGET_CMD=$frontend_cmd VSF_TARGET_PROFILE=$profile
+fi
 if [[ -z $build ]]; then
 	scripts/setup.sh >/dev/null
 	build_preset "$preset" "${harnesses[@]/%/_replay}" vsf-prog >/dev/null

@@ -8,8 +8,10 @@
 #   gnuplot: also gnuplot (the benchmarks' plots)
 #   perf:    also perf (linux-perf, for scripts/profile-fuzz.sh)
 #   qemu:    also try qemu-system-common (qemu-storage-daemon, for the interop
-#            CTest test): when that install fails, say so and go on; the test
-#            then reports itself skipped
+#            CTest test) and qemu-system-x86 (QEMU as a target of the
+#            out-of-process driver, for the `target` tests): when that
+#            install fails, say so and go on; those tests then report
+#            themselves skipped
 #   interop: the same, but fail if it cannot be installed
 # Nothing is fetched when everything asked for is there.
 set -euo pipefail
@@ -42,6 +44,7 @@ done
 # Optional unless asked for with interop: installed apart, without its recommends.
 optional=()
 ((want_qemu)) && ! command -v qemu-storage-daemon >/dev/null && optional+=(qemu-system-common)
+((want_qemu)) && ! command -v qemu-system-x86_64 >/dev/null && optional+=(qemu-system-x86)
 [[ ${#need[@]} -eq 0 && ${#optional[@]} -eq 0 ]] && exit 0
 
 SUDO=""
@@ -51,7 +54,7 @@ export DEBIAN_FRONTEND=noninteractive
 if ! $SUDO apt-get update -qq; then
 	[[ ${#need[@]} -eq 0 && $want_interop == 0 ]] || exit 1
 	echo "setup: warning: apt-get update failed; not installing ${optional[*]}" \
-		"(the interop test will be skipped)" >&2
+		"(the interop and target tests will be skipped)" >&2
 	exit 0
 fi
 if [[ ${#need[@]} -gt 0 ]]; then
@@ -62,6 +65,6 @@ if [[ ${#optional[@]} -gt 0 ]]; then
 	echo "setup: installing ${optional[*]}" >&2
 	if ! $SUDO apt-get install -y -qq --no-install-recommends "${optional[@]}" >/dev/null; then
 		((want_interop == 0)) || exit 1
-		echo "setup: warning: cannot install ${optional[*]}; the interop test will be skipped" >&2
+		echo "setup: warning: cannot install ${optional[*]}; the interop and target tests will be skipped" >&2
 	fi
 fi
