@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #define _GNU_SOURCE
 #include <ctype.h>
+#include <stddef.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -69,15 +70,6 @@ static int parse_uint(struct profile_parser *ps, const char *key, const char *v,
 		return fail(ps, "%s takes a number up to %llu, not '%s'", key,
 			    (unsigned long long)max, v);
 	return 0;
-}
-
-static int parse_ms(struct profile_parser *ps, const char *key, const char *v, int *out)
-{
-	uint64_t n;
-	int ret = parse_uint(ps, key, v, 600000, &n);
-
-	*out = (int)n;
-	return ret;
 }
 
 /* The next word of *s (NUL-terminated in place), or NULL at the end. */
@@ -215,11 +207,82 @@ static int parse_deviation(struct profile_parser *ps, char *rest)
 	return ret ? ret : set_reason(ps, "deviation", note, rest);
 }
 
-static int parse_line(struct profile_parser *ps, char *line)
+/* A setting of one value, and where in the profile it goes. */
+struct setting {
+	const char *key;
+	enum { SET_BOOL, SET_UINT, SET_U32, SET_U64, SET_MS } kind;
+	size_t off;
+	uint64_t max;
+	ptrdiff_t given; /* a bool set when the setting is given, or -1 */
+};
+
+#define AT(member) offsetof(struct target_profile, member)
+
+static const struct setting settings[] = {
+	{ "shmem", SET_BOOL, AT(shmem), 0, -1 },
+	{ "reply-ack", SET_BOOL, AT(reply_ack), 0, -1 },
+	{ "max-mappings", SET_UINT, AT(max_mappings), 1u << 20, -1 },
+	{ "max-payload", SET_U32, AT(max_payload), VSF_PAYLOAD_MAX, -1 },
+	{ "max-reserved", SET_U64, AT(max_reserved), UINT64_MAX, -1 },
+	{ "offer-features", SET_U64, AT(offer_features), UINT64_MAX, AT(offer_set) },
+	{ "offer-protocol-features", SET_U64, AT(offer_protocol_features), UINT64_MAX,
+	  AT(protocol_offer_set) },
+	{ "needs-protocol-features", SET_U64, AT(needs_protocol_features), UINT64_MAX, -1 },
+	{ "start-timeout-ms", SET_MS, AT(start_timeout_ms), 600000, -1 },
+	{ "reply-timeout-ms", SET_MS, AT(reply_timeout_ms), 600000, -1 },
+	{ "settle-ms", SET_MS, AT(settle_ms), 600000, -1 },
+};
+
+static int parse_setting(struct profile_parser *ps, const struct setting *st, const char *v)
+{
+	char *field = (char *)ps->p + st->off;
+	uint64_t n = 0;
+	bool b = false;
+	int ret = st->kind == SET_BOOL ? parse_bool(ps, st->key, v, &b)
+				       : parse_uint(ps, st->key, v, st->max, &n);
+
+	if (ret)
+		return ret;
+	switch (st->kind) {
+	case SET_BOOL: *(bool *)field = b; break;
+	case SET_UINT: *(unsigned *)field = (unsigned)n; break;
+	case SET_U32: *(uint32_t *)field = (uint32_t)n; break;
+	case SET_U64: *(uint64_t *)field = n; break;
+	case SET_MS: *(int *)field = (int)n; break;
+	}
+	if (st->given >= 0)
+		*(bool *)((char *)ps->p + st->given) = true;
+	return 0;
+}
+
+/* The settings that take one word. */
+static int parse_value(struct profile_parser *ps, const char *key, const char *v)
 {
 	struct target_profile *p = ps->p;
+
+	if (!*v || strpbrk(v, " \t"))
+		return fail(ps, "%s takes one value", key);
+	for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]); i++)
+		if (!strcmp(key, settings[i].key))
+			return parse_setting(ps, &settings[i], v);
+	if (!strcmp(key, "name")) {
+		if (strlen(v) >= sizeof(p->name))
+			return fail(ps, "name too long");
+		snprintf(p->name, sizeof(p->name), "%s", v);
+		return 0;
+	}
+	if (!strcmp(key, "on-disconnect")) {
+		if (strcmp(v, "exits") && strcmp(v, "stays"))
+			return fail(ps, "on-disconnect takes exits or stays, not '%s'", v);
+		p->exits_on_disconnect = !strcmp(v, "exits");
+		return 0;
+	}
+	return fail(ps, "unknown setting '%s'", key);
+}
+
+static int parse_line(struct profile_parser *ps, char *line)
+{
 	char *key, *rest = line;
-	uint64_t n;
 
 	line[strcspn(line, "#")] = '\0';
 	key = next_word(&rest);
@@ -236,59 +299,7 @@ static int parse_line(struct profile_parser *ps, char *line)
 		return parse_refusal(ps, rest);
 	if (!strcmp(key, "deviation"))
 		return parse_deviation(ps, rest);
-	if (!*rest || strpbrk(rest, " \t"))
-		return fail(ps, "%s takes one value", key);
-	if (!strcmp(key, "name")) {
-		if (strlen(rest) >= sizeof(p->name))
-			return fail(ps, "name too long");
-		snprintf(p->name, sizeof(p->name), "%s", rest);
-		return 0;
-	}
-	if (!strcmp(key, "shmem"))
-		return parse_bool(ps, key, rest, &p->shmem);
-	if (!strcmp(key, "reply-ack"))
-		return parse_bool(ps, key, rest, &p->reply_ack);
-	if (!strcmp(key, "on-disconnect")) {
-		if (strcmp(rest, "exits") && strcmp(rest, "stays"))
-			return fail(ps, "on-disconnect takes exits or stays, not '%s'", rest);
-		p->exits_on_disconnect = !strcmp(rest, "exits");
-		return 0;
-	}
-	if (!strcmp(key, "max-mappings")) {
-		int ret = parse_uint(ps, key, rest, 1u << 20, &n);
-
-		p->max_mappings = (unsigned)n;
-		return ret;
-	}
-	if (!strcmp(key, "offer-features")) {
-		p->offer_set = true;
-		return parse_uint(ps, key, rest, UINT64_MAX, &p->offer_features);
-	}
-	if (!strcmp(key, "offer-protocol-features")) {
-		p->protocol_offer_set = true;
-		return parse_uint(ps, key, rest, UINT64_MAX, &p->offer_protocol_features);
-	}
-	if (!strcmp(key, "needs-protocol-features"))
-		return parse_uint(ps, key, rest, UINT64_MAX, &p->needs_protocol_features);
-	if (!strcmp(key, "max-payload")) {
-		int ret = parse_uint(ps, key, rest, VSF_PAYLOAD_MAX, &n);
-
-		p->max_payload = (uint32_t)n;
-		return ret;
-	}
-	if (!strcmp(key, "max-reserved")) {
-		int ret = parse_uint(ps, key, rest, UINT64_MAX, &n);
-
-		p->max_reserved = n ? n : UINT64_MAX;
-		return ret;
-	}
-	if (!strcmp(key, "start-timeout-ms"))
-		return parse_ms(ps, key, rest, &p->start_timeout_ms);
-	if (!strcmp(key, "reply-timeout-ms"))
-		return parse_ms(ps, key, rest, &p->reply_timeout_ms);
-	if (!strcmp(key, "settle-ms"))
-		return parse_ms(ps, key, rest, &p->settle_ms);
-	return fail(ps, "unknown setting '%s'", key);
+	return parse_value(ps, key, rest);
 }
 
 int target_profile_parse(struct target_profile *p, const char *text, char *err, size_t errlen)
@@ -305,6 +316,8 @@ int target_profile_parse(struct target_profile *p, const char *text, char *err, 
 		ps.line++;
 		ret = parse_line(&ps, line);
 	}
+	if (!p->max_reserved) /* 0: no limit */
+		p->max_reserved = UINT64_MAX;
 	free(copy);
 	return ret;
 }
