@@ -146,11 +146,12 @@ static void check_deviation(const char *oracle, const char *what, void *opaque)
 /* ---- the front-end channel: the target's requests, answered ---- */
 
 /*
- * Answer the target's requests until none came for quiet_ms, or until the
- * backend channel has bytes to read (stop_at_reply). Returns 0, or
- * -ECONNRESET when the target closed its channel (or ended).
+ * Answer the target's next request, waiting at most wait_ms for it (or
+ * until the backend channel has bytes to read: stop_at_reply). Returns 1
+ * when one was answered, 0 when none came, -ECONNRESET when the target
+ * closed its channel (or ended).
  */
-static int serve_requests(struct prun *r, int quiet_ms, bool stop_at_reply)
+static int serve_request(struct prun *r, int wait_ms, bool stop_at_reply)
 {
 	for (;;) {
 		struct pollfd pfd[2] = {
@@ -158,7 +159,7 @@ static int serve_requests(struct prun *r, int quiet_ms, bool stop_at_reply)
 			{ .fd = stop_at_reply ? r->sess.backend_fd : -1, .events = POLLIN },
 		};
 		size_t before = r->sess.nseen;
-		int ret = poll(pfd, 2, quiet_ms);
+		int ret = poll(pfd, 2, wait_ms);
 
 		if (ret < 0 && errno == EINTR)
 			continue;
@@ -179,13 +180,45 @@ static int serve_requests(struct prun *r, int quiet_ms, bool stop_at_reply)
 			errno = -ret;
 			harness_setup_failed("answering the target's request");
 		}
+		return 1;
 	}
+}
+
+/*
+ * Answer the target's requests until none came for quiet_ms, or until the
+ * backend channel has bytes to read (stop_at_reply). Returns 0, or
+ * -ECONNRESET when the target closed its channel (or ended).
+ */
+static int serve_requests(struct prun *r, int quiet_ms, bool stop_at_reply)
+{
+	int ret;
+
+	while ((ret = serve_request(r, quiet_ms, stop_at_reply)) > 0)
+		;
+	return ret;
 }
 
 /* The last request the target sent, or 0. */
 static uint32_t last_request(const struct prun *r)
 {
 	return r->sess.nseen ? r->sess.seen[r->sess.nseen - 1].request : 0;
+}
+
+/*
+ * What the target did not send in time, said with the reply an answer rule
+ * withheld from it, if it has sent nothing since: a target that waits for
+ * that reply (with no timeout of its own) is told apart in the report, and
+ * its profile can name it.
+ */
+static const char *awaited(const struct prun *r, const char *what, char *buf, size_t len)
+{
+	const char *name = vhost_request_name(VHOST_FRONTEND_CHANNEL, r->sess.withheld);
+
+	if (!r->sess.withheld)
+		return what;
+	snprintf(buf, len, "%s (it waits for the %s reply we withheld or cut short)", what,
+		 name ? name : "request's");
+	return buf;
 }
 
 /*
@@ -232,7 +265,11 @@ static void start_target(struct prun *r)
 	}
 	backend_session_fini(&r->sess);
 	backend_session_init(&r->sess);
-	if (serve_requests(r, r->prof->settle_ms, false) < 0 || !target_alive(&r->t)) {
+	ret = serve_requests(r, r->prof->settle_ms, false);
+	/* Quiet, but owed a reply we withheld: it may give up on it in its own time. */
+	if (ret == 0 && r->sess.withheld)
+		ret = serve_requests(r, r->prof->reply_timeout_ms, false);
+	if (ret < 0 || !target_alive(&r->t)) {
 		gone_in_startup(r);
 		return;
 	}
@@ -343,11 +380,12 @@ static size_t read_reply(struct prun *r, const struct model_verdict *mv, uint8_t
 			break;
 	}
 	if (n < REPLY_LEN) {
-		char what[96];
+		char what[96], note[192];
 
 		target_check_end(&r->where, &r->t, !target_alive(&r->t));
 		snprintf(what, sizeof(what), "its reply to request %u", mv->request);
-		liveness_check_arrived(&r->where, false, r->prof->reply_timeout_ms, what);
+		liveness_check_arrived(&r->where, false, r->prof->reply_timeout_ms,
+				       awaited(r, what, note, sizeof(note)));
 	}
 	return n;
 }
@@ -448,6 +486,74 @@ static void do_shutdown(struct prun *r, int how)
 		r->model.channel_open = false;
 }
 
+/* An answer op: a rule of the offer, its handles resolved in the fd table. */
+static void set_answer(struct prun *r, const struct vsf_op *op)
+{
+	struct backend_rule rule;
+	int fds[VSF_PROG_MAX_OP_FDS];
+	size_t nfds = 0;
+
+	for (size_t i = 0; i < op->nfds; i++) {
+		const struct fd_resource *res = fd_table_get(&r->fds, op->handles[i]);
+
+		if (res) {
+			remember_sent_file(r, res);
+			fds[nfds++] = res->fd;
+		}
+	}
+	backend_rule_from_op(op, fds, nfds, &rule);
+	if (!backend_offer_add_rule(&r->offer, &rule)) {
+		r->not_applicable++; /* past the rules an offer holds */
+		stats.not_applicable++;
+	}
+	r->offer_from_program = true;
+}
+
+/* The times the profile says the target sends request in its start-up. */
+static size_t profile_sends(const struct target_profile *prof, uint32_t request)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < prof->nsends; i++)
+		n += prof->sends[i] == request;
+	return n;
+}
+
+/*
+ * A wait op: serve the front-end channel until the target has sent request
+ * nth times in this session, or the reply timeout passed; a liveness
+ * finding then only if its profile says the request comes that often.
+ */
+static void do_wait(struct prun *r, const struct vsf_op *op)
+{
+	uint32_t req = op->wait.request;
+	uint64_t deadline = liveness_now() + (uint64_t)r->prof->reply_timeout_ms * 1000000;
+	const char *name = vhost_request_name(VHOST_FRONTEND_CHANNEL, req);
+	char what[96], note[192];
+	int ret;
+
+	if (!r->started)
+		start_target(r);
+	while (!r->session_over && backend_session_count(&r->sess, req) < op->wait.nth) {
+		uint64_t now = liveness_now();
+
+		if (now >= deadline)
+			break;
+		ret = serve_request(r, (int)((deadline - now) / 1000000) + 1, false);
+		if (ret < 0) /* it closed its channel: judged when it is stopped */
+			return;
+	}
+	digest_u64(r, backend_session_count(&r->sess, req));
+	if (r->session_over || backend_session_count(&r->sess, req) >= op->wait.nth ||
+	    profile_sends(r->prof, req) < op->wait.nth)
+		return;
+	target_check_end(&r->where, &r->t, !target_alive(&r->t));
+	snprintf(what, sizeof(what), "%s (request %u) %u time%s", name ? name : "request", req,
+		 op->wait.nth, op->wait.nth == 1 ? "" : "s");
+	liveness_check_arrived(&r->where, false, r->prof->reply_timeout_ms,
+			       awaited(r, what, note, sizeof(note)));
+}
+
 static void execute(struct prun *r, const struct vsf_op *op)
 {
 	switch (op->code) {
@@ -491,6 +597,12 @@ static void execute(struct prun *r, const struct vsf_op *op)
 		break;
 	case VSF_OP_TRUNCATE:
 		fd_table_truncate(&r->fds, op);
+		break;
+	case VSF_OP_ANSWER:
+		set_answer(r, op);
+		break;
+	case VSF_OP_WAIT:
+		do_wait(r, op);
 		break;
 	case VSF_OP_RESET:      /* our front-end's device model, not another process's */
 	case VSF_OP_ADD_REGION:

@@ -37,3 +37,10 @@ deviation reply-protocol "flags 0x4 size 8, expected" a reply's version bits are
 # a message cut short leaves the channel open (our model closes it after a
 # timeout). What that costs is judged when it is stopped (docs/targets.md).
 deviation shadow-model "framing is lost but the channel stays open" it waits for the rest of a message cut short, with no timeout
+# It waits for a front-end reply with no timeout (in an event loop of its
+# own, which serves nothing else): a reply the backend withholds or cuts
+# short (an answer op) leaves it silent, at start-up in its device's
+# realize (GET_CONFIG), answering nothing on the backend channel, until it
+# is stopped; SIGTERM still ends it. The driver says "we withheld" in what
+# such a target did not send in time.
+deviation liveness "we withheld" it waits for a withheld or cut-short reply with no timeout, and answers nothing meanwhile
