@@ -492,7 +492,7 @@ static int parse_word(struct parser *ps, const char *w)
 		ret = parse_named(ps, &d->fields[i], w, &taken);
 		if (taken)
 			return ret;
-		if (d->fields[i].text == OPT_NAME)
+		if (d->fields[i].text == OPT_NAME && !what) /* the op's first named field */
 			what = d->fields[i].key;
 	}
 	if (what)
