@@ -116,8 +116,11 @@
  *                 are the natural ones. fds: handles of the fd table, sent
  *                 with the reply (the fds the handles name when the op runs).
  *                 Where it acts: the out-of-process driver answers its
- *                 target's requests with it (an op before the first message
- *                 op shapes the start-up); vsf-demo-backend takes the ones
+ *                 target's requests with it (an op before the target starts,
+ *                 at the first message, wait, shutdown, hangup or connect op,
+ *                 shapes its start-up; one whose reply was withheld gets the
+ *                 profile's reply timeout to give up on it before the
+ *                 start-up is over); vsf-demo-backend takes the ones
  *                 before its first message, without fds; the in-process
  *                 session harness models a plain value reply to GET_FEATURES
  *                 (nth 0), GET_PROTOCOL_FEATURES and SET_BACKEND_REQ_FD (nth
