@@ -39,6 +39,7 @@
 #define MAX_REPLY_BYTES 4096
 
 unsigned long long vsf_harness_messages;
+unsigned long long vsf_harness_not_applicable;
 static unsigned long long harness_execs;
 static uint64_t last_digest;
 
@@ -178,11 +179,12 @@ static void config_sizes(const struct run *r, uint64_t sizes[VSF_MAX_SHMEM_REGIO
 	memcpy(sizes, r->offer.cfg_sizes, sizeof(r->offer.cfg_sizes));
 }
 
-/* Write what the backend answers to request, before the front-end asks. */
-static void write_answer(const struct run *r, uint32_t request, bool need_reply, bool after_owner)
+/* Write what the backend answers to the nth request of this id, before the front-end asks. */
+static void write_answer(const struct run *r, uint32_t request, bool need_reply, bool after_owner,
+			 unsigned nth)
 {
 	static uint8_t buf[BACKEND_PEER_ANSWER_MAX];
-	size_t len = backend_reply_bytes(&r->offer, request, need_reply, after_owner, buf);
+	size_t len = backend_reply_bytes(&r->offer, request, need_reply, after_owner, nth, buf);
 
 	peer_write(r->fe_chan[1], buf, len, 0, NULL, 0);
 }
@@ -194,15 +196,23 @@ static void write_answer(const struct run *r, uint32_t request, bool need_reply,
  */
 static void write_answers(const struct run *r, const struct model_session *s)
 {
-	write_answer(r, VSF_REQ_GET_FEATURES, false, false);
+	write_answer(r, VSF_REQ_GET_FEATURES, false, false, 1);
 	if (s->sends_protocol)
-		write_answer(r, VSF_REQ_GET_PROTOCOL_FEATURES, false, false);
+		write_answer(r, VSF_REQ_GET_PROTOCOL_FEATURES, false, false, 1);
 	if (s->expects_ack)
-		write_answer(r, VSF_REQ_SET_BACKEND_REQ_FD, true, false);
+		write_answer(r, VSF_REQ_SET_BACKEND_REQ_FD, true, false, 1);
 	if (s->sends_owner)
-		write_answer(r, VSF_REQ_GET_FEATURES, false, true);
+		write_answer(r, VSF_REQ_GET_FEATURES, false, true, 2);
 	if (s->sends_config)
-		write_answer(r, VSF_REQ_GET_SHMEM_CONFIG, false, true);
+		write_answer(r, VSF_REQ_GET_SHMEM_CONFIG, false, true, 1);
+}
+
+/* The u64 the backend answers to the nth request with this id (rules here are plain). */
+static uint64_t answered(const struct run *r, uint32_t request, unsigned nth, uint64_t offered)
+{
+	const struct backend_rule *rule = backend_offer_rule(&r->offer, request, nth);
+
+	return rule ? rule->value : offered;
 }
 
 static void connect_session(struct run *r)
@@ -219,8 +229,10 @@ static void connect_session(struct run *r)
 	int ret;
 
 	config_sizes(r, sizes);
-	model_negotiate(&r->model, r->offer.features, r->offer.protocol_features, VSF_HARNESS_DEVICE_FEATURES,
-			r->offer.ack, cfg_header_ok, r->offer.cfg_nregions, sizes, &s);
+	model_negotiate(&r->model, answered(r, VSF_REQ_GET_FEATURES, 1, r->offer.features),
+			answered(r, VSF_REQ_GET_PROTOCOL_FEATURES, 1, r->offer.protocol_features),
+			VSF_HARNESS_DEVICE_FEATURES, answered(r, VSF_REQ_SET_BACKEND_REQ_FD, 1, r->offer.ack),
+			cfg_header_ok, r->offer.cfg_nregions, sizes, &s);
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, r->fe_chan) < 0)
 		harness_setup_failed("socketpair");
 	write_answers(r, &s);
@@ -521,6 +533,39 @@ static void set_config(struct run *r, const struct vsf_op *op)
 	op_wire_config_sizes(op, r->offer.cfg_sizes);
 }
 
+/*
+ * An answer op acts where the shadow model knows what it means: a plain
+ * value where the session's negotiation reads one answer (both GET_FEATURES
+ * alike, the first GET_PROTOCOL_FEATURES and SET_BACKEND_REQ_FD); it is then
+ * what model_negotiate is given. Every other rule (a withheld or malformed
+ * reply, fds, a request our front-end never sends, any rule when nothing
+ * is negotiated) is not applicable: counted and skipped.
+ */
+static bool answer_modelled(const struct run *r, const struct backend_rule *rule)
+{
+	if (r->kind != VSF_HARNESS_FRONTEND_SESSION || !backend_rule_plain(rule))
+		return false;
+	switch (rule->request) {
+	case VSF_REQ_GET_FEATURES:
+		return rule->nth == 0;
+	case VSF_REQ_GET_PROTOCOL_FEATURES:
+	case VSF_REQ_SET_BACKEND_REQ_FD:
+		return rule->nth <= 1;
+	default:
+		return false;
+	}
+}
+
+static void set_answer(struct run *r, const struct vsf_op *op)
+{
+	struct backend_rule rule;
+
+	backend_rule_from_op(op, NULL, 0, &rule);
+	/* fds to send make it not plain */
+	if (op->nfds || !answer_modelled(r, &rule) || !backend_offer_add_rule(&r->offer, &rule))
+		vsf_harness_not_applicable++;
+}
+
 static void execute(struct run *r, const struct vsf_op *op)
 {
 	switch (op->code) {
@@ -570,6 +615,11 @@ static void execute(struct run *r, const struct vsf_op *op)
 		break;
 	case VSF_OP_FAULT:
 		fault_arm(op->fault.call, op->fault.after, op->fault.err);
+		break;
+	case VSF_OP_ANSWER:
+		set_answer(r, op);
+		break;
+	case VSF_OP_WAIT: /* our front-end sends nothing but its negotiation */
 		break;
 	case VSF_OP_BYTES:
 		break;

@@ -44,5 +44,7 @@ uint64_t vsf_harness_last_digest(void);
 
 /* Backend messages handled since the process started (for throughput figures). */
 extern unsigned long long vsf_harness_messages;
+/* Answer ops since the process started that did not act in process (program.h). */
+extern unsigned long long vsf_harness_not_applicable;
 
 #endif

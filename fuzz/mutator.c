@@ -22,6 +22,7 @@
 #include "op_table.h"
 #include "op_wire.h"
 #include "program.h"
+#include "vhost_names.h"
 #include "wire.h"
 
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
@@ -51,8 +52,13 @@ struct state {
 	size_t nmaps;
 };
 
+/* Front-end requests answer and wait ops are biased to: the ones targets send. */
+#define MUT_MAX_REQUESTS 32
+
 struct vsf_mutator {
 	uint64_t rng;
+	uint32_t requests[MUT_MAX_REQUESTS];
+	size_t nrequests;
 	uint64_t page;
 	struct vsf_op ops[MUT_MAX_OPS];
 	size_t nops;
@@ -87,6 +93,33 @@ static bool chance(struct vsf_mutator *m, unsigned percent)
 }
 
 #define PICK(m, arr) ((arr)[below((m), sizeof(arr) / sizeof((arr)[0]))])
+
+/* Until told what its target sends: what the shipped profiles list, and the
+ * other requests whose answers a front-end reads. */
+static const uint32_t default_requests[] = {
+	VSF_REQ_GET_FEATURES, VSF_REQ_GET_PROTOCOL_FEATURES, VSF_REQ_SET_PROTOCOL_FEATURES,
+	VSF_REQ_SET_BACKEND_REQ_FD, VSF_REQ_SET_OWNER, VSF_REQ_GET_SHMEM_CONFIG,
+	VSF_REQ_SET_FEATURES, VHOST_REQ_GET_CONFIG, VHOST_REQ_GET_QUEUE_NUM,
+	VHOST_REQ_GET_MAX_MEM_SLOTS, VHOST_REQ_GET_STATUS, VHOST_REQ_GET_INFLIGHT_FD,
+	13 /* SET_VRING_CALL */, 14 /* SET_VRING_ERR */,
+};
+
+void vsf_mutator_set_requests(struct vsf_mutator *m, const uint32_t *requests, size_t n)
+{
+	if (!n) {
+		requests = default_requests;
+		n = sizeof(default_requests) / sizeof(default_requests[0]);
+	}
+	m->nrequests = 0;
+	for (size_t i = 0; i < n && m->nrequests < MUT_MAX_REQUESTS; i++)
+		m->requests[m->nrequests++] = requests[i];
+}
+
+/* A front-end request: mostly one the target is known to send. */
+static uint32_t known_request(struct vsf_mutator *m)
+{
+	return chance(m, 85) ? m->requests[below(m, m->nrequests)] : (uint32_t)below(m, 48);
+}
 
 /* ---- the arena and the working program ---- */
 
@@ -505,13 +538,65 @@ static int random_errno(struct vsf_mutator *m, unsigned call)
 	return n && chance(m, 50) ? list[below(m, n)] : 0;
 }
 
+/* The u64 a front-end reads in the answer to request: what it expects, or an edge. */
+static uint64_t answer_value(struct vsf_mutator *m, uint32_t request)
+{
+	static const uint64_t counts[] = { 0, 1, 2, 8, 509, 0x10000, 0xffffffffull, -1ull };
+
+	if (chance(m, 30))
+		return PICK(m, counts);
+	switch (request) {
+	case VSF_REQ_GET_FEATURES:
+		return (1ull << VSF_F_VERSION_1) | (1ull << VSF_F_PROTOCOL_FEATURES) |
+		       (chance(m, 50) ? 1ull << below(m, 64) : 0);
+	case VSF_REQ_GET_PROTOCOL_FEATURES:
+		return VSF_PROTOCOL_FEATURES_OFFERED ^ (1ull << below(m, 21));
+	case VHOST_REQ_GET_QUEUE_NUM:
+	case VHOST_REQ_GET_MAX_MEM_SLOTS:
+		return PICK(m, counts);
+	default: /* an acknowledgement: success or failure */
+		return chance(m, 50) ? 0 : 1;
+	}
+}
+
+/* How the backend answers a request: mostly its value, else withheld or malformed once. */
+static void gen_answer(struct vsf_mutator *m, struct vsf_op *op)
+{
+	static const uint8_t forms[] = { VSF_ANSWER_REPLY, VSF_ANSWER_REPLY, VSF_ANSWER_REPLY,
+					 VSF_ANSWER_WITHHOLD, VSF_ANSWER_WITHHOLD, VSF_ANSWER_CUT,
+					 VSF_ANSWER_ALWAYS };
+	uint32_t req = known_request(m);
+
+	*op = (struct vsf_op){ .code = VSF_OP_ANSWER };
+	op->answer.request = req;
+	op->answer.nth = (uint8_t)(chance(m, 60) ? 0 : 1 + below(m, 2));
+	op->answer.form = PICK(m, forms);
+	op->answer.value = answer_value(m, req);
+	op->answer.id = op->answer.size = VSF_ANSWER_NATURAL;
+	op->answer.offset = op->answer.csize = op->answer.cflags = VSF_ANSWER_NATURAL;
+	op->answer.flags = VSF_REPLY_FLAGS;
+	switch (op->answer.form == VSF_ANSWER_REPLY ? below(m, 6) : 0) {
+	case 1:
+		op->answer.id = known_request(m);
+		break;
+	case 2:
+		op->answer.flags = PICK(m, ((const uint32_t[]){ 0, 1, 4, 0xd, 0x1005 }));
+		break;
+	case 3:
+		op->answer.size = PICK(m, ((const uint32_t[]){ 0, 4, 7, 9, 16, 4096, 4097 }));
+		break;
+	default:
+		break;
+	}
+}
+
 /* One of the ops that change the session or the device around the messages. */
 static bool gen_event(struct vsf_mutator *m, size_t k)
 {
 	static const enum vsf_op_code codes[] = { VSF_OP_RESET, VSF_OP_RESET, VSF_OP_CONNECT,
 						  VSF_OP_ADD_REGION, VSF_OP_SHUTDOWN, VSF_OP_HANGUP,
 						  VSF_OP_SESSION, VSF_OP_TRUNCATE, VSF_OP_FAULT,
-						  VSF_OP_FAULT };
+						  VSF_OP_FAULT, VSF_OP_ANSWER, VSF_OP_WAIT };
 	struct vsf_op *slot = insert_at(m, k);
 
 	if (!slot)
@@ -526,6 +611,11 @@ static bool gen_event(struct vsf_mutator *m, size_t k)
 		/* Shrink (or grow) an fd made earlier, most likely one a map sent. */
 		slot->fd.handle = (uint8_t)below(m, 4);
 		slot->fd.size = chance(m, 50) ? 0 : (uint32_t)page_multiple(m, 4);
+	} else if (slot->code == VSF_OP_ANSWER) {
+		gen_answer(m, slot);
+	} else if (slot->code == VSF_OP_WAIT) {
+		slot->wait.request = known_request(m);
+		slot->wait.nth = (uint8_t)(chance(m, 80) ? 1 : 2);
 	} else if (slot->code == VSF_OP_ADD_REGION) {
 		slot->add_region.shmid = (uint8_t)below(m, 8);
 		slot->add_region.size = page_multiple(m, 8);
@@ -751,6 +841,14 @@ static uint64_t interesting(struct vsf_mutator *m, struct vsf_op *op, const stru
 		return chance(m, 50) ? 0 : below(m, 8);
 	case OP_R_ERRNO:
 		return (uint64_t)random_errno(m, op->fault.call);
+	case OP_R_ANSWERED:
+		return known_request(m);
+	case OP_R_NTH:
+		return below(m, 4);
+	case OP_R_FORM:
+		return below(m, VSF_ANSWER_FORM_COUNT + 1);
+	case OP_R_VALUE:
+		return answer_value(m, op->answer.request);
 	default: /* OP_R_CHUNK */
 		return PICK(m, ((const uint64_t[]){ 0, 1, 2, 3, 5, 12, 13, 40 }));
 	}
@@ -817,7 +915,8 @@ static bool mut_handles(struct vsf_mutator *m)
 	size_t n;
 	uint8_t *h;
 
-	if (op->code != VSF_OP_SEND && op->code != VSF_OP_MAP && op->code != VSF_OP_UNMAP)
+	if (op->code != VSF_OP_SEND && op->code != VSF_OP_MAP && op->code != VSF_OP_UNMAP &&
+	    op->code != VSF_OP_ANSWER)
 		return false;
 	switch (below(m, 3)) {
 	case 0:
@@ -903,8 +1002,10 @@ struct vsf_mutator *vsf_mutator_new(void)
 {
 	struct vsf_mutator *m = calloc(1, sizeof(*m));
 
-	if (m)
+	if (m) {
 		m->page = (uint64_t)sysconf(_SC_PAGESIZE);
+		vsf_mutator_set_requests(m, NULL, 0);
+	}
 	return m;
 }
 

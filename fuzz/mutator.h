@@ -13,7 +13,9 @@
  * a handle, a shmid, a region size, each also off by a page or a byte), to
  * interesting values (page neighbours, values whose sum with a sibling field
  * wraps, every request id, flag and feature bit), changes fds (kind, size,
- * seals, the fds a message carries) and raw messages (a map turned into its
+ * seals, the fds a message carries), answer and wait ops (biased to the
+ * requests the target is known to send: vsf_mutator_set_requests) and raw
+ * messages (a map turned into its
  * wire bytes, header fields, payload size, chunking), and splices op ranges
  * of two programs. Byte-level mutation stays with the engine: libFuzzer's
  * own mutators are called for a small share of the inputs, and AFL++ runs
@@ -34,6 +36,12 @@ struct vsf_mutator;
 /* A mutator with its own buffers; NULL when out of memory. */
 struct vsf_mutator *vsf_mutator_new(void);
 void vsf_mutator_free(struct vsf_mutator *m);
+/*
+ * The front-end requests the target is known to send (a profile's `sends`),
+ * which generated answer and wait ops mostly name; n 0: the default list,
+ * what the shipped profiles list and the GETs a front-end reads.
+ */
+void vsf_mutator_set_requests(struct vsf_mutator *m, const uint32_t *requests, size_t n);
 
 /*
  * Mutate the program in data[0..size) (one to a few stacked mutations,

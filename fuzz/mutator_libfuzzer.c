@@ -4,7 +4,8 @@
  * linked into every libFuzzer harness. One input in 16 goes to libFuzzer's
  * own mutators instead (byte flips, the -dict entries, its crossover), so
  * that framing and parser bugs stay reachable. VSF_MUTATOR=off leaves all
- * mutation to libFuzzer, for comparisons.
+ * mutation to libFuzzer, for comparisons. With VSF_TARGET_PROFILE set, the
+ * answer and wait ops it makes mostly name the requests that profile lists.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 
 #include "mutator.h"
+#include "target_profile.h"
 
 #define BYTE_MUTATION_SHARE 16 /* one input in this many */
 
@@ -23,6 +25,17 @@ size_t LLVMFuzzerCustomCrossOver(const uint8_t *data1, size_t size1, const uint8
 				 size_t size2, uint8_t *out, size_t max_out_size, unsigned int seed);
 
 static struct vsf_mutator *mutator;
+
+/* Against a target with a profile (fuzz_frontend_process): its requests. */
+static void use_profile(struct vsf_mutator *m)
+{
+	const char *path = getenv("VSF_TARGET_PROFILE");
+	static struct target_profile prof;
+	char err[256];
+
+	if (path && *path && target_profile_load(&prof, path, err, sizeof(err)) == 0)
+		vsf_mutator_set_requests(m, prof.sends, prof.nsends);
+}
 
 /* The mutator, or NULL when VSF_MUTATOR=off; says once which is in use. */
 static struct vsf_mutator *get_mutator(void)
@@ -37,6 +50,7 @@ static struct vsf_mutator *get_mutator(void)
 			mutator = vsf_mutator_new();
 			if (!mutator)
 				abort();
+			use_profile(mutator);
 		}
 		fprintf(stderr, "vsf: %s\n",
 			mutator ? "structure-aware program mutator in use (VSF_MUTATOR=off: "

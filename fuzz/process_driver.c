@@ -154,12 +154,12 @@ static void check_deviation(const char *oracle, const char *what, void *opaque)
 /* ---- the front-end channel: the target's requests, answered ---- */
 
 /*
- * Answer the target's requests until none came for quiet_ms, until the
- * backend channel has bytes to read (stop_at_reply), or until request
- * `until` was answered (0: none). Returns 0, or -ECONNRESET when the
- * target closed its channel (or ended).
+ * Answer the target's next request, waiting at most wait_ms for it (or
+ * until the backend channel has bytes to read: stop_at_reply). Returns 1
+ * when one was answered, 0 when none came, -ECONNRESET when the target
+ * closed its channel (or ended).
  */
-static int serve_requests(struct prun *r, int quiet_ms, bool stop_at_reply, uint32_t until)
+static int serve_request(struct prun *r, int wait_ms, bool stop_at_reply)
 {
 	for (;;) {
 		struct pollfd pfd[2] = {
@@ -167,7 +167,7 @@ static int serve_requests(struct prun *r, int quiet_ms, bool stop_at_reply, uint
 			{ .fd = stop_at_reply ? r->sess.backend_fd : -1, .events = POLLIN },
 		};
 		unsigned long before = r->sess.requests;
-		int ret = poll(pfd, 2, quiet_ms);
+		int ret = poll(pfd, 2, wait_ms);
 
 		if (ret < 0 && errno == EINTR)
 			continue;
@@ -188,9 +188,24 @@ static int serve_requests(struct prun *r, int quiet_ms, bool stop_at_reply, uint
 			errno = -ret;
 			harness_setup_failed("answering the target's request");
 		}
-		if (until && r->sess.requests > before && r->sess.last_request == until)
-			return 0;
+		return 1;
 	}
+}
+
+/*
+ * Answer the target's requests until none came for quiet_ms, until the
+ * backend channel has bytes to read (stop_at_reply), or until request
+ * `until` was answered (0: none). Returns 0, or -ECONNRESET when the
+ * target closed its channel (or ended).
+ */
+static int serve_requests(struct prun *r, int quiet_ms, bool stop_at_reply, uint32_t until)
+{
+	int ret;
+
+	while ((ret = serve_request(r, quiet_ms, stop_at_reply)) > 0)
+		if (until && r->sess.last_request == until)
+			return 0;
+	return ret;
 }
 
 /*
@@ -214,6 +229,23 @@ static int serve_startup(struct prun *r)
 static uint32_t last_request(const struct prun *r)
 {
 	return r->sess.last_request;
+}
+
+/*
+ * What the target did not send in time, said with the reply an answer rule
+ * withheld from it, if it has sent nothing since: a target that waits for
+ * that reply (with no timeout of its own) is told apart in the report, and
+ * its profile can name it.
+ */
+static const char *awaited(const struct prun *r, const char *what, char *buf, size_t len)
+{
+	const char *name = vhost_request_name(VHOST_FRONTEND_CHANNEL, r->sess.withheld);
+
+	if (!r->sess.withheld)
+		return what;
+	snprintf(buf, len, "%s (it waits for the %s reply we withheld or cut short)", what,
+		 name ? name : "request's");
+	return buf;
 }
 
 /*
@@ -260,7 +292,11 @@ static void start_target(struct prun *r)
 	}
 	backend_session_fini(&r->sess);
 	backend_session_init(&r->sess);
-	if (serve_startup(r) < 0 || !target_alive(&r->t)) {
+	ret = serve_startup(r);
+	/* Quiet, but owed a reply we withheld: it may give up on it in its own time. */
+	if (ret == 0 && r->sess.withheld)
+		ret = serve_requests(r, r->prof->reply_timeout_ms, false, 0);
+	if (ret < 0 || !target_alive(&r->t)) {
 		gone_in_startup(r);
 		return;
 	}
@@ -374,11 +410,12 @@ static size_t read_reply(struct prun *r, const struct model_verdict *mv, uint8_t
 			break;
 	}
 	if (n < REPLY_LEN) {
-		char what[96];
+		char what[96], note[192];
 
 		target_check_end(&r->where, &r->t, !target_alive(&r->t));
 		snprintf(what, sizeof(what), "its reply to request %u", mv->request);
-		liveness_check_arrived(&r->where, false, r->prof->reply_timeout_ms, what);
+		liveness_check_arrived(&r->where, false, r->prof->reply_timeout_ms,
+				       awaited(r, what, note, sizeof(note)));
 	}
 	return n;
 }
@@ -479,6 +516,74 @@ static void do_shutdown(struct prun *r, int how)
 		r->model.channel_open = false;
 }
 
+/* An answer op: a rule of the offer, its handles resolved in the fd table. */
+static void set_answer(struct prun *r, const struct vsf_op *op)
+{
+	struct backend_rule rule;
+	int fds[VSF_PROG_MAX_OP_FDS];
+	size_t nfds = 0;
+
+	for (size_t i = 0; i < op->nfds; i++) {
+		const struct fd_resource *res = fd_table_get(&r->fds, op->handles[i]);
+
+		if (res) {
+			remember_sent_file(r, res);
+			fds[nfds++] = res->fd;
+		}
+	}
+	backend_rule_from_op(op, fds, nfds, &rule);
+	if (!backend_offer_add_rule(&r->offer, &rule)) {
+		r->not_applicable++; /* past the rules an offer holds */
+		stats.not_applicable++;
+	}
+	r->offer_from_program = true;
+}
+
+/* The times the profile says the target sends request in its start-up. */
+static size_t profile_sends(const struct target_profile *prof, uint32_t request)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < prof->nsends; i++)
+		n += prof->sends[i] == request;
+	return n;
+}
+
+/*
+ * A wait op: serve the front-end channel until the target has sent request
+ * nth times in this session, or the reply timeout passed; a liveness
+ * finding then only if its profile says the request comes that often.
+ */
+static void do_wait(struct prun *r, const struct vsf_op *op)
+{
+	uint32_t req = op->wait.request;
+	uint64_t deadline = liveness_now() + (uint64_t)r->prof->reply_timeout_ms * 1000000;
+	const char *name = vhost_request_name(VHOST_FRONTEND_CHANNEL, req);
+	char what[96], note[192];
+	int ret;
+
+	if (!r->started)
+		start_target(r);
+	while (!r->session_over && backend_session_count(&r->sess, req) < op->wait.nth) {
+		uint64_t now = liveness_now();
+
+		if (now >= deadline)
+			break;
+		ret = serve_request(r, (int)((deadline - now) / 1000000) + 1, false);
+		if (ret < 0) /* it closed its channel: judged when it is stopped */
+			return;
+	}
+	digest_u64(r, backend_session_count(&r->sess, req));
+	if (r->session_over || backend_session_count(&r->sess, req) >= op->wait.nth ||
+	    profile_sends(r->prof, req) < op->wait.nth)
+		return;
+	target_check_end(&r->where, &r->t, !target_alive(&r->t));
+	snprintf(what, sizeof(what), "%s (request %u) %u time%s", name ? name : "request", req,
+		 op->wait.nth, op->wait.nth == 1 ? "" : "s");
+	liveness_check_arrived(&r->where, false, r->prof->reply_timeout_ms,
+			       awaited(r, what, note, sizeof(note)));
+}
+
 static void execute(struct prun *r, const struct vsf_op *op)
 {
 	switch (op->code) {
@@ -522,6 +627,12 @@ static void execute(struct prun *r, const struct vsf_op *op)
 		break;
 	case VSF_OP_TRUNCATE:
 		fd_table_truncate(&r->fds, op);
+		break;
+	case VSF_OP_ANSWER:
+		set_answer(r, op);
+		break;
+	case VSF_OP_WAIT:
+		do_wait(r, op);
 		break;
 	case VSF_OP_RESET:      /* our front-end's device model, not another process's */
 	case VSF_OP_ADD_REGION:

@@ -16,6 +16,11 @@
  *
  * Ops that act inside our own front-end (fault, add_region, reset) cannot
  * act on another process: they are counted as not applicable and skipped.
+ * Answer ops are rules the target's requests are answered by from then on
+ * (backend_peer.h); a wait op serves its front-end channel until it sent a
+ * request (program.h). A liveness finding while a reply a rule withheld is
+ * still owed says "we withheld", so that a profile can name a target that
+ * waits for ever.
  */
 #ifndef VSF_PROCESS_DRIVER_H
 #define VSF_PROCESS_DRIVER_H

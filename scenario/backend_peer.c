@@ -27,6 +27,67 @@ void backend_offer_init(struct backend_offer *o)
 	o->mem_slots = 8;
 }
 
+void backend_rule_from_op(const struct vsf_op *op, const int *fds, size_t nfds,
+			  struct backend_rule *rule)
+{
+	memset(rule, 0, sizeof(*rule));
+	rule->request = op->answer.request;
+	rule->nth = op->answer.nth;
+	rule->form = op->answer.form;
+	rule->value = op->answer.value;
+	rule->id = op->answer.id;
+	rule->flags = op->answer.flags;
+	rule->size = op->answer.size;
+	rule->offset = op->answer.offset;
+	rule->csize = op->answer.csize;
+	rule->cflags = op->answer.cflags;
+	for (size_t i = 0; i < nfds && rule->nfds < VSF_MAX_FDS; i++)
+		if (fds[i] >= 0)
+			rule->fds[rule->nfds++] = fds[i];
+	rule->data = op->data;
+	rule->data_len = op->data_len;
+}
+
+bool backend_offer_add_rule(struct backend_offer *o, const struct backend_rule *rule)
+{
+	for (size_t i = 0; i < o->nrules; i++) {
+		if (o->rules[i].request == rule->request && o->rules[i].nth == rule->nth) {
+			o->rules[i] = *rule;
+			return true;
+		}
+	}
+	if (o->nrules == BACKEND_PEER_MAX_RULES)
+		return false;
+	o->rules[o->nrules++] = *rule;
+	return true;
+}
+
+const struct backend_rule *backend_offer_rule(const struct backend_offer *o, uint32_t request,
+					      unsigned nth)
+{
+	const struct backend_rule *every = NULL;
+
+	for (size_t i = 0; i < o->nrules; i++) {
+		const struct backend_rule *r = &o->rules[i];
+
+		if (r->request != request)
+			continue;
+		if (r->nth && r->nth == nth)
+			return r;
+		if (!r->nth)
+			every = r;
+	}
+	return every;
+}
+
+bool backend_rule_plain(const struct backend_rule *r)
+{
+	return r->form == VSF_ANSWER_REPLY && r->id == VSF_ANSWER_NATURAL &&
+	       r->flags == VSF_REPLY_FLAGS && r->size == VSF_ANSWER_NATURAL && !r->nfds &&
+	       !r->data_len && r->offset == VSF_ANSWER_NATURAL && r->csize == VSF_ANSWER_NATURAL &&
+	       r->cflags == VSF_ANSWER_NATURAL;
+}
+
 void backend_session_init(struct backend_session *s)
 {
 	memset(s, 0, sizeof(*s));
@@ -60,8 +121,14 @@ static size_t u64_reply(uint32_t request, uint64_t value, uint8_t *buf)
 	return VSF_HEADER_SIZE + VSF_U64_PAYLOAD_SIZE;
 }
 
-size_t backend_reply_bytes(const struct backend_offer *o, uint32_t request, bool need_reply,
-			   bool after_owner, uint8_t buf[BACKEND_PEER_ANSWER_MAX])
+unsigned backend_session_count(const struct backend_session *s, uint32_t request)
+{
+	return request < BACKEND_PEER_COUNTED ? s->count[request] : 0;
+}
+
+/* The offer's own answer, without rules. */
+static size_t offer_reply(const struct backend_offer *o, uint32_t request, bool need_reply,
+			  bool after_owner, uint8_t buf[BACKEND_PEER_ANSWER_MAX])
 {
 	switch (request) {
 	case VSF_REQ_GET_FEATURES:
@@ -85,6 +152,90 @@ size_t backend_reply_bytes(const struct backend_offer *o, uint32_t request, bool
 	default: /* a SET, or a request this backend does not know: done */
 		return need_reply ? u64_reply(request, 0, buf) : 0;
 	}
+}
+
+/* A GET_* request owes a reply, whether this backend knows it or not. */
+static bool is_get(uint32_t request)
+{
+	const char *name = vhost_request_name(VHOST_FRONTEND_CHANNEL, request);
+
+	return name && !strncmp(name, "GET_", 4);
+}
+
+static void store_unless_natural(uint8_t *p, uint32_t v)
+{
+	if (v != VSF_ANSWER_NATURAL)
+		vsf_store_le32(p, v);
+}
+
+/*
+ * A rule's payload into pl (room for VSF_PAYLOAD_MAX bytes), from the
+ * natural answer's payload (natural, n bytes); its length.
+ */
+static size_t rule_payload(const struct backend_rule *r, const uint8_t *natural, size_t n,
+			   uint8_t *pl)
+{
+	size_t asked;
+
+	if (r->request != VHOST_REQ_GET_CONFIG || n < DEVICE_CONFIG_HEADER) {
+		if (!r->data_len) {
+			vsf_store_le64(pl, r->value);
+			return VSF_U64_PAYLOAD_SIZE;
+		}
+		n = r->data_len < VSF_PAYLOAD_MAX ? r->data_len : VSF_PAYLOAD_MAX;
+		memcpy(pl, r->data, n);
+		return n;
+	}
+	/* GET_CONFIG: the natural answer echoes the request's header and size */
+	memcpy(pl, natural, n);
+	store_unless_natural(pl, r->offset);
+	store_unless_natural(pl + 4, r->csize);
+	store_unless_natural(pl + 8, r->cflags);
+	if (r->data_len) {
+		asked = n - DEVICE_CONFIG_HEADER;
+		memset(pl + DEVICE_CONFIG_HEADER, 0, asked);
+		memcpy(pl + DEVICE_CONFIG_HEADER, r->data, r->data_len < asked ? r->data_len : asked);
+	}
+	return n;
+}
+
+/*
+ * Rule r's answer to request, whose natural answer is in buf (len bytes,
+ * 0: none owed by this backend); its length, 0 for none.
+ */
+static size_t rule_reply(const struct backend_rule *r, uint32_t request, size_t len,
+			 uint8_t buf[BACKEND_PEER_ANSWER_MAX])
+{
+	static _Thread_local uint8_t pl[VSF_PAYLOAD_MAX];
+	bool owed = len > 0 || is_get(request);
+	struct vsf_wire_header h;
+	size_t n;
+
+	if (r->form == VSF_ANSWER_WITHHOLD || (r->form != VSF_ANSWER_ALWAYS && !owed))
+		return r->form == VSF_ANSWER_WITHHOLD ? 0 : len;
+	n = rule_payload(r, buf + VSF_HEADER_SIZE, len > VSF_HEADER_SIZE ? len - VSF_HEADER_SIZE : 0,
+			 pl);
+	h.request = r->id == VSF_ANSWER_NATURAL ? request : r->id;
+	h.flags = r->flags;
+	h.size = r->size == VSF_ANSWER_NATURAL ? (uint32_t)n : r->size;
+	/* a size other than the payload's: the payload cut or zero-padded to it */
+	if (h.size > n)
+		memset(pl + n, 0, (h.size < VSF_PAYLOAD_MAX ? h.size : VSF_PAYLOAD_MAX) - n);
+	n = h.size < VSF_PAYLOAD_MAX ? h.size : VSF_PAYLOAD_MAX;
+	vsf_encode_header(&h, buf);
+	if (r->form == VSF_ANSWER_CUT)
+		return VSF_HEADER_SIZE;
+	memcpy(buf + VSF_HEADER_SIZE, pl, n);
+	return VSF_HEADER_SIZE + n;
+}
+
+size_t backend_reply_bytes(const struct backend_offer *o, uint32_t request, bool need_reply,
+			   bool after_owner, unsigned nth, uint8_t buf[BACKEND_PEER_ANSWER_MAX])
+{
+	const struct backend_rule *r = backend_offer_rule(o, request, nth);
+	size_t len = offer_reply(o, request, need_reply, after_owner, buf);
+
+	return r ? rule_reply(r, request, len, buf) : len;
 }
 
 /* A SET_* u64 payload within what was offered. */
@@ -177,6 +328,8 @@ int backend_answer(const struct backend_offer *o, struct backend_session *s,
 {
 	/* GET_FEATURES is answered for what came before this request. */
 	bool after_owner = s->owner_set;
+	unsigned nth = 0;
+	size_t len;
 	int ret;
 
 	if (s->nseen < BACKEND_PEER_MAX_SEEN) {
@@ -185,21 +338,36 @@ int backend_answer(const struct backend_offer *o, struct backend_session *s,
 	}
 	s->requests++;
 	s->last_request = h->request;
+	if (h->request < BACKEND_PEER_COUNTED && s->count[h->request] < UINT16_MAX)
+		nth = ++s->count[h->request];
+	s->withheld = 0;
+	s->rule = NULL;
 	ret = take_request(o, s, h, payload, fds, nfds);
 	if (ret < 0)
 		return ret;
 	if (h->request == VHOST_REQ_GET_CONFIG)
-		return (int)device_config_reply(o, h, payload, buf);
-	return (int)backend_reply_bytes(o, h->request, h->flags & VSF_FLAG_NEED_REPLY, after_owner,
-					buf);
+		len = device_config_reply(o, h, payload, buf);
+	else
+		len = offer_reply(o, h->request, h->flags & VSF_FLAG_NEED_REPLY, after_owner, buf);
+	s->rule = backend_offer_rule(o, h->request, nth);
+	if (!s->rule)
+		return (int)len;
+	if ((len || is_get(h->request)) &&
+	    (s->rule->form == VSF_ANSWER_WITHHOLD || s->rule->form == VSF_ANSWER_CUT))
+		s->withheld = h->request;
+	return (int)rule_reply(s->rule, h->request, len, buf);
 }
 
-/* The config answer goes with a one-page memfd when the offer says so. */
-static int send_answer(int sock, int timeout_ms, const struct backend_offer *o, uint32_t request,
-		       const uint8_t *buf, size_t len)
+/* The config answer goes with a one-page memfd when the offer says so; a
+ * rule's answer with the rule's fds. */
+static int send_answer(int sock, int timeout_ms, const struct backend_offer *o,
+		       const struct backend_session *s, uint32_t request, const uint8_t *buf,
+		       size_t len)
 {
 	int fd = -1, ret;
 
+	if (s->rule && s->rule->nfds)
+		return peer_io_send(sock, buf, len, 0, s->rule->fds, s->rule->nfds, timeout_ms);
 	if (o->cfg_with_fd && request == VSF_REQ_GET_SHMEM_CONFIG) {
 		fd = memfd_create("vsf-peer", MFD_CLOEXEC);
 		if (fd < 0)
@@ -231,7 +399,7 @@ int backend_serve_one(int sock, int timeout_ms, const struct backend_offer *o,
 	if (ret == 0)
 		ret = backend_answer(o, s, &h, payload, fds, nfds, answer);
 	if (ret > 0)
-		ret = send_answer(sock, timeout_ms, o, h.request, answer, (size_t)ret);
+		ret = send_answer(sock, timeout_ms, o, s, h.request, answer, (size_t)ret);
 	for (size_t i = 0; i < nfds; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "fault.h"
+#include "vhost_names.h"
 #include "wire.h"
 
 #define MEMBER_SIZE(m) sizeof(((struct vsf_op *)0)->m)
@@ -101,6 +102,49 @@ static const struct op_field mmap_fields[] = {
 	HANDLES(39, 1),
 };
 
+/* A front-end request by its name (vhost_names.h); numbers go as request=N. */
+static const char *request_name(unsigned v)
+{
+	return vhost_request_name(VHOST_FRONTEND_CHANNEL, v);
+}
+
+static bool request_by_name(const char *w, uint64_t *v)
+{
+	uint32_t id;
+
+	if (*w >= '0' && *w <= '9')
+		return false;
+	if (!vhost_request_by_name(VHOST_FRONTEND_CHANNEL, w, &id))
+		return false;
+	*v = id;
+	return true;
+}
+
+#define REQUEST(m, c) \
+	NUMBER(m, "request", 0, OP_R_ANSWERED, OPT_NAME, .name = request_name, \
+	       .by_name = request_by_name, .required = true, .col = (c))
+#define NATURAL VSF_ANSWER_NATURAL
+
+static const struct op_field answer_fields[] = {
+	REQUEST(answer.request, 0),
+	NUM(answer.nth, "nth", 4, OP_R_NTH, OPT_DEC, 0, 2),
+	NAMED(answer.form, "form", 5, OP_R_FORM, vsf_answer_form_name, false, 1),
+	NUM(answer.value, "value", 6, OP_R_VALUE, OPT_HEX, 0, 3),
+	NUM(answer.id, "id", 14, OP_R_REQUEST, OPT_DEC, NATURAL, 4),
+	NUM(answer.flags, "flags", 18, OP_R_HFLAGS, OPT_HEX, VSF_REPLY_FLAGS, 5),
+	NUM(answer.size, "size", 22, OP_R_PSIZE, OPT_DEC, NATURAL, 6),
+	NUM(answer.offset, "offset", 26, OP_R_OFFSET, OPT_HEX, NATURAL, 7),
+	NUM(answer.csize, "csize", 30, OP_R_PSIZE, OPT_DEC, NATURAL, 8),
+	NUM(answer.cflags, "cflags", 34, OP_R_HFLAGS, OPT_HEX, NATURAL, 9),
+	HANDLES(38, 10),
+	DATA(OP_R_CONTENT, 11),
+};
+
+static const struct op_field wait_fields[] = {
+	REQUEST(wait.request, 0),
+	NUM(wait.nth, "nth", 4, OP_R_NTH, OPT_DEC, 1, 1),
+};
+
 static const struct op_field bytes_fields[] = {
 	DATA(OP_R_RAW, 0),
 };
@@ -122,6 +166,8 @@ const struct op_desc op_descs[] = {
 	OP_NO_FIELDS(VSF_OP_HANGUP, "hangup"),
 	OP(VSF_OP_TRUNCATE, "truncate", truncate_fields),
 	OP(VSF_OP_FAULT, "fault", fault_fields),
+	OP(VSF_OP_ANSWER, "answer", answer_fields),
+	OP(VSF_OP_WAIT, "wait", wait_fields),
 	OP(VSF_OP_BYTES, "bytes", bytes_fields),
 };
 const size_t op_ndescs = sizeof(op_descs) / sizeof(op_descs[0]);

@@ -60,6 +60,10 @@ enum op_role {
 	OP_R_CONTENT,  /* fd content */
 	OP_R_MESSAGES, /* raw backend-channel bytes: messages to look into */
 	OP_R_RAW,      /* a bytes op's input bytes */
+	OP_R_ANSWERED, /* answer, wait: a front-end request */
+	OP_R_NTH,      /* answer, wait: which occurrence of it */
+	OP_R_FORM,     /* answer: enum vsf_answer_form */
+	OP_R_VALUE,    /* answer: a reply's u64 value */
 };
 
 /* How a number prints (and parses) in the text form. */
@@ -87,6 +91,8 @@ struct op_field {
 	bool optional;      /* trailing: an older record may lack it */
 	uint64_t def;       /* its value when the text or an older record leaves it out */
 	const char *(*name)(unsigned v); /* OPT_NAME: v's name, or NULL */
+	/* OPT_NAME of a wide number: the value named w; else names are looked up by value */
+	bool (*by_name)(const char *w, uint64_t *v);
 };
 
 struct op_desc {

@@ -36,6 +36,16 @@ const char *vsf_fd_kind_name(unsigned kind)
 	return kind < VSF_FD_KIND_COUNT ? fd_kind_names[kind] : NULL;
 }
 
+static const char *const answer_form_names[VSF_ANSWER_FORM_COUNT] = {
+	[VSF_ANSWER_REPLY] = "reply",    [VSF_ANSWER_WITHHOLD] = "withhold",
+	[VSF_ANSWER_CUT] = "cut",        [VSF_ANSWER_ALWAYS] = "always",
+};
+
+const char *vsf_answer_form_name(unsigned form)
+{
+	return form < VSF_ANSWER_FORM_COUNT ? answer_form_names[form] : NULL;
+}
+
 static uint64_t load_le(const uint8_t *p, size_t width)
 {
 	uint64_t v = 0;

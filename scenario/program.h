@@ -84,6 +84,60 @@
  *                 from the fields. Text: hflags default 0x1, `need_reply`
  *                 adds 0x8, other values as hflags=; mflags `rw` (1), `ro`
  *                 (0, printed only for map), else mflags=.
+ *  0x0e answer    u32 request, u8 nth, u8 form, u64 value, u32 id,
+ *                 u32 flags, u32 size, u32 offset, u32 csize, u32 cflags,
+ *                 u8 nfds, u8 handle[nfds], bytes...
+ *                 answer GET_QUEUE_NUM reply value=0x2
+ *                 answer GET_CONFIG nth=1 withhold
+ *                 answer GET_CONFIG reply cflags=0x1 data=0000100000000000
+ *                 How the backend answers front-end request REQUEST (a name
+ *                 of scenario/vhost_names.h in text, else request=N) from
+ *                 here on: a rule of scenario/backend_peer.h. nth: the nth
+ *                 REQUEST of the session (counted from its connection, 1 the
+ *                 first), 0 every one; a rule for the nth one goes before a
+ *                 rule for every one, and a later op for the same REQUEST
+ *                 and nth replaces an earlier one. form: `reply` the rule's
+ *                 reply where one is owed (a GET_*, a request with
+ *                 NEED_REPLY), `withhold` none at all, `cut` its header
+ *                 alone (the payload never comes), `always` the reply even
+ *                 to a request that owes none (a reply nobody asked for).
+ *                 A rule is the whole answer: its payload is, for GET_CONFIG,
+ *                 u32 offset, u32 size, u32 flags (csize; each the request's
+ *                 own unless given) then the config bytes (data, else the
+ *                 device config space at that offset) cut or zero-padded to
+ *                 the size the request asked; for any other request data
+ *                 when given (GET_INFLIGHT_FD's 24-byte payload), else the
+ *                 u64 value (features, a queue count, a slot count, a
+ *                 NEED_REPLY acknowledgement: 0 success). The header:
+ *                 request id `id` (default REQUEST), `flags` (default 0x5),
+ *                 `size` (default the payload's length; else the payload is
+ *                 cut or zero-padded to it); the u32 header and GET_CONFIG
+ *                 fields at 0xffffffff (VSF_ANSWER_NATURAL, their default)
+ *                 are the natural ones. fds: handles of the fd table, sent
+ *                 with the reply (the fds the handles name when the op runs).
+ *                 Where it acts: the out-of-process driver answers its
+ *                 target's requests with it (an op before the target starts,
+ *                 at the first message, wait, shutdown, hangup or connect op,
+ *                 shapes its start-up; one whose reply was withheld gets the
+ *                 profile's reply timeout to give up on it before the
+ *                 start-up is over); vsf-demo-backend takes the ones
+ *                 before its first message, without fds; the in-process
+ *                 session harness models a plain value reply to GET_FEATURES
+ *                 (nth 0), GET_PROTOCOL_FEATURES and SET_BACKEND_REQ_FD (nth
+ *                 0 or 1) and counts every other rule as not applicable
+ *                 (skipped: its shadow model knows one answer to each);
+ *                 the backend-channel harness negotiates nothing: all are
+ *                 not applicable there.
+ *  0x0f wait      u32 request, u8 nth
+ *                 wait SET_VRING_CALL
+ *                 The out-of-process driver serves the target's front-end
+ *                 channel (starting the target first if no op did) until
+ *                 it has sent REQUEST nth times (default 1) in this session,
+ *                 or the profile's reply timeout passed: then a liveness
+ *                 finding if its profile's `sends` list has REQUEST at
+ *                 least nth times, else the program goes on. A no-op in
+ *                 process and in vsf-demo-backend (which negotiates before
+ *                 it plays).
  *  0xff bytes     (text only) bytes=<hex>: raw input bytes, see above.
  *
  * Text form
@@ -144,8 +198,23 @@ enum vsf_op_code {
 	VSF_OP_TRUNCATE = 0x0c,
 	/* Make one of the front-end's own system calls fail (scenario/fault.h). */
 	VSF_OP_FAULT = 0x0d,
+	/* How the backend answers a front-end request (backend_peer.h). */
+	VSF_OP_ANSWER = 0x0e,
+	/* Serve the front-end channel until the target sent a request. */
+	VSF_OP_WAIT = 0x0f,
 	VSF_OP_BYTES = 0xff,
 };
+
+/* An answer op's form. */
+enum vsf_answer_form {
+	VSF_ANSWER_REPLY = 0,    /* the rule's reply, where one is owed */
+	VSF_ANSWER_WITHHOLD = 1, /* no reply at all */
+	VSF_ANSWER_CUT = 2,      /* the reply's header alone, its payload never sent */
+	VSF_ANSWER_ALWAYS = 3,   /* the rule's reply, owed or not */
+	VSF_ANSWER_FORM_COUNT
+};
+/* An answer op's header field at this value is the natural one. */
+#define VSF_ANSWER_NATURAL 0xffffffffu
 
 enum vsf_fd_kind {
 	VSF_FD_MEMFD = 0,
@@ -188,6 +257,17 @@ struct vsf_op {
 		struct {
 			uint8_t call, after, err;
 		} fault;
+		struct {
+			uint32_t request;        /* the front-end request answered */
+			uint8_t nth, form;       /* 0: every one; enum vsf_answer_form */
+			uint64_t value;
+			uint32_t id, flags, size; /* the reply's header */
+			uint32_t offset, csize, cflags; /* GET_CONFIG's payload header */
+		} answer;
+		struct {
+			uint32_t request;
+			uint8_t nth;
+		} wait;
 		struct {
 			uint32_t hflags;
 			uint8_t shmid;
@@ -232,5 +312,6 @@ int vsf_program_parse_text(const char *text, struct vsf_buf *out, char *err, siz
 
 const char *vsf_op_name(enum vsf_op_code code);
 const char *vsf_fd_kind_name(unsigned kind);
+const char *vsf_answer_form_name(unsigned form);
 
 #endif

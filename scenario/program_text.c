@@ -436,7 +436,14 @@ static int parse_key(struct parser *ps, const char *key, char *val)
 static int parse_named(struct parser *ps, const struct op_field *f, const char *w, bool *taken)
 {
 	*taken = true;
-	if (f->text == OPT_NAME) {
+	if (f->text == OPT_NAME && f->by_name) {
+		uint64_t v;
+
+		if (f->by_name(w, &v)) {
+			op_field_set(&ps->op, f, v);
+			return mark_seen(ps, f);
+		}
+	} else if (f->text == OPT_NAME) {
 		for (uint64_t v = 0; v <= op_field_max(f); v++) {
 			const char *name = f->name((unsigned)v);
 
@@ -485,7 +492,7 @@ static int parse_word(struct parser *ps, const char *w)
 		ret = parse_named(ps, &d->fields[i], w, &taken);
 		if (taken)
 			return ret;
-		if (d->fields[i].text == OPT_NAME)
+		if (d->fields[i].text == OPT_NAME && !what) /* the op's first named field */
 			what = d->fields[i].key;
 	}
 	if (what)

@@ -41,6 +41,8 @@
 #                   then exits 0
 #   features_after_owner  a session op whose GET_FEATURES answer changes after
 #                   SET_OWNER: the front-end refuses the negotiation, exit 1
+#   answer_nth      the same change by an answer op for the second GET_FEATURES
+#                   (scenario/backend_peer.h's rules): exit 1 as well
 # The backend's checkpoints (`# @pause` in a script) synchronise: it prints
 # "paused at line N" once the front-end has handled everything before, and
 # goes on when it reads a line. No sleeps; every wait has a deadline.
@@ -421,8 +423,16 @@ features_after_owner)
 	expect_exit "$fe_pid" front-end 1
 	expect_stderr fe.err "negotiation with the backend failed: .*after SET_OWNER"
 	;;
+answer_nth)
+	printf '%s\n' 'answer GET_FEATURES nth=2 reply value=0x140000200' \
+		'fd 0 memfd size=0x1000' 'map fd=0 len=0x1000 rw need_reply' >"$t/script.txt"
+	start_backend "$sock" "$t/script.txt"
+	start_frontend
+	expect_exit "$fe_pid" front-end 1
+	expect_stderr fe.err "negotiation with the backend failed: .*after SET_OWNER"
+	;;
 *)
-	echo "usage: $0 rules|record|record_cap|sigint|lost_framing|gone_before_reply|missing_socket|refused|no_shmem|features_after_owner BUILD_DIR SOURCE_DIR" >&2
+	echo "usage: $0 rules|record|record_cap|sigint|lost_framing|gone_before_reply|missing_socket|refused|no_shmem|features_after_owner|answer_nth BUILD_DIR SOURCE_DIR" >&2
 	exit 2
 	;;
 esac

@@ -216,3 +216,40 @@ TEST(mutator_reaches_overlapping_map)
 	CHECK(steps > 0);
 	vsf_mutator_free(m);
 }
+
+/* Answer and wait ops it inserts name the target's requests most of the time. */
+TEST(mutator_answers_the_targets_requests)
+{
+	static const uint32_t sends[] = { 24 /* GET_CONFIG */, 17 /* GET_QUEUE_NUM */ };
+	struct vsf_mutator *m = vsf_mutator_new();
+	static uint8_t start[MAX_SIZE];
+	size_t size = text_to_bin(starts[1], start, sizeof(start));
+	unsigned ops = 0, known = 0, forms = 0;
+
+	SETUP(m);
+	vsf_mutator_set_requests(m, sends, 2);
+	for (uint64_t seed = 1; seed <= 3000; seed++) {
+		struct vsf_program p;
+		size_t n;
+		const uint8_t *out = vsf_mutator_mutate(m, start, size, MAX_SIZE, seed, &n);
+
+		SETUP(vsf_program_decode(out, n, &p) == 0);
+		for (size_t i = 0; i < p.nops; i++) {
+			const struct vsf_op *op = &p.ops[i];
+			uint32_t req = op->code == VSF_OP_ANSWER ? op->answer.request : op->wait.request;
+
+			if (op->code != VSF_OP_ANSWER && op->code != VSF_OP_WAIT)
+				continue;
+			ops++;
+			known += req == 24 || req == 17;
+			forms |= op->code == VSF_OP_ANSWER ? 1u << op->answer.form : 0;
+		}
+		vsf_program_free(&p);
+	}
+	printf("%u answer and wait ops, %u naming a request the target sends, forms 0x%x\n", ops,
+	       known, forms);
+	CHECK(ops >= 50);
+	CHECK(known * 10 >= ops * 7);
+	CHECK_EQ(forms & 0xf, 0xf); /* reply, withhold, cut, always */
+	vsf_mutator_free(m);
+}

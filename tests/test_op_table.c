@@ -62,7 +62,8 @@ static void check_fields(const struct op_desc *d)
 		CHECK(f->width == 1 || f->width == 2 || f->width == 4 || f->width == 8);
 		CHECK(f->mem + f->width <= sizeof(struct vsf_op));
 		CHECK(f->def <= op_field_max(f));
-		CHECK(f->text != OPT_NAME || (f->name && f->width == 1)); /* names are looked up by value */
+		/* names are looked up by value, or by name for a wide number */
+		CHECK(f->text != OPT_NAME || (f->name && (f->width == 1 || f->by_name)));
 		CHECK(f->text != OPT_POS || f->required);
 		CHECK(!f->optional || !f->required);
 	}

@@ -195,7 +195,14 @@ static int check_script(struct script *s)
 		    st->op.code == VSF_OP_ADD_REGION)
 			fprintf(stderr, PROG ": %s:%u: note: %s is a front-end event, skipped\n",
 				s->path, st->line, vsf_op_name(st->op.code));
-		if ((st->op.code == VSF_OP_SESSION || st->op.code == VSF_OP_CONFIG) &&
+		if (st->op.code == VSF_OP_WAIT)
+			fprintf(stderr, PROG ": %s:%u: note: wait is skipped (the negotiation is "
+					"over before the script plays)\n", s->path, st->line);
+		if (st->op.code == VSF_OP_ANSWER && st->op.nfds)
+			fprintf(stderr, PROG ": %s:%u: note: the answer's fds are not sent (fds are "
+					"made as the script plays)\n", s->path, st->line);
+		if ((st->op.code == VSF_OP_SESSION || st->op.code == VSF_OP_CONFIG ||
+		     st->op.code == VSF_OP_ANSWER) &&
 		    s->first_message < i)
 			fprintf(stderr, PROG ": %s:%u: note: %s after the first message is ignored "
 					"(the session is negotiated once)\n",
@@ -283,6 +290,15 @@ void demo_script_offer(const struct script *s, struct backend_offer *o)
 			o->cfg_size = op->config.size;
 			o->cfg_nregions = op->config.nregions;
 			op_wire_config_sizes(op, o->cfg_sizes);
+		} else if (op->code == VSF_OP_ANSWER) {
+			struct backend_rule rule;
+
+			/* fds are made as the script plays, after the negotiation */
+			backend_rule_from_op(op, NULL, 0, &rule);
+			if (!backend_offer_add_rule(o, &rule))
+				fprintf(stderr, PROG ": %s:%u: note: more than %d answer rules, "
+						"this one is ignored\n",
+					s->path, s->steps[i].line, BACKEND_PEER_MAX_RULES);
 		}
 	}
 }

@@ -41,3 +41,10 @@ deviation shadow-model "framing is lost but the channel stays open" it waits for
 # while it waits for the rest of a cut-short message its main loop is
 # blocked, so it does not even end on SIGTERM.
 deviation liveness "did not end within" known bug: a backend message cut short blocks its main loop (docs/findings/qemu-7.2-partial-backend-message.md)
+# It waits for a front-end reply with no timeout (in an event loop of its
+# own, which serves nothing else): a reply the backend withholds or cuts
+# short (an answer op) leaves it silent, at start-up in its device's
+# realize (GET_CONFIG), answering nothing on the backend channel, until it
+# is stopped; SIGTERM still ends it. The driver says "we withheld" in what
+# such a target did not send in time.
+deviation liveness "we withheld" it waits for a withheld or cut-short reply with no timeout, and answers nothing meanwhile

@@ -13,7 +13,7 @@ settle-ms 30
 sends GET_FEATURES GET_PROTOCOL_FEATURES SET_PROTOCOL_FEATURES SET_BACKEND_REQ_FD SET_OWNER GET_FEATURES GET_SHMEM_CONFIG SET_FEATURES
 # A config the model finds invalid, a failed ack, a refused feature set:
 # the program says why and exits 1 (its documented exit status).
-refuses GET_SHMEM_CONFIG an invalid config reply ends the session: the program exits 1
+refuses GET_SHMEM_CONFIG an invalid config reply, or none within its --timeout-ms, ends the session: the program exits 1
 refuses SET_BACKEND_REQ_FD a failed acknowledgement ends the session: the program exits 1
 refuses GET_FEATURES a backend without VERSION_1 is refused: the program exits 1
 refuses GET_PROTOCOL_FEATURES a refused answer ends the session: the program exits 1
