@@ -210,10 +210,11 @@ static int serve_requests(struct prun *r, int quiet_ms, bool stop_at_reply, uint
 
 /*
  * The target's start-up: its requests answered until the last one its
- * profile lists, then settle_ms without a request. A loaded machine can
- * leave longer gaps inside a start-up than settle_ms: until that last
- * request, a gap may be ten times as long (a target whose start-up goes
- * another way, or that gives up, is done after such a gap).
+ * profile lists, then settle_ms without a request (what it does after its
+ * last request, such as reserving its regions, is part of its start-up). A
+ * loaded machine can leave longer gaps inside a start-up than settle_ms:
+ * until that last request, a gap may be ten times as long (a target whose
+ * start-up goes another way, or that gives up, is done after such a gap).
  */
 static int serve_startup(struct prun *r)
 {

@@ -12,7 +12,7 @@ reply-ack yes
 on-disconnect stays
 start-timeout-ms 10000
 reply-timeout-ms 2000
-settle-ms 60
+settle-ms 30
 # vhost-user-blk cannot start without CONFIG (it reads the block config):
 # every offer has it, so that the corpora's session ops mean a session.
 offer-protocol-features 0x100628
