@@ -596,6 +596,7 @@ static void execute(struct prun *r, const struct vsf_op *op)
 		r->offer.protocol_features = op->session.protocol_features |
 					     r->prof->needs_protocol_features;
 		r->offer.ack = op->session.ack;
+		r->offer.features_after_owner = op->session.features_after_owner;
 		r->offer_from_program = true;
 		break;
 	case VSF_OP_CONFIG:
