@@ -15,5 +15,5 @@ sends GET_FEATURES GET_PROTOCOL_FEATURES SET_PROTOCOL_FEATURES SET_BACKEND_REQ_F
 # the program says why and exits 1 (its documented exit status).
 refuses GET_SHMEM_CONFIG an invalid config reply, or none within its --timeout-ms, ends the session: the program exits 1
 refuses SET_BACKEND_REQ_FD a failed acknowledgement ends the session: the program exits 1
-refuses GET_FEATURES a backend without VERSION_1 is refused: the program exits 1
+refuses GET_FEATURES features it refuses (no VERSION_1, or changed after SET_OWNER): the program exits 1
 refuses GET_PROTOCOL_FEATURES a refused answer ends the session: the program exits 1
