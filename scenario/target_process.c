@@ -167,6 +167,10 @@ static int spawn(struct target_process *t, const char *cmd)
 		dup2(devnull, 0);
 		dup2(log_fd, 1);
 		dup2(log_fd, 2);
+		/* Only stdio: none of the driver's fds (an engine's pipes, such as
+		 * AFL++'s fork-server fds, which an instrumented target would
+		 * take for its own) reaches the target. */
+		close_range(3, ~0u, 0);
 		execl("/bin/sh", "sh", "-c", shell_line, (char *)NULL);
 		_exit(127);
 	}

@@ -165,3 +165,19 @@ TEST(fds_and_mappings_of_a_sent_file_are_seen_from_outside)
 	close(fd);
 	free(bytes);
 }
+
+/* None of the driver's fds reaches the target, CLOEXEC or not (an engine's fork-server pipes). */
+TEST(target_gets_stdio_only)
+{
+	struct target_process t;
+	struct file_id id;
+	int fd = make_memfd(1, 0x11), inheritable = dup(fd); /* dup: no CLOEXEC */
+
+	SETUP(inheritable >= 0 && file_id_of_fd(fd, &id) == 0);
+	CHECK_EQ(start(&t, "serve"), 0);
+	CHECK_EQ(proc_fds_on_files(t.pid, &id, 1, NULL), 0);
+	target_stop(&t, 5000);
+	target_cleanup(&t);
+	close(inheritable);
+	close(fd);
+}
