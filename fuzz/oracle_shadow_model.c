@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "oracle_liveness.h"
 #include "wire.h"
@@ -244,16 +245,24 @@ void shadow_check_target_closes(const struct oracle_where *where, int fd, int ti
 	uint64_t deadline = liveness_now() + (uint64_t)timeout_ms * 1000000;
 	bool closed = false;
 
+	/* POLLHUP, not a read of 0 bytes: after our own shutdown(SHUT_RD) a
+	 * read returns 0 whatever the target did; POLLHUP on a unix stream
+	 * socket means its end is closed. Bytes it sends meanwhile are read
+	 * and dropped, so that poll does not return at once again. */
 	while (!closed) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		uint64_t now = liveness_now();
 		uint8_t buf[256];
-		ssize_t n;
 
 		if (now >= deadline || poll(&pfd, 1, (int)((deadline - now) / 1000000) + 1) <= 0)
 			break;
-		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
-		closed = n == 0 || (n < 0 && errno == ECONNRESET);
+		closed = pfd.revents & (POLLHUP | POLLERR);
+		if (!closed && recv(fd, buf, sizeof(buf), MSG_DONTWAIT) == 0) {
+			/* read side shut by us: nothing to drop, wait on */
+			struct timespec ms = { 0, 1000000 };
+
+			nanosleep(&ms, NULL);
+		}
 	}
 	ORACLE_CHECK(where, "shadow-model", closed, "%s but the channel stays open", why);
 }

@@ -34,6 +34,9 @@
 #include "wire.h"
 
 #define REPLY_LEN (VSF_HEADER_SIZE + VSF_U64_PAYLOAD_SIZE)
+
+_Static_assert(BACKEND_PEER_MAX_SEEN >= TARGET_PROFILE_MAX_SENDS,
+	       "a session records every start-up request a profile may list");
 #define MAX_SENT_FILES 64
 
 static struct process_stats stats;
@@ -263,6 +266,7 @@ static void gone_in_startup(struct prun *r)
 
 	/* A target that gives up on its device exits by itself: give it the time. */
 	target_stop(&r->t, r->prof->start_timeout_ms);
+	backend_session_fini(&r->sess);
 	target_check_end(&r->where, &r->t, false);
 	target_log_tail(&r->t, log, sizeof(log));
 	why = target_profile_refusal(r->prof, req, log);
@@ -272,7 +276,8 @@ static void gone_in_startup(struct prun *r)
 	stats.refused++;
 	r->session_over = true;
 	r->verdict = "refused";
-	snprintf(r->verdict_why, sizeof(r->verdict_why), "after %s: %s", name, why->reason);
+	snprintf(r->verdict_why, sizeof(r->verdict_why), "after %s: %s",
+		 name ? name : "its connection", why->reason);
 	digest_u64(r, 0xdead);
 }
 
@@ -280,7 +285,6 @@ static void start_target(struct prun *r)
 {
 	int ret;
 
-	stats.restarts += r->started;
 	ret = target_start(&r->t, r->pt->command, r->prof->start_timeout_ms);
 	r->started = true;
 	liveness_check_arrived(&r->where, ret != -ETIMEDOUT, r->prof->start_timeout_ms,
@@ -325,8 +329,11 @@ static void stop_target(struct prun *r)
 	if (serve_requests(r, r->prof->settle_ms, false, 0) == 0 && r->sess.backend_fd >= 0)
 		reply_protocol_check_quiet(&r->where, r->sess.backend_fd);
 	/* A bug it reported (a sanitizer's report after its last reply) is the
-	 * cause of what the other checks would see next. */
-	target_check_end(&r->where, &r->t, false);
+	 * cause of what the other checks would see next. Gone before we stop
+	 * it, it left while talked to, unless its backend channel ended and its
+	 * profile says it leaves then (our program does). */
+	target_check_end(&r->where, &r->t,
+			 r->model.channel_open || !r->prof->exits_on_disconnect);
 	if (target_alive(&r->t)) {
 		resources_check_target(&r->where, r->t.pid, r->fd_baseline, PROBE_FD_SCAN_LIMIT,
 				       r->sent, r->nsent, r->prof->reply_timeout_ms);
@@ -348,12 +355,16 @@ static void stop_target(struct prun *r)
 /*
  * A file we sent, to look for in the target later. Not an anonymous inode
  * (an eventfd): every eventfd, signalfd and epoll fd of the target shares
- * its inode, so it cannot be told apart there.
+ * its inode, so it cannot be told apart there; nor a file the target may
+ * open itself.
  */
 static void remember_sent_file(struct prun *r, const struct fd_resource *res)
 {
 	char path[64];
 
+	/* /dev/zero and directories: the target may open the same itself. */
+	if (res->desc.kind == VSF_FD_DEVZERO || res->desc.kind == VSF_FD_DIR)
+		return;
 	proc_fd_path(getpid(), res->fd, path, sizeof(path));
 	if (!strncmp(path, "anon_inode:", 11))
 		return;
@@ -610,6 +621,7 @@ static void execute(struct prun *r, const struct vsf_op *op)
 	case VSF_OP_CONNECT:
 		if (r->connects++ >= VSF_PROG_MAX_CONNECTS)
 			break;
+		stats.restarts += r->started;
 		stop_target(r);
 		r->session_over = false;
 		start_target(r);
@@ -712,7 +724,10 @@ void process_run_program(const struct process_target *pt, const struct vsf_progr
 		 * (which may be a known deviation too: it comes back here). */
 		bool running = r->t.pid != 0; /* else its end was judged already */
 
-		stats.deviations++;
+		/* The message it was judging may have lived in a frame now gone. */
+		r->where.msg = NULL;
+		r->where.op_name = "stopping the target";
+		stats.deviations += running;
 		target_stop(&r->t, 0);
 		backend_session_fini(&r->sess);
 		if (running)

@@ -18,7 +18,7 @@
 #include "wire.h"
 
 /* Requests a session records; a negotiation has fewer. */
-#define BACKEND_PEER_MAX_SEEN 16
+#define BACKEND_PEER_MAX_SEEN 32
 /* Device config space a backend answers GET_CONFIG from (virtio-blk's is 60 bytes). */
 #define BACKEND_PEER_DEVICE_CONFIG_MAX 256
 /* The longest answer: a GET_SHMEM_CONFIG reply. */

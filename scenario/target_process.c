@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -21,6 +22,8 @@
 #define REAP_POLL_MS 2
 /* How long a SIGKILL'd target gets to be reaped. */
 #define SIGKILL_WAIT_MS 10000
+/* How much of the target's stderr is looked through for a bug report. */
+#define LOG_SCAN_BYTES (256u << 10)
 
 char *target_command(const char *cmd, const char *path)
 {
@@ -125,9 +128,13 @@ static int listen_in_private_dir(struct target_process *t)
 	if (!tmp || !*tmp)
 		tmp = "/tmp";
 	n = snprintf(t->dir, sizeof(t->dir), "%s/vsf-target.XXXXXX", tmp);
-	if (n < 0 || (size_t)n >= sizeof(t->dir) || !mkdtemp(t->dir)) {
+	if (n < 0 || (size_t)n >= sizeof(t->dir)) {
 		t->dir[0] = '\0';
 		return -ENAMETOOLONG;
+	}
+	if (!mkdtemp(t->dir)) {
+		t->dir[0] = '\0';
+		return -errno;
 	}
 	snprintf(t->sock_path, sizeof(t->sock_path), "%s/sock", t->dir);
 	snprintf(t->log_path, sizeof(t->log_path), "%s/stderr", t->dir);
@@ -144,29 +151,34 @@ static int spawn(struct target_process *t, const char *cmd)
 {
 	char *line = target_command(cmd, t->sock_path);
 	char *shell_line = NULL;
-	int log_fd, devnull;
+	pid_t parent = getpid();
+	int devnull;
 
 	if (!line || asprintf(&shell_line, "exec %s", line) < 0) {
 		free(line);
 		return -ENOMEM;
 	}
 	free(line);
-	log_fd = open(t->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	/* Kept open: the log is read through it after its name is gone. */
+	t->log_fd = open(t->log_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (log_fd < 0 || devnull < 0) {
+	if (t->log_fd < 0 || devnull < 0) {
 		int err = -errno;
 
-		close_fd(&log_fd);
 		close_fd(&devnull);
 		free(shell_line);
 		return err;
 	}
 	t->pid = fork();
 	if (t->pid == 0) {
+		/* Whatever way the driver ends (a finding aborts it), the
+		 * target goes with it. */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+			_exit(127);
 		setpgid(0, 0);
 		dup2(devnull, 0);
-		dup2(log_fd, 1);
-		dup2(log_fd, 2);
+		dup2(t->log_fd, 1);
+		dup2(t->log_fd, 2);
 		/* Only stdio: none of the driver's fds (an engine's pipes, such as
 		 * AFL++'s fork-server fds, which an instrumented target would
 		 * take for its own) reaches the target. */
@@ -174,7 +186,6 @@ static int spawn(struct target_process *t, const char *cmd)
 		execl("/bin/sh", "sh", "-c", shell_line, (char *)NULL);
 		_exit(127);
 	}
-	close(log_fd);
 	close(devnull);
 	free(shell_line);
 	if (t->pid < 0) {
@@ -183,6 +194,16 @@ static int spawn(struct target_process *t, const char *cmd)
 	}
 	setpgid(t->pid, t->pid); /* also here: no race with the first kill */
 	return 0;
+}
+
+static void remove_names(struct target_process *t)
+{
+	if (!t->dir[0])
+		return;
+	unlink(t->sock_path);
+	unlink(t->log_path);
+	rmdir(t->dir);
+	t->dir[0] = '\0';
 }
 
 static int accept_connection(struct target_process *t, int timeout_ms)
@@ -212,16 +233,17 @@ int target_start(struct target_process *t, const char *cmd, int timeout_ms)
 	int err;
 
 	memset(t, 0, sizeof(*t));
-	t->listen_fd = t->conn = -1;
+	t->listen_fd = t->conn = t->log_fd = -1;
 	err = listen_in_private_dir(t);
 	if (!err)
 		err = spawn(t, cmd);
 	if (!err)
 		err = accept_connection(t, timeout_ms);
-	/* One connection per start: a second one would be a second session. */
+	/* One connection per start: a second one would be a second session.
+	 * Nothing stays on disk, whatever happens next: the socket and the
+	 * log lose their names now (the log is read through log_fd). */
 	close_fd(&t->listen_fd);
-	if (t->sock_path[0])
-		unlink(t->sock_path);
+	remove_names(t);
 	if (err)
 		target_stop(t, 0);
 	return err;
@@ -231,17 +253,20 @@ enum target_end target_stop(struct target_process *t, int grace_ms)
 {
 	close_fd(&t->conn);
 	close_fd(&t->listen_fd);
-	if (t->pid && !wait_end(t, grace_ms)) {
+	if (t->pid) {
 		pid_t group = t->pid;
 
-		t->stopped_by_us = true;
-		kill(-group, SIGTERM);
-		if (!wait_end(t, TARGET_SIGTERM_WAIT_MS)) {
-			t->needed_sigkill = true;
-			kill(-group, SIGKILL);
-			wait_end(t, SIGKILL_WAIT_MS);
+		if (!wait_end(t, grace_ms)) {
+			t->stopped_by_us = true;
+			kill(-group, SIGTERM);
+			if (!wait_end(t, TARGET_SIGTERM_WAIT_MS)) {
+				t->needed_sigkill = true;
+				kill(-group, SIGKILL);
+				wait_end(t, SIGKILL_WAIT_MS);
+			}
 		}
-		kill(-group, SIGKILL); /* what it started, if anything is left */
+		/* What it started goes too, whether or not it left by itself. */
+		kill(-group, SIGKILL);
 	}
 	return t->end;
 }
@@ -250,31 +275,25 @@ void target_cleanup(struct target_process *t)
 {
 	if (t->pid)
 		target_stop(t, 0);
-	if (!t->dir[0])
-		return;
-	unlink(t->sock_path);
-	unlink(t->log_path);
-	rmdir(t->dir);
-	t->dir[0] = '\0';
+	remove_names(t);
+	close_fd(&t->log_fd);
 }
 
 size_t target_log_tail(const struct target_process *t, char *buf, size_t len)
 {
-	int fd = open(t->log_path, O_RDONLY | O_CLOEXEC);
 	struct stat st;
 	ssize_t n = 0;
 
 	if (!len)
 		return 0;
 	buf[0] = '\0';
-	if (fd < 0)
+	if (t->log_fd < 0)
 		return 0;
-	if (fstat(fd, &st) == 0) {
+	if (fstat(t->log_fd, &st) == 0) {
 		off_t from = st.st_size > (off_t)(len - 1) ? st.st_size - (off_t)(len - 1) : 0;
 
-		n = pread(fd, buf, len - 1, from);
+		n = pread(t->log_fd, buf, len - 1, from);
 	}
-	close(fd);
 	if (n < 0)
 		n = 0;
 	buf[n] = '\0';
@@ -298,29 +317,38 @@ static const char *const bug_words[] = {
 	"vhost-shmem: internal bug at", /* our library's own assertion */
 };
 
+/* The first line of text[0..n) that holds one of bug_words, or NULL; its length in *len. */
+static const char *bug_line(const char *text, size_t n, size_t *len)
+{
+	for (const char *line = text; line < text + n;) {
+		const char *end = memchr(line, '\n', (size_t)(text + n - line));
+		size_t l = end ? (size_t)(end - line) : (size_t)(text + n - line);
+
+		for (size_t i = 0; i < sizeof(bug_words) / sizeof(bug_words[0]); i++) {
+			if (memmem(line, l, bug_words[i], strlen(bug_words[i]))) {
+				*len = l;
+				return line;
+			}
+		}
+		line += l + 1;
+	}
+	return NULL;
+}
+
 bool target_log_reports_bug(const struct target_process *t, char *what, size_t len)
 {
-	FILE *fp = fopen(t->log_path, "re");
-	char line[512];
-	bool found = false;
+	/* pread: the fd's offset is where the target writes next. */
+	static char text[LOG_SCAN_BYTES];
+	ssize_t n = t->log_fd >= 0 ? pread(t->log_fd, text, sizeof(text), 0) : -1;
+	const char *line;
+	size_t l = 0;
 
 	if (len)
 		what[0] = '\0';
-	if (!fp)
-		return false;
-	while (!found && fgets(line, sizeof(line), fp)) {
-		for (size_t i = 0; i < sizeof(bug_words) / sizeof(bug_words[0]); i++) {
-			if (strstr(line, bug_words[i])) {
-				line[strcspn(line, "\n")] = '\0';
-				if (len)
-					snprintf(what, len, "%s", line);
-				found = true;
-				break;
-			}
-		}
-	}
-	fclose(fp);
-	return found;
+	line = n > 0 ? bug_line(text, (size_t)n, &l) : NULL;
+	if (line && len)
+		snprintf(what, len, "%.*s", (int)l, line);
+	return line != NULL;
 }
 
 void target_describe_end(const struct target_process *t, char *buf, size_t len)

@@ -12,7 +12,9 @@
  * target's own (what /proc/PID/fd and /proc/PID/maps are read from, and
  * what process_vm_readv needs: a child of ours may be read under the
  * default ptrace rules). The target leads its own process group, so a stop
- * takes whatever it started with it.
+ * takes whatever it started with it, and it dies with the driver (a
+ * finding aborts the driver). Nothing stays on disk once the target has
+ * connected, or failed to: its stderr is read through an open fd.
  */
 #ifndef VSF_TARGET_PROCESS_H
 #define VSF_TARGET_PROCESS_H
@@ -33,7 +35,9 @@ struct target_process {
 	pid_t pid;                 /* 0: not started, or reaped */
 	int listen_fd;             /* our listening socket, or -1 */
 	int conn;                  /* the target's front-end channel, or -1 */
-	char dir[64];              /* private directory: socket and stderr log */
+	int log_fd;                /* the target's stderr, for reading, or -1 */
+	char dir[64];              /* private directory: socket and stderr log,
+	                              gone once the target has connected */
 	char sock_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	char log_path[96];         /* the target's stderr */
 	enum target_end end;
@@ -69,7 +73,7 @@ bool target_alive(struct target_process *t);
  */
 enum target_end target_stop(struct target_process *t, int grace_ms);
 
-/* Remove the socket, the log and the directory. */
+/* Stop it if need be; close the log. */
 void target_cleanup(struct target_process *t);
 
 /*

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #define _GNU_SOURCE
 #include <ctype.h>
-#include <stddef.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -243,6 +243,8 @@ static int parse_setting(struct profile_parser *ps, const struct setting *st, co
 
 	if (ret)
 		return ret;
+	if (st->kind == SET_MS && !n)
+		return fail(ps, "%s must be at least 1", st->key);
 	switch (st->kind) {
 	case SET_BOOL: *(bool *)field = b; break;
 	case SET_UINT: *(unsigned *)field = (unsigned)n; break;

@@ -111,6 +111,7 @@ TEST(mistakes_are_errors_with_their_line)
 	expect_error("deviation reply-protocol words reason\n", "deviation: \"words\" expected");
 	expect_error("on-disconnect leaves\n", "exits or stays");
 	expect_error("settle-ms 10 20\n", "settle-ms takes one value");
+	expect_error("reply-timeout-ms 0\n", "reply-timeout-ms must be at least 1");
 }
 
 TEST(request_names_both_ways)
