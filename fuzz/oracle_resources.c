@@ -216,6 +216,18 @@ void resources_check_no_memfd_mapping(const struct resources *rs, unsigned long 
 	clean_file_mappings = now;
 }
 
+/* The first fd open in now[] but not in baseline[] (hi bits), or -1. */
+static int first_fd_not_in(const uint64_t now[], const uint64_t baseline[], int hi)
+{
+	for (int w = 0; w < hi / 64; w++) {
+		uint64_t extra = now[w] & ~baseline[w];
+
+		if (extra)
+			return w * 64 + __builtin_ctzll(extra);
+	}
+	return -1;
+}
+
 void resources_check_target(const struct oracle_where *where, pid_t pid, const uint64_t baseline[],
 			    int hi, const struct file_id files[], size_t n, int wait_ms)
 {
@@ -238,15 +250,21 @@ void resources_check_target(const struct oracle_where *where, pid_t pid, const u
 	ORACLE_CHECK(where, "resources", held <= 0,
 		     "the target holds %d fd%s of the %zu file%s it was sent (its fd %d: %s)", held,
 		     held == 1 ? "" : "s", n, n == 1 ? "" : "s", fd, path);
-	if (proc_fd_set(pid, now, hi) < 0)
-		return; /* it is gone: how it ended is the target-died oracle's */
-	for (int i = 0; i < hi; i++) {
-		bool open_now = now[i / 64] >> (i % 64) & 1, before = baseline[i / 64] >> (i % 64) & 1;
+	/* An fd it opened while handling the input may still be on its way
+	 * out: the set gets wait_ms to come back within the baseline. */
+	for (int waited = 0;; waited++) {
+		struct timespec ms = { 0, 1000000 };
 
-		if (open_now && !before)
-			proc_fd_path(pid, i, path, sizeof(path));
-		ORACLE_CHECK(where, "resources", !open_now || before,
-			     "the target's fd %d (%s) is open after the input; it was not after its start-up",
-			     i, path);
+		if (proc_fd_set(pid, now, hi) < 0)
+			return; /* it is gone: how it ended is the target-died oracle's */
+		fd = first_fd_not_in(now, baseline, hi);
+		if (fd < 0 || waited >= wait_ms)
+			break;
+		nanosleep(&ms, NULL);
 	}
+	if (fd >= 0)
+		proc_fd_path(pid, fd, path, sizeof(path));
+	ORACLE_CHECK(where, "resources", fd < 0,
+		     "the target's fd %d (%s) is open after the input; it was not after its start-up",
+		     fd, path);
 }

@@ -181,6 +181,8 @@ static int serve_request(struct prun *r, int wait_ms, bool stop_at_reply)
 			return -ECONNRESET;
 		if (r->sess.requests > before)
 			digest_u64(r, r->sess.last_request);
+		if (ret < 0 && !target_alive(&r->t)) /* it died mid-request: that is the news */
+			target_check_end(&r->where, &r->t, true);
 		ORACLE_CHECK(&r->where, "reply-protocol", ret != -EPROTO,
 			     "front-end channel: %s", r->sess.why);
 		ORACLE_CHECK(&r->where, "reply-protocol", ret != -EMSGSIZE,
@@ -203,12 +205,30 @@ static int serve_request(struct prun *r, int wait_ms, bool stop_at_reply)
  */
 static int serve_requests(struct prun *r, int quiet_ms, bool stop_at_reply, uint32_t until)
 {
+	/* A target that never stops sending requests must not hold the driver. */
+	int budget_ms = quiet_ms > r->prof->start_timeout_ms ? quiet_ms : r->prof->start_timeout_ms;
+	uint64_t end = liveness_now() + (uint64_t)budget_ms * 1000000;
 	int ret;
 
-	while ((ret = serve_request(r, quiet_ms, stop_at_reply)) > 0)
+	while ((ret = serve_request(r, quiet_ms, stop_at_reply)) > 0) {
 		if (until && r->sess.last_request == until)
 			return 0;
+		ORACLE_CHECK(&r->where, "liveness", liveness_now() < end,
+			     "the target kept sending requests for %d ms (%s last)", budget_ms,
+			     vhost_request_name(VHOST_FRONTEND_CHANNEL, r->sess.last_request) ?:
+				     "an unknown request");
+	}
 	return ret;
+}
+
+/* The times the profile says the target sends request in its start-up. */
+static size_t profile_sends(const struct target_profile *prof, uint32_t request)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < prof->nsends; i++)
+		n += prof->sends[i] == request;
+	return n;
 }
 
 /*
@@ -216,16 +236,23 @@ static int serve_requests(struct prun *r, int quiet_ms, bool stop_at_reply, uint
  * profile lists, then settle_ms without a request (what it does after its
  * last request, such as reserving its regions, is part of its start-up). A
  * loaded machine can leave longer gaps inside a start-up than settle_ms:
- * until that last request, a gap may be ten times as long (a target whose
- * start-up goes another way, or that gives up, is done after such a gap).
+ * until that last request, a gap may be as long as the reply timeout (a
+ * target whose start-up goes another way, or that gives up, is done after
+ * such a gap).
  */
 static int serve_startup(struct prun *r)
 {
 	uint32_t last = r->prof->nsends ? r->prof->sends[r->prof->nsends - 1] : 0;
+	size_t need = last ? profile_sends(r->prof, last) : 0, seen;
 	int ret = 0;
 
-	if (last)
-		ret = serve_requests(r, 10 * r->prof->settle_ms, false, last);
+	/* The last listed request as often as the list has it (GET_FEATURES
+	 * comes twice in QEMU's), each within the reply timeout. */
+	while ((seen = backend_session_count(&r->sess, last)) < need) {
+		ret = serve_requests(r, r->prof->reply_timeout_ms, false, last);
+		if (ret < 0 || backend_session_count(&r->sess, last) == seen)
+			break;
+	}
 	return ret < 0 ? ret : serve_requests(r, r->prof->settle_ms, false, 0);
 }
 
@@ -408,20 +435,27 @@ static bool judge_under_profile(const struct prun *r, const uint8_t *msg, struct
 static size_t read_reply(struct prun *r, const struct model_verdict *mv, uint8_t buf[REPLY_LEN])
 {
 	uint64_t deadline = liveness_now() + (uint64_t)r->prof->reply_timeout_ms * 1000000;
-	size_t n = 0;
+	size_t n = 0, want = REPLY_LEN;
 
 	if (!mv->reply || mv->reply_lost)
 		return 0;
-	while (n < REPLY_LEN) {
+	/* A header first; then the payload it announces, 8 bytes at most (a
+	 * reply of another size is the reply-protocol oracle's to report). */
+	while (n < want) {
 		uint64_t now = liveness_now();
 
 		if (now >= deadline || serve_requests(r, (int)((deadline - now) / 1000000) + 1, true, 0) < 0)
 			break;
-		n += peer_io_read_pending(r->sess.backend_fd, buf + n, REPLY_LEN - n, NULL, 0, NULL);
-		if (n < REPLY_LEN && !target_alive(&r->t))
+		n += peer_io_read_pending(r->sess.backend_fd, buf + n, want - n, NULL, 0, NULL);
+		if (n >= VSF_HEADER_SIZE && want == REPLY_LEN) {
+			uint32_t size = vsf_load_le32(buf + 8);
+
+			want = VSF_HEADER_SIZE + (size < VSF_U64_PAYLOAD_SIZE ? size : VSF_U64_PAYLOAD_SIZE);
+		}
+		if (n < want && !target_alive(&r->t))
 			break;
 	}
-	if (n < REPLY_LEN) {
+	if (n < want) {
 		char what[96], note[192];
 
 		target_check_end(&r->where, &r->t, !target_alive(&r->t));
@@ -460,6 +494,8 @@ static size_t judge_message(struct prun *r, const uint8_t *msg, size_t left,
 	 * undone before it can be seen: the end of the input judges it. */
 	if (mv.consumed < left || !mv.accepted || !r->prof->shmem)
 		return mv.consumed;
+	if (!target_alive(&r->t)) /* a crash, not a missing mapping */
+		target_check_end(&r->where, &r->t, true);
 	if (mv.request == VSF_BACKEND_SHMEM_MAP)
 		memory_truth_check_target_map(&r->memory, &mv.change);
 	else if (mv.request == VSF_BACKEND_SHMEM_UNMAP)
@@ -551,15 +587,6 @@ static void set_answer(struct prun *r, const struct vsf_op *op)
 	r->offer_from_program = true;
 }
 
-/* The times the profile says the target sends request in its start-up. */
-static size_t profile_sends(const struct target_profile *prof, uint32_t request)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < prof->nsends; i++)
-		n += prof->sends[i] == request;
-	return n;
-}
 
 /*
  * A wait op: serve the front-end channel until the target has sent request
@@ -569,7 +596,10 @@ static size_t profile_sends(const struct target_profile *prof, uint32_t request)
 static void do_wait(struct prun *r, const struct vsf_op *op)
 {
 	uint32_t req = op->wait.request;
-	uint64_t deadline = liveness_now() + (uint64_t)r->prof->reply_timeout_ms * 1000000;
+	/* A request the profile promises gets the reply timeout; any other, a quiet spell. */
+	int wait_ms = profile_sends(r->prof, req) >= op->wait.nth ? r->prof->reply_timeout_ms
+								    : r->prof->settle_ms;
+	uint64_t deadline = liveness_now() + (uint64_t)wait_ms * 1000000;
 	const char *name = vhost_request_name(VHOST_FRONTEND_CHANNEL, req);
 	char what[96], note[192];
 	int ret;
