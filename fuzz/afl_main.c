@@ -29,6 +29,8 @@
 #endif
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+/* harness.h, when the harness links the executor (weak: fuzz_frontend_process does not). */
+__attribute__((weak)) void vsf_harness_forked(void);
 
 __AFL_FUZZ_INIT();
 
@@ -90,6 +92,10 @@ int main(void)
 	leak_check_install();
 	__AFL_INIT();
 	unsigned char *shm = __AFL_FUZZ_TESTCASE_BUF;
+
+	/* In the child now, before the first __AFL_LOOP, whose coverage it clears. */
+	if (vsf_harness_forked)
+		vsf_harness_forked();
 
 	while (__AFL_LOOP(10000))
 		run_one(shm, (size_t)__AFL_FUZZ_TESTCASE_LEN);

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -72,6 +73,27 @@ __attribute__((constructor)) static void probe_kernel(void)
 	fd_pool_init(&fd_pool);
 }
 
+/*
+ * A front-end kept across inputs (vsf_harness_keep_frontend): attached to
+ * its socketpair and configured with the config the seeds carry, no
+ * mapping. An input whose first call into the front-end is the connection
+ * with that offer takes it instead of making one (the same checks are made
+ * of it as of a fresh one), and its teardown puts it back when it is proven
+ * clean (vsf_frontend_recycle, then the reset's oracles), or frees it and
+ * makes the next one. Whether an input takes it depends on the input alone
+ * (the offer is fixed, and every teardown leaves one), so an input runs,
+ * covers and digests the same whatever ran before it.
+ */
+struct kept {
+	bool enabled;
+	pid_t pid; /* the process that made it: a fork shares its sockets */
+	struct vsf_frontend *fe;
+	int peer; /* the backend's end; the front-end holds the other */
+	int attach_ret, configure_ret;
+};
+
+static struct kept kept = { .peer = -1 };
+
 struct run {
 	enum vsf_harness_kind kind;
 	struct oracle_where where;
@@ -81,6 +103,10 @@ struct run {
 	int peer;          /* the backend's end of the backend channel */
 	int fe_chan[2];    /* session harness: front-end channel, [1] is the backend's */
 	bool connected;
+	bool adopt;            /* the first connection takes the kept front-end */
+	bool adopted;          /* it did */
+	bool like_kept;        /* the last connection made what the kept front-end is */
+	uint64_t connected_regions[VSF_MAX_SHMEM_REGIONS]; /* the model's regions then */
 	unsigned connects;     /* of VSF_PROG_MAX_CONNECTS */
 	size_t send_left;      /* of VSF_PROG_MAX_SEND_BYTES */
 	bool op_sent_fds;      /* the current op passed fds to the front-end */
@@ -259,31 +285,88 @@ static void connect_session(struct run *r)
 	}
 }
 
+/* What attach returned, as the model and the digest take it. */
+static void attached(struct run *r, int ret, uint64_t pf)
+{
+	digest_u64(r, (uint64_t)ret);
+	shadow_check_attach(&r->where, ret);
+	model_attach(&r->model, pf, true);
+}
+
+/* What configure returned; faulted: the fault that fired in it, if any. */
+static void configured(struct run *r, int ret, const struct fault_event *faulted)
+{
+	uint64_t sizes[VSF_MAX_SHMEM_REGIONS];
+	bool ok;
+
+	config_sizes(r, sizes);
+	digest_u64(r, (uint64_t)ret);
+	/* A failed reservation leaves no region: the model only asks if the config was valid. */
+	ok = faulted ? model_config_valid(&r->model, r->offer.cfg_nregions, sizes)
+		     : model_configure(&r->model, r->offer.cfg_nregions, sizes);
+	shadow_check_configure(&r->where, r->fe, ret, ok, faulted);
+}
+
+static uint64_t offered_protocol_features(const struct backend_offer *offer)
+{
+	return offer->protocol_features & VSF_PROTOCOL_FEATURES_OFFERED;
+}
+
+/* What the kept front-end was configured with: the seeds' config, the
+ * backend offering everything else (backend_offer_init). */
+static void kept_offer(struct backend_offer *offer)
+{
+	backend_offer_init(offer);
+	offer->cfg_nregions = 2;
+	offer->cfg_sizes[0] = 0x10000;
+	offer->cfg_sizes[3] = 0x4000;
+}
+
+/* Does a connection with this offer make what the kept front-end is? (The
+ * fields connect_attached reads.) */
+static bool offer_is_kept(const struct backend_offer *offer)
+{
+	struct backend_offer k;
+
+	kept_offer(&k);
+	return offered_protocol_features(offer) == offered_protocol_features(&k) &&
+	       offer->cfg_nregions == k.cfg_nregions &&
+	       !memcmp(offer->cfg_sizes, k.cfg_sizes, sizeof(k.cfg_sizes));
+}
+
 static void connect_attached(struct run *r)
 {
 	uint64_t sizes[VSF_MAX_SHMEM_REGIONS];
-	uint64_t pf = r->offer.protocol_features & VSF_PROTOCOL_FEATURES_OFFERED;
+	uint64_t pf = offered_protocol_features(&r->offer);
 	struct fault_event ev;
+	bool faulted;
 	int sv[2], ret;
-	bool faulted, ok;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 		harness_setup_failed("socketpair");
 	ret = vsf_frontend_attach(r->fe, sv[0], pf);
-	digest_u64(r, (uint64_t)ret);
-	shadow_check_attach(&r->where, ret);
 	r->peer = sv[1];
-	model_attach(&r->model, pf, true);
+	attached(r, ret, pf);
+	r->like_kept = offer_is_kept(&r->offer) && ret == kept.attach_ret;
 	if (!r->model.shmem)
 		return;
 	config_sizes(r, sizes);
 	ret = vsf_frontend_configure(r->fe, r->offer.cfg_nregions, sizes);
-	digest_u64(r, (uint64_t)ret);
-	/* A failed reservation leaves no region: the model only asks if the config was valid. */
 	faulted = took_fault(&ev);
-	ok = faulted ? model_config_valid(&r->model, r->offer.cfg_nregions, sizes)
-		     : model_configure(&r->model, r->offer.cfg_nregions, sizes);
-	shadow_check_configure(&r->where, r->fe, ret, ok, faulted ? &ev : NULL);
+	configured(r, ret, faulted ? &ev : NULL);
+	r->like_kept &= !faulted && ret == kept.configure_ret;
+}
+
+/* The kept front-end, attached and configured with the offer the input makes. */
+static void adopt_kept(struct run *r)
+{
+	r->adopt = false;
+	r->adopted = true;
+	r->peer = kept.peer; /* r->fe already is kept.fe */
+	attached(r, kept.attach_ret, offered_protocol_features(&r->offer));
+	if (r->model.shmem)
+		configured(r, kept.configure_ret, NULL);
+	r->like_kept = true;
 }
 
 static void do_connect(struct run *r)
@@ -291,17 +374,22 @@ static void do_connect(struct run *r)
 	struct fault_event ev;
 
 	r->connects++;
-	vsf_frontend_disconnect(r->fe);
-	if (took_fault(&ev)) /* munmap and close only, which matter not */
-		shadow_fault_unexpected(&r->where, &ev, "in disconnect");
+	if (!r->adopt) {
+		vsf_frontend_disconnect(r->fe);
+		if (took_fault(&ev)) /* munmap and close only, which matter not */
+			shadow_fault_unexpected(&r->where, &ev, "in disconnect");
+	}
 	model_disconnect(&r->model);
 	close_fd(&r->peer);
 	close_fd(&r->fe_chan[0]);
 	close_fd(&r->fe_chan[1]);
-	if (r->kind == VSF_HARNESS_BACKEND_CHANNEL)
+	if (r->adopt)
+		adopt_kept(r);
+	else if (r->kind == VSF_HARNESS_BACKEND_CHANNEL)
 		connect_attached(r);
 	else
 		connect_session(r);
+	memcpy(r->connected_regions, r->model.region_size, sizeof(r->connected_regions));
 	commit_order_watch(r->fe, r->peer, &r->where);
 	r->connected = true;
 	shadow_check_regions(&r->where, r->fe, &r->model);
@@ -524,13 +612,20 @@ static void do_add_region(struct run *r, const struct vsf_op *op)
 	memory_truth_check_region_edges(&r->memory);
 }
 
-static void set_config(struct run *r, const struct vsf_op *op)
+static void set_config(struct backend_offer *offer, const struct vsf_op *op)
 {
-	r->offer.cfg_request = op->config.request;
-	r->offer.cfg_flags = op->config.flags;
-	r->offer.cfg_size = op->config.size;
-	r->offer.cfg_nregions = op->config.nregions;
-	op_wire_config_sizes(op, r->offer.cfg_sizes);
+	offer->cfg_request = op->config.request;
+	offer->cfg_flags = op->config.flags;
+	offer->cfg_size = op->config.size;
+	offer->cfg_nregions = op->config.nregions;
+	op_wire_config_sizes(op, offer->cfg_sizes);
+}
+
+static void set_session(struct backend_offer *offer, const struct vsf_op *op)
+{
+	offer->features = op->session.features;
+	offer->protocol_features = op->session.protocol_features;
+	offer->ack = op->session.ack;
 }
 
 /*
@@ -573,12 +668,10 @@ static void execute(struct run *r, const struct vsf_op *op)
 		fd_table_create(&r->fds, op);
 		break;
 	case VSF_OP_SESSION:
-		r->offer.features = op->session.features;
-		r->offer.protocol_features = op->session.protocol_features;
-		r->offer.ack = op->session.ack;
+		set_session(&r->offer, op);
 		break;
 	case VSF_OP_CONFIG:
-		set_config(r, op);
+		set_config(&r->offer, op);
 		break;
 	case VSF_OP_CONNECT:
 		if (r->connects < VSF_PROG_MAX_CONNECTS)
@@ -656,10 +749,173 @@ static void drop_log_line(void *opaque, enum vsf_log_level level, const char *ms
 	(void)msg;
 }
 
-static void run_init(struct run *r, enum vsf_harness_kind kind)
+/* A front-end with the options the harness gives it. */
+static struct vsf_frontend *new_frontend(enum vsf_harness_kind kind)
 {
+	struct vsf_frontend *fe;
 	struct vsf_options opts;
 
+	vsf_options_default(&opts);
+	opts.max_mappings = VSF_HARNESS_MAX_MAPPINGS;
+	opts.max_reserved_bytes = VSF_HARNESS_MAX_RESERVED;
+	opts.io_timeout_ms = 0; /* everything was written before it is read */
+	opts.device_features = VSF_HARNESS_DEVICE_FEATURES;
+	/* As vhost-shmem-frontend runs it: the session harness requires fds
+	 * sealed against shrinking; the backend-channel harness maps any. */
+	opts.require_shrink_seal = kind == VSF_HARNESS_FRONTEND_SESSION;
+	if (vsf_frontend_new(&opts, &fe) < 0)
+		harness_setup_failed("vsf_frontend_new");
+	/* A log that drops every line: the front-end's log formatting runs too. */
+	vsf_frontend_set_log(fe, drop_log_line, NULL);
+	return fe;
+}
+
+/* ---- the front-end kept across inputs ---- */
+
+/* Make the kept front-end as connect_attached would, outside any input's oracles. */
+static void make_kept(void)
+{
+	struct backend_offer offer;
+	struct shadow_model m;
+	uint64_t pf;
+	int sv[2];
+
+	kept_offer(&offer);
+	pf = offered_protocol_features(&offer);
+	kept.pid = getpid();
+	kept.fe = new_frontend(VSF_HARNESS_BACKEND_CHANNEL);
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		harness_setup_failed("socketpair");
+	kept.peer = sv[1];
+	kept.attach_ret = vsf_frontend_attach(kept.fe, sv[0], pf);
+	model_init(&m, VSF_HARNESS_MAX_MAPPINGS, VSF_HARNESS_MAX_RESERVED,
+		   (uint64_t)sysconf(_SC_PAGESIZE));
+	model_attach(&m, pf, true);
+	kept.configure_ret = m.shmem ? vsf_frontend_configure(kept.fe, offer.cfg_nregions,
+							      offer.cfg_sizes)
+				     : 0;
+}
+
+void vsf_harness_keep_frontend(enum vsf_harness_kind kind)
+{
+	if (kind != VSF_HARNESS_BACKEND_CHANNEL || kept.enabled)
+		return;
+	kept.enabled = true;
+	make_kept();
+}
+
+void vsf_harness_forked(void)
+{
+	if (!kept.enabled || kept.pid == getpid())
+		return;
+	vsf_frontend_free(kept.fe); /* this process's copy; the parent keeps its own */
+	close_fd(&kept.peer);
+	make_kept();
+}
+
+/*
+ * Does the input take the kept front-end? Yes when its first call into the
+ * front-end is its connection (a connect op, or the first message's), with
+ * the kept front-end's offer and no fault armed before it. From the input
+ * alone: the kept front-end is always there once kept.enabled.
+ */
+static bool takes_kept(enum vsf_harness_kind kind, const struct vsf_program *program)
+{
+	struct backend_offer offer;
+	size_t executed = 0;
+
+	if (kind != VSF_HARNESS_BACKEND_CHANNEL || !kept.fe)
+		return false;
+	backend_offer_init(&offer);
+	for (size_t i = 0; i < program->nops && executed < VSF_PROG_MAX_OPS; i++) {
+		const struct vsf_op *op = &program->ops[i];
+
+		switch (op->code) {
+		case VSF_OP_BYTES:
+			continue;
+		case VSF_OP_SESSION:
+			set_session(&offer, op);
+			break;
+		case VSF_OP_CONFIG:
+			set_config(&offer, op);
+			break;
+		case VSF_OP_FD:
+		case VSF_OP_TRUNCATE:
+		case VSF_OP_ANSWER:
+		case VSF_OP_WAIT:
+		case VSF_OP_SHUTDOWN: /* no channel yet: nothing to shut */
+			break;
+		case VSF_OP_CONNECT:
+		case VSF_OP_MAP:
+		case VSF_OP_UNMAP:
+			return offer_is_kept(&offer);
+		case VSF_OP_SEND: /* past the budget it is skipped, and connects nothing */
+			return op->data_len <= VSF_PROG_MAX_SEND_BYTES && offer_is_kept(&offer);
+		default: /* fault, reset, add_region, hangup */
+			return false;
+		}
+		executed++;
+	}
+	return false;
+}
+
+/*
+ * Can the input's front-end be kept in place of the one it took? Its last
+ * connection made what the kept one is (a front-end is then what
+ * make_kept makes: a disconnect forgets all), the channel is open and empty
+ * both ways (no message or reply half read, no fd in flight), and the
+ * regions are the ones it configured; only mappings may differ.
+ */
+static bool keepable(const struct run *r)
+{
+	int to_fe = -1, to_peer = -1;
+
+	if (!r->adopted || !r->like_kept || !r->model.channel_open || r->model.peer_read_shut ||
+	    memcmp(r->model.region_size, r->connected_regions, sizeof(r->connected_regions)))
+		return false;
+	if (ioctl(vsf_frontend_backend_fd(r->fe), FIONREAD, &to_fe) < 0 ||
+	    ioctl(r->peer, FIONREAD, &to_peer) < 0)
+		return false;
+	return !to_fe && !to_peer;
+}
+
+/*
+ * Put the front-end back as it was adopted, checked as a reset is (do_reset):
+ * no mapping left in its table or in memory, the regions as configured.
+ * False when a mapping could not be removed (it is freed instead).
+ */
+static bool recycle(struct run *r)
+{
+	struct model_mapping gone[MODEL_MAX_MAPPINGS];
+	size_t n = r->model.nmaps;
+
+	memcpy(gone, r->model.maps, n * sizeof(gone[0]));
+	if (vsf_frontend_recycle(r->fe))
+		return false;
+	model_reset(&r->model);
+	shadow_check_mappings(&r->where, r->fe, &r->model);
+	shadow_check_regions(&r->where, r->fe, &r->model);
+	for (size_t i = 0; i < n; i++)
+		memory_truth_check_gone(&r->memory, &gone[i]);
+	return true;
+}
+
+/* Keep the input's front-end for the next input, when it may be; false: free it. */
+static bool keep_frontend(struct run *r)
+{
+	if (r->adopt) /* never connected: untouched */
+		return true;
+	if (!keepable(r) || !recycle(r))
+		return false;
+	kept.peer = r->peer;
+	r->peer = -1;
+	return true;
+}
+
+/* ---- an input from start to teardown ---- */
+
+static void run_init(struct run *r, enum vsf_harness_kind kind, bool adopt)
+{
 	memset(r, 0, sizeof(*r));
 	r->kind = kind;
 	r->where.harness = harness_name(kind);
@@ -669,22 +925,19 @@ static void run_init(struct run *r, enum vsf_harness_kind kind)
 	r->send_left = VSF_PROG_MAX_SEND_BYTES;
 	liveness_start(&r->liveness, 0);
 	r->file_maps_at_start = fault_file_maps_made();
-	vsf_options_default(&opts);
-	opts.max_mappings = VSF_HARNESS_MAX_MAPPINGS;
-	opts.max_reserved_bytes = VSF_HARNESS_MAX_RESERVED;
-	opts.io_timeout_ms = 0; /* everything was written before it is read */
-	opts.device_features = VSF_HARNESS_DEVICE_FEATURES;
-	/* As vhost-shmem-frontend runs it: the session harness requires fds
-	 * sealed against shrinking; the backend-channel harness maps any. */
-	opts.require_shrink_seal = kind == VSF_HARNESS_FRONTEND_SESSION;
-	if (vsf_frontend_new(&opts, &r->fe) < 0)
-		harness_setup_failed("vsf_frontend_new");
-	/* A log that drops every line: the front-end's log formatting runs too. */
-	vsf_frontend_set_log(r->fe, drop_log_line, NULL);
+	r->adopt = adopt;
+	if (adopt) {
+		const int sockets[] = { kept.peer, vsf_frontend_backend_fd(kept.fe) };
+
+		r->fe = kept.fe;
+		resources_hand_over(&r->resources, sockets, 2);
+	} else {
+		r->fe = new_frontend(kind);
+	}
 	model_init(&r->model, VSF_HARNESS_MAX_MAPPINGS, VSF_HARNESS_MAX_RESERVED,
 		   (uint64_t)sysconf(_SC_PAGESIZE));
 	r->model.write_sealed_maps_ro = write_sealed_maps_ro;
-	r->model.require_shrink_seal = opts.require_shrink_seal;
+	r->model.require_shrink_seal = kind == VSF_HARNESS_FRONTEND_SESSION;
 	fd_table_init(&r->fds, &fd_pool, true);
 	r->memory = (struct memory_truth){ .where = &r->where, .region_base = frontend_region_base,
 					   .opaque = r, .model = &r->model, .fds = &r->fds };
@@ -692,34 +945,57 @@ static void run_init(struct run *r, enum vsf_harness_kind kind)
 	backend_offer_init(&r->offer);
 }
 
-/* Teardown: nothing of the front-end may remain, and the harness's fds are intact. */
-static void run_finish(struct run *r)
+static void fd_bit_set(struct fd_bits *bits, int fd)
+{
+	if (fd >= 0 && fd < FD_BITS_LIMIT)
+		bits->w[fd / 64] |= 1ull << (fd % 64);
+}
+
+/*
+ * Teardown: nothing of the front-end may remain but a kept front-end's
+ * reservations and sockets, and the harness's fds are intact. True when
+ * the input took the kept front-end and freed it: the next one is to be
+ * made.
+ */
+static bool run_finish(struct run *r)
 {
 	void *bases[VSF_MAX_SHMEM_REGIONS];
 	size_t nbases = 0;
-	struct fd_bits kept = { { 0 } }, evicted = { { 0 } };
-	bool made_opath;
+	struct fd_bits pooled = { { 0 } }, evicted = { { 0 } };
+	bool made_opath, keep;
 
 	r->where.op_name = "teardown";
 	memory_truth_check_all(&r->memory);
 	memory_truth_check_region_edges(&r->memory);
 	resources_check_table_intact(&r->resources, &r->fds);
-	for (int id = 0; id < VSF_MAX_SHMEM_REGIONS; id++) {
-		struct vsf_region_info info;
+	keep = (r->adopt || r->adopted) && keep_frontend(r);
+	if (!keep) {
+		for (int id = 0; id < VSF_MAX_SHMEM_REGIONS; id++) {
+			struct vsf_region_info info;
 
-		if (vsf_frontend_region(r->fe, (uint8_t)id, &info))
-			bases[nbases++] = info.base;
+			if (vsf_frontend_region(r->fe, (uint8_t)id, &info))
+				bases[nbases++] = info.base;
+		}
+		vsf_frontend_free(r->fe);
+		resources_check_regions_gone(&r->resources, bases, nbases, r->model.page_size);
 	}
-	vsf_frontend_free(r->fe);
 	r->fe = NULL;
-	resources_check_regions_gone(&r->resources, bases, nbases, r->model.page_size);
 	close_fd(&r->peer);
 	close_fd(&r->fe_chan[0]);
 	close_fd(&r->fe_chan[1]);
 	made_opath = r->fds.made_opath;
-	fd_table_close_all(&r->fds, &kept, &evicted);
-	resources_check_fds_as_before(&r->resources, made_opath, &kept, &evicted);
+	fd_table_close_all(&r->fds, &pooled, &evicted);
+	if (keep) { /* open after teardown, as the pool's are */
+		fd_bit_set(&pooled, kept.peer);
+		fd_bit_set(&pooled, vsf_frontend_backend_fd(kept.fe));
+	}
+	resources_check_fds_as_before(&r->resources, made_opath, &pooled, &evicted);
 	resources_check_no_memfd_mapping(&r->resources, r->file_maps_at_start);
+	if (keep || !r->adopted)
+		return false;
+	kept.fe = NULL;
+	kept.peer = -1; /* closed with the input's fds */
+	return true;
 }
 
 void vsf_harness_run(enum vsf_harness_kind kind, const uint8_t *data, size_t size)
@@ -738,10 +1014,11 @@ void vsf_harness_run_program(enum vsf_harness_kind kind, const struct vsf_progra
 	struct run r;
 	struct fault_event ev;
 	size_t executed = 0;
+	bool renew;
 
 	last_digest = 0;
 	fault_disarm();
-	run_init(&r, kind);
+	run_init(&r, kind, takes_kept(kind, program));
 	oracle_enter(&r.where);
 	for (size_t i = 0; i < program->nops && executed < VSF_PROG_MAX_OPS; i++) {
 		const struct vsf_op *op = &program->ops[i];
@@ -764,8 +1041,10 @@ void vsf_harness_run_program(enum vsf_harness_kind kind, const struct vsf_progra
 	r.where.op_index = program->nops;
 	fault_disarm();
 	commit_order_unwatch();
-	run_finish(&r);
+	renew = run_finish(&r);
 	resources_end(&r.resources);
+	if (renew)
+		make_kept();
 	oracle_leave();
 	last_digest = r.digest;
 	harness_execs++;

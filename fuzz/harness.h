@@ -4,7 +4,8 @@
  * program.h) against a fresh front-end over real socketpairs, checking the
  * oracles (oracles.h, one family a file: oracle_*.h) against the shadow
  * model after every op. State is created and destroyed per input, so the
- * same input always runs the same way.
+ * same input always runs the same way (a kept front-end, see
+ * vsf_harness_keep_frontend, is proven to be as a fresh one).
  */
 #ifndef VSF_HARNESS_H
 #define VSF_HARNESS_H
@@ -41,6 +42,26 @@ void vsf_harness_run_program(enum vsf_harness_kind kind, const struct vsf_progra
  * op. The same input must give the same digest (replay checks this).
  */
 uint64_t vsf_harness_last_digest(void);
+
+/*
+ * Keep one front-end across this kind's inputs (the backend-channel harness
+ * only; other kinds are left as they are): connected and configured once,
+ * taken by every input that would connect it the same way as its first
+ * call into the front-end, put back after it once proven clean (no
+ * mapping, the regions as configured, the channel open and empty), else
+ * freed and made again. An input runs, covers and digests the same either
+ * way and whatever ran before it. Call before the first input, outside any
+ * (a constructor): making the first one is then no input's work.
+ */
+void vsf_harness_keep_frontend(enum vsf_harness_kind kind);
+/*
+ * In a process forked from the one that kept it (AFL++'s fork server), the
+ * kept front-end's sockets are shared with the parent: a child's input
+ * that stops half way would leave bytes in them for the next child. Called
+ * in the child before its first input, outside any, this makes the child
+ * its own.
+ */
+void vsf_harness_forked(void);
 
 /* Backend messages handled since the process started (for throughput figures). */
 extern unsigned long long vsf_harness_messages;

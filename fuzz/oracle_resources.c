@@ -76,6 +76,18 @@ void resources_begin(struct resources *rs, const struct oracle_where *where)
 	fault_watch_close(check_close);
 }
 
+void resources_hand_over(struct resources *rs, const int fds[], size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (fds[i] < 0)
+			continue;
+		if (fds[i] < PROBE_FD_SCAN_LIMIT)
+			rs->baseline_low[fds[i] / 64] &= ~(1ull << (fds[i] % 64));
+		rs->baseline--;
+		rs->after_last_op--;
+	}
+}
+
 void resources_end(struct resources *rs)
 {
 	fault_watch_close(NULL);

@@ -39,6 +39,12 @@ struct resources {
 
 /* Before an input: record the fds open, and watch the front-end's closes. */
 void resources_begin(struct resources *rs, const struct oracle_where *where);
+/*
+ * fds open before the input that the input takes over (the sockets of a
+ * front-end kept across inputs): from now on they are the input's, held by
+ * the driver, not the baseline's.
+ */
+void resources_hand_over(struct resources *rs, const int fds[], size_t n);
 /* After the input's teardown checks: stop watching. */
 void resources_end(struct resources *rs);
 

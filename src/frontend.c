@@ -228,6 +228,15 @@ void vsf_frontend_reset(struct vsf_frontend *fe)
 		log_msg(fe, VSF_LOG_ERROR, "device reset: %zu mappings could not be removed", stuck);
 }
 
+size_t vsf_frontend_recycle(struct vsf_frontend *fe)
+{
+	size_t stuck = vsf_regions_recycle(&fe->regions);
+
+	if (!stuck)
+		fe->last = (struct vsf_error){ 0 };
+	return stuck;
+}
+
 int vsf_frontend_attach(struct vsf_frontend *fe, int backend_fd, uint64_t protocol_features)
 {
 	if (fe->backend_fd >= 0) {

@@ -410,14 +410,12 @@ int vsf_regions_commit(struct vsf_regions *r, struct vsf_change *change, struct 
 	return ret;
 }
 
-size_t vsf_regions_reset(struct vsf_regions *r)
+/* Put the reservation back over the first n mappings of the table; a mapping
+ * the kernel would not replace stays in the table: it is still there. */
+static size_t unmap_first(struct vsf_regions *r, size_t n)
 {
-	size_t kept = 0, n = r->nmaps;
+	size_t kept = 0;
 
-	/* canary reset-keeps: off by one, the last mapping survives the reset */
-	if (VSF_CANARY(RESET_KEEPS, n > 0))
-		n--;
-	/* A mapping the kernel would not replace stays in the table: it is still there. */
 	for (size_t i = 0; i < n; i++) {
 		const struct vsf_mapping *m = &r->maps[i];
 
@@ -426,4 +424,26 @@ size_t vsf_regions_reset(struct vsf_regions *r)
 	}
 	r->nmaps = kept;
 	return kept;
+}
+
+size_t vsf_regions_reset(struct vsf_regions *r)
+{
+	size_t n = r->nmaps;
+
+	/* canary reset-keeps: off by one, the last mapping survives the reset */
+	if (VSF_CANARY(RESET_KEEPS, n > 0))
+		n--;
+	return unmap_first(r, n);
+}
+
+size_t vsf_regions_recycle(struct vsf_regions *r)
+{
+	size_t stuck = unmap_first(r, r->nmaps);
+
+	if (!stuck) {
+		free(r->maps);
+		r->maps = NULL;
+		r->maps_cap = 0;
+	}
+	return stuck;
 }

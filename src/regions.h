@@ -83,5 +83,8 @@ int vsf_regions_commit(struct vsf_regions *r, struct vsf_change *change, struct 
 
 /* Device reset: remove every mapping, keep the reservations. Returns how many could not be removed. */
 size_t vsf_regions_reset(struct vsf_regions *r);
+/* Reset, and when no mapping is left release the mapping table as well: the
+ * regions are as vsf_regions_configure left them. Returns how many could not be removed. */
+size_t vsf_regions_recycle(struct vsf_regions *r);
 
 #endif

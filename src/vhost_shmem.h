@@ -82,6 +82,16 @@ void vsf_frontend_disconnect(struct vsf_frontend *fe);
 /* Device reset: every mapping is removed; regions stay reserved. */
 void vsf_frontend_reset(struct vsf_frontend *fe);
 
+/*
+ * Back to the state right after attach and configure, silently: every
+ * mapping is removed and, when none is left, the mapping table is released
+ * and the last error forgotten; the session, the backend channel and the
+ * regions stay. For a caller that keeps one front-end across runs (the
+ * fuzzing harness). Returns how many mappings could not be removed (they
+ * stay, as after vsf_frontend_reset).
+ */
+size_t vsf_frontend_recycle(struct vsf_frontend *fe);
+
 /* The backend channel fd to poll for input, or -1. */
 int vsf_frontend_backend_fd(const struct vsf_frontend *fe);
 bool vsf_frontend_shmem_negotiated(const struct vsf_frontend *fe);

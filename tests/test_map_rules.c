@@ -397,6 +397,32 @@ TEST(rule_reset_removes_every_mapping)
 	fixture_fini(&f);
 }
 
+TEST(recycle_is_a_reset_that_forgets_the_table)
+{
+	struct fixture f;
+	int fd = make_memfd(2, 1);
+
+	fixture_init_regions(&f, two_regions);
+	/* Five mappings: the table grew past its first size. */
+	for (int i = 0; i < 5; i++)
+		CHECK_EQ(do_map(&f, 0, fd, 0, (uint64_t)i * f.page, f.page, false), 0);
+	close(fd);
+	int fds = probe_open_fds();
+	CHECK_EQ(vsf_frontend_recycle(f.fe), 0);
+	CHECK_EQ(vsf_frontend_mapping_count(f.fe), 0);
+	CHECK_EQ(vsf_frontend_region_count(f.fe), 2);
+	CHECK(!probe_readable(region_base(&f, 0)));
+	CHECK_EQ(probe_open_fds(), fds);
+	CHECK(vsf_frontend_backend_fd(f.fe) >= 0);
+	/* As after configure: the same ranges map again, the table grows anew. */
+	fd = make_memfd(2, 2);
+	for (int i = 0; i < 5; i++)
+		CHECK_EQ(do_map(&f, 0, fd, 0, (uint64_t)i * f.page, f.page, false), 0);
+	CHECK_EQ(vsf_frontend_mapping_count(f.fe), 5);
+	close(fd);
+	fixture_fini(&f);
+}
+
 TEST(rule_payload_size_exact)
 {
 	const uint64_t pg = page();
