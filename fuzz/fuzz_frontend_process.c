@@ -6,20 +6,57 @@
  *   VSF_TARGET_CMD      its command line, {socket} for the socket's path
  *   VSF_TARGET_PROFILE  its profile (a file of scenario/targets/); without
  *                       one, every rule is the model's
+ *   VSF_TARGET_STATS    optional: a directory where each process keeps
+ *                       DIR/<pid>.stats, the driver's counters (below)
  * Input format: program.h; oracles: oracles.h and oracle_target.h.
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "process_driver.h"
 #include "program.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 uint64_t vsf_harness_last_digest(void);
 
 static struct process_target target;
 static bool have_target;
+static char stats_path[4096];
+static pid_t stats_pid; /* whose file stats_path is: AFL++ forks after start-up */
+
+/*
+ * The driver's counters (process_driver_stats()) as one line in
+ * VSF_TARGET_STATS/<pid>.stats, rewritten after each input rather than at
+ * exit: a job that ends on a finding or a timeout runs no exit handler
+ * (libFuzzer ends it with _Exit, AFL++ with SIGKILL), and its counts would
+ * be lost. scripts/fuzz.sh sums the files of a campaign.
+ */
+static void write_stats(void)
+{
+	const struct process_stats *s = process_driver_stats();
+	const char *dir = getenv("VSF_TARGET_STATS");
+	char line[256];
+	int fd, n;
+
+	if (!dir || !*dir)
+		return;
+	if (stats_pid != getpid()) {
+		stats_pid = getpid();
+		snprintf(stats_path, sizeof(stats_path), "%s/%d.stats", dir, (int)stats_pid);
+	}
+	n = snprintf(line, sizeof(line),
+		     "inputs %llu messages %llu refused %llu deviations %llu not_applicable %llu "
+		     "restarts %llu\n",
+		     s->inputs, s->messages, s->refused, s->deviations, s->not_applicable,
+		     s->restarts);
+	fd = open(stats_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return;
+	(void)!write(fd, line, (size_t)n);
+	close(fd);
+}
 
 static void load_target(void)
 {
@@ -34,23 +71,18 @@ static void load_target(void)
 	have_target = true;
 }
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	load_target();
-	return 0;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct vsf_program p = { 0 };
 
-	load_target(); /* the replay and AFL++ mains do not call LLVMFuzzerInitialize */
+	/* Here, not in LLVMFuzzerInitialize: the libFuzzer build takes that one
+	 * from mutator_libfuzzer.c, and the replay and AFL++ mains call none. */
+	load_target();
 	if (vsf_program_decode(data, size, &p) < 0)
 		return 0;
 	process_run_program(&target, &p);
 	vsf_program_free(&p);
+	write_stats();
 	return 0;
 }
 

@@ -12,8 +12,18 @@
 #   campaign-report.sh both OUT HARNESS...
 #       OUT/summary.md for fuzz.sh --engine both: the tables of OUT/afl and
 #       OUT/libfuzzer, and src/ coverage by both corpora (OUT/coverage/)
+#   campaign-report.sh counts DIR
+#       the driver's counters of a campaign against a front-end process,
+#       summed over its processes' DIR/<pid>.stats (fuzz_frontend_process.c):
+#       "inputs N messages N refused N deviations N not_applicable N restarts N"
+# A campaign against a front-end process (harness fuzz_frontend_process,
+# VSF_TARGET_CMD and VSF_TARGET_PROFILE set) gets, instead of the coverage of
+# src/, a section on its target: the command, the profile, black-box, and
+# the driver's counts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
 
 point() {
 	local engine=$1 line=$2 t=$3
@@ -101,15 +111,28 @@ summary_field() {
 }
 
 write() {
-	local engine=$1 out=$2 elapsed=$3 h log idx
+	local engine=$1 out=$2 elapsed=$3 h log idx frontend=0
 	shift 3
-	mkdir -p "$out/coverage"
-	scripts/coverage.sh --campaign "$out" --html "$out/coverage/html" >"$out/coverage/summary.txt" 2>&1 ||
-		echo "campaign-report: coverage failed; see $out/coverage/summary.txt" >&2
+	# Against a front-end process, the coverage of src/ says nothing of the target.
+	[[ $* == fuzz_frontend_process ]] && frontend=1
+	if ((!frontend)); then
+		mkdir -p "$out/coverage"
+		scripts/coverage.sh --campaign "$out" --html "$out/coverage/html" >"$out/coverage/summary.txt" 2>&1 ||
+			echo "campaign-report: coverage failed; see $out/coverage/summary.txt" >&2
+	fi
 	{
-		echo "# Fuzz campaign: $engine, ${elapsed}s"
+		if ((frontend)); then
+			echo "# Fuzz campaign against a front-end process: $engine, ${elapsed}s"
+		else
+			echo "# Fuzz campaign: $engine, ${elapsed}s"
+		fi
 		echo
-		echo "Started from the committed corpus; $(date -u '+%Y-%m-%d %H:%M UTC') at the end."
+		if ((frontend)); then
+			echo "Started from the committed corpora of every harness and what in-process campaigns grew"
+			echo "($(find "$out/fuzz_frontend_process/seeds" -type f | wc -l) seeds, their dictionaries merged); $(date -u '+%Y-%m-%d %H:%M UTC') at the end."
+		else
+			echo "Started from the committed corpus; $(date -u '+%Y-%m-%d %H:%M UTC') at the end."
+		fi
 		echo
 		echo "| harness | executions | exec/s | exec/s first 10 min | exec/s last 10 min | coverage | stability | corpus | unique findings | plots |"
 		echo "|---|---|---|---|---|---|---|---|---|---|"
@@ -130,7 +153,11 @@ write() {
 				"$(summary_field "$log" corpus | sed "s|$out/||g")" "$found" \
 				"$([[ -f $out/$h/progress.png ]] && echo "[coverage]($h/progress.png)")$([[ -f $out/$h/rate.png ]] && echo " [exec/s]($h/rate.png)")"
 		done
-		coverage_section "this campaign's" "$out"
+		if ((frontend)); then
+			target_section "$out/fuzz_frontend_process" "$elapsed"
+		else
+			coverage_section "this campaign's" "$out"
+		fi
 		for h in "$@"; do
 			idx=$out/$h/findings/index.md
 			[[ -f $idx ]] || continue
@@ -138,6 +165,45 @@ write() {
 			sed "s|(\([0-9]*-[^)]*\)/report.md)|($h/findings/\1/report.md)|; s/^# Findings of/## Findings of/" "$idx"
 		done
 	} >"$out/summary.md"
+}
+
+counts() {
+	cat "$1"/*.stats 2>/dev/null | awk '{ for (i = 1; i < NF; i += 2) n[$i] += $(i + 1) }
+		END { printf "inputs %d messages %d refused %d deviations %d not_applicable %d restarts %d\n",
+			n["inputs"], n["messages"], n["refused"], n["deviations"], n["not_applicable"], n["restarts"] }'
+}
+
+# The summary's section on a front-end process: what it is, how it was
+# fuzzed, and what the driver counted in DIR (fuzz_frontend_process's).
+target_section() {
+	local dir=$1 elapsed=$2 reaped inputs messages refused deviations na restarts
+	read -r _ inputs _ messages _ refused _ deviations _ na _ restarts <<<"$(counts "$dir/stats")"
+	reaped=$(cat "$dir/reaped" 2>/dev/null || echo "?")
+	echo
+	echo "## The target: a front-end process, fuzzed black-box"
+	echo
+	echo "- command: \`$VSF_TARGET_CMD\`"
+	local none="(none: the rules of the model)"
+	echo "- profile: \`$(repo_path "${VSF_TARGET_PROFILE:-$none}")\`"
+	echo "- a fresh target process per input (docs/targets.md); the target is not"
+	echo "  instrumented for the engine, so the campaign is black-box: the coverage"
+	echo "  above is the driver's own (its paths over the target's answers), not the"
+	echo "  target's."
+	echo
+	echo "| inputs played | inputs/s | messages | refused (as the profile says) | known deviations | ops not applicable | target restarts (connect ops) | targets a driver left, ended |"
+	echo "|---|---|---|---|---|---|---|---|"
+	printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$inputs" \
+		"$(awk -v n="$inputs" -v t="$elapsed" 'BEGIN { printf "%.1f", t ? n / t : 0 }')" \
+		"$messages" "$refused" "$deviations" "$na" "$restarts" "$reaped"
+	echo
+	echo "Inputs played: every program the driver ran, counted by the driver"
+	echo "(libFuzzer's executions leave out its first pass over the seeds; an"
+	echo "input that is no program is not played). Refused: the target ended the"
+	echo "session during start-up as its profile says; a known deviation ends its"
+	echo "input, counted, not a finding; ops not applicable (\`fault\`, \`add_region\`,"
+	echo "\`reset\`) act inside our own front-end only and are skipped. A driver"
+	echo "that does not end normally (a finding, a timeout, the campaign's stop)"
+	echo "leaves its target running: the campaign ends those (last column)."
 }
 
 both() {
@@ -164,11 +230,12 @@ both() {
 	} >"$out/summary.md"
 }
 
-cmd=${1:?usage: campaign-report.sh point|write|both ...}
+cmd=${1:?usage: campaign-report.sh point|write|both|counts ...}
 shift
 case $cmd in
 point) point "$@" ;;
 write) write "$@" ;;
 both) both "$@" ;;
+counts) counts "$@" ;;
 *) echo "campaign-report.sh: unknown command $cmd" >&2; exit 2 ;;
 esac

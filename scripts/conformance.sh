@@ -127,7 +127,7 @@ echo >&2
 		first=$(find "$dir" -maxdepth 1 -type f ! -name '*.log' | sort | head -1)
 		"$prog" to-text "$first" >"$dir/program.txt"
 		finding_report "$dir/report.md" fuzz_frontend_process "$first" "$first.log" \
-			"$dir/program.txt" "scripts/repro.sh --frontend-cmd '$cmd' --profile $profile $first" \
+			"$dir/program.txt" "$(repro_command fuzz_frontend_process "$first")" \
 			"$(find "$dir" -maxdepth 1 -type f ! -name '*.log' ! -name '*.txt' ! -name '*.md' | wc -l)"
 		echo
 		sed 's/^# /## /' "$dir/report.md"

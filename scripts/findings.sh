@@ -27,9 +27,31 @@ findings_env() {
 
 # finding_replay REPLAY-BINARY INPUT LOG: run one input (at most 120 s), its
 # output in LOG; 0 when it ran clean. (In a group with stderr to /dev/null,
-# so that the shell's "Aborted" notice stays out.)
+# so that the shell's "Aborted" notice stays out.) Against a front-end
+# process (VSF_TARGET_CMD set), with a TMPDIR of its own: a replay that ends
+# on a finding leaves its target running (lib.sh's reap_targets), ended here.
 finding_replay() {
-	{ timeout 120 "$1" "$2" >"$3" 2>&1; } 2>/dev/null
+	[[ -n ${VSF_TARGET_CMD:-} ]] || { { timeout 120 "$1" "$2" >"$3" 2>&1; } 2>/dev/null; return; }
+	local tmp status=0
+	tmp=$(mktemp -d "${TMPDIR:-/tmp}/vsf-run.XXXXXX")
+	{ TMPDIR=$tmp timeout 120 "$1" "$2" >"$3" 2>&1; } 2>/dev/null || status=$?
+	reap_targets "$tmp" >/dev/null
+	rm -rf "$tmp"
+	return "$status"
+}
+
+# repro_command HARNESS FILE: the command that reruns FILE (a finding of
+# HARNESS; fuzz_frontend_process: against VSF_TARGET_CMD under
+# VSF_TARGET_PROFILE), paths relative to the repository where inside it.
+repro_command() {
+	local q="'\\''"
+	if [[ $1 == fuzz_frontend_process ]]; then
+		printf "scripts/repro.sh --frontend-cmd '%s'" "${VSF_TARGET_CMD//\'/$q}"
+		[[ -z ${VSF_TARGET_PROFILE:-} ]] || printf " --profile %s" "$(repo_path "$VSF_TARGET_PROFILE")"
+		printf " %s\n" "$(repo_path "$2")"
+	else
+		echo "scripts/repro.sh $1 $(repo_path "$2")"
+	fi
 }
 
 # finding_signature LOG: print the signature; nothing (status 1) if the log

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # AFL++ campaign (called by scripts/fuzz.sh, which builds first):
 #   scripts/fuzz-afl.sh TARGET SECONDS JOBS OUTDIR [--sync-dir DIR [--role main|secondary]]
-#                       [--foreign DIR]
+#                       [--foreign DIR] [--seeds DIR] [--dict FILE] [--no-cmplog]
 # One main instance with the CMPLOG binary and JOBS-1 secondaries, persistent
 # mode with the shared-memory testcase, the structure-aware mutator library,
-# seeds corpus/TARGET, dict/TARGET.dict.
+# seeds corpus/TARGET (or --seeds DIR), dict/TARGET.dict (or --dict FILE),
+# the timeout of fuzz/TARGET.options. --no-cmplog: no CMPLOG binary.
 # Progress every 15 s from the instances' fuzzer_stats; summary at the end.
 # With --sync-dir, the instances fuzz in DIR/TARGET, which other machines'
 # instances share (docs/several-machines.md), named after this host:
@@ -18,9 +19,12 @@ cd "$(dirname "$0")/.."
 root=$PWD
 target=$1 secs=$2 jobs=$3 out=$4
 shift 4
-sync="" role=main foreign=()
+sync="" role=main foreign=() seed_dir=$root/corpus/$target dict=$root/dict/$target.dict use_cmplog=1
 while (($#)); do
 	case $1 in
+	--seeds) seed_dir=${2:?}; shift 2 ;;
+	--dict) dict=${2:?}; shift 2 ;;
+	--no-cmplog) use_cmplog=0; shift ;;
 	--foreign) mkdir -p "${2:?}"; foreign=(-F "$2"); shift 2 ;;
 	--sync-dir) sync=${2:?}; shift 2 ;;
 	--role) role=${2:?}; shift 2 ;;
@@ -30,9 +34,13 @@ done
 [[ $role == main || $role == secondary ]] || { echo "fuzz-afl.sh: role must be main or secondary" >&2; exit 2; }
 bin=$root/build/afl/fuzz/$target
 cmplog=$root/build/afl-cmplog/fuzz/$target
+with_cmplog=()
+((use_cmplog)) && with_cmplog=(-c "$cmplog")
 
 # shellcheck source=scripts/lib.sh
 . scripts/lib.sh
+# shellcheck source=scripts/findings.sh
+. scripts/findings.sh
 # shellcheck source=scripts/afl-env.sh
 . scripts/afl-env.sh
 export AFL_AUTORESUME=1 # resume an old run
@@ -56,7 +64,9 @@ else
 fi
 for ((i = 1; i < jobs; i++)); do names+=("$more$i"); done
 mkdir -p "$afl_out"
-common=(-i "$root/corpus/$target" -o "$afl_out" -x "$root/dict/$target.dict" -V "$secs" -m none -t 10000)
+# libFuzzer's timeout (seconds) in fuzz/TARGET.options, in milliseconds.
+timeout_ms=$(sed -nE 's/^ *timeout *= *([0-9]+).*/\1/p' "fuzz/$target.options")000
+common=(-i "$seed_dir" -o "$afl_out" -x "$dict" -V "$secs" -m none -t "$timeout_ms")
 echo "fuzz.sh: AFL++ on $target for ${secs}s with $jobs instance(s) (${names[*]}) in $afl_out, custom mutator $AFL_CUSTOM_MUTATOR_LIBRARY; logs $out/*.log"
 pids=()
 for i in "${!names[@]}"; do
@@ -64,9 +74,9 @@ for i in "${!names[@]}"; do
 	if ((i > 0)); then
 		opt=(-S "$n")
 	elif [[ $role == main ]]; then
-		opt=(-M "$n" -c "$cmplog" "${foreign[@]}")
+		opt=(-M "$n" "${with_cmplog[@]}" "${foreign[@]}")
 	else
-		opt=(-S "$n" -c "$cmplog")
+		opt=(-S "$n" "${with_cmplog[@]}")
 	fi
 	afl-fuzz "${opt[@]}" "${common[@]}" -- "$bin" >"$out/$n.log" 2>&1 &
 	pids+=($!)
@@ -117,7 +127,7 @@ if [[ ! -f $out/$first/fuzzer_stats ]]; then
 	exit 1
 fi
 mapfile -t findings < <(find -L "$out" -path '*/crashes/id:*' -o -path '*/hangs/id:*' | sort)
-seeds=$(find "corpus/$target" -type f | wc -l)
+seeds=$(find "$seed_dir" -type f | wc -l)
 echo
 echo "==== fuzz summary: $target (AFL++, $jobs instance(s), ${elapsed}s) ===="
 echo "executions:      $(stat execs_done sum)"
@@ -135,6 +145,6 @@ if [[ -n $sync ]]; then
 fi
 echo "findings:        ${#findings[@]}"
 for f in "${findings[@]}"; do echo "  $f"; done
-((${#findings[@]})) && echo "reproduce: scripts/repro.sh $target <file>"
+((${#findings[@]})) && echo "reproduce: $(repro_command "$target" "<file>")"
 ((${#findings[@]})) && exit 1
 exit "$status"

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # libFuzzer campaign (called by scripts/fuzz.sh, which builds first):
 #   scripts/fuzz-libfuzzer.sh TARGET SECONDS JOBS OUTDIR [--import DIR]
+#                             [--seeds DIR] [--dict FILE]
 # Fork mode with JOBS workers, corpus in OUTDIR/corpus (seeded from
-# corpus/TARGET), findings in OUTDIR/crashes, progress every 15 s, summary.
+# corpus/TARGET, or --seeds DIR), findings in OUTDIR/crashes, progress every
+# 15 s, summary. Flags from fuzz/TARGET.options; --dict FILE instead of its
+# dict.
 # --import DIR: also take the inputs another fuzzer keeps in DIR (the AFL++
 # queue of `fuzz.sh --engine both`). libFuzzer reads its input directories
 # only when it starts, so the campaign then runs in segments of
@@ -10,12 +13,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
+# shellcheck source=scripts/findings.sh
+. scripts/findings.sh
 target=$1 secs=$2 jobs=$3 out=$4
 shift 4
-import=()
+import=() seed_dir=$root/corpus/$target dict=""
 while (($#)); do
 	case $1 in
 	--import) import=("${2:?}"); shift 2 ;;
+	--seeds) seed_dir=${2:?}; shift 2 ;;
+	--dict) dict=${2:?}; shift 2 ;;
 	*) echo "fuzz-libfuzzer.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -24,15 +33,19 @@ segment=$secs
 bin=$root/build/libfuzzer/fuzz/$target
 mkdir -p "$out/corpus" "$out/crashes"
 before=$(find "$out/corpus" -type f | wc -l)
-seeds=$(find "corpus/$target" -type f | wc -l)
+seeds=$(find "$seed_dir" -type f | wc -l)
 # libFuzzer flags from fuzz/<target>.options (dict resolved in dict/).
 flags=()
 while IFS='=' read -r key value; do
 	key=$(echo "$key" | tr -d ' ') value=$(echo "$value" | tr -d ' ')
 	[[ -z $key || $key == \[* || $key == \#* ]] && continue
-	[[ $key == dict ]] && value=$root/dict/$value
+	if [[ $key == dict ]]; then
+		[[ -z $dict ]] || continue
+		value=$root/dict/$value
+	fi
 	flags+=("-$key=$value")
 done <"fuzz/$target.options"
+[[ -z $dict ]] || flags+=(-dict="$dict")
 flags+=(-artifact_prefix="$out/crashes/" -print_final_stats=1)
 # Fork mode keeps going after a finding, so a long campaign collects them all.
 flags+=(-fork="$jobs" -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1)
@@ -60,7 +73,7 @@ while ((!stop)); do
 	((left > 0)) || break
 	from=$(wc -l <"$log") t0=$(date +%s)
 	# The other fuzzer's directory, once it exists.
-	dirs=("$out/corpus" "$root/corpus/$target")
+	dirs=("$out/corpus" "$seed_dir")
 	for d in "${import[@]}"; do
 		[[ -d $d ]] || continue
 		dirs+=("$d")
@@ -105,7 +118,7 @@ echo "findings:        ${#findings[@]}"
 for f in "${findings[@]}"; do
 	echo "  $f"
 done
-((${#findings[@]})) && echo "reproduce: scripts/repro.sh $target <file>"
+((${#findings[@]})) && echo "reproduce: $(repro_command "$target" "<file>")"
 echo "log:             $log"
 # libFuzzer exits non-zero on a finding; the summary says what it was.
 ((${#findings[@]})) && exit 1

@@ -4,6 +4,8 @@
 #   scripts/fuzz.sh [--engine libfuzzer|afl|both] [--target HARNESS|all] [--duration 10m]
 #                   [--jobs N] [--out DIR] [--update-corpus]
 #                   [--sync-dir DIR [--role main|secondary]]   (AFL++ only)
+#   scripts/fuzz.sh --frontend-cmd 'CMD ... {socket} ...' [--profile FILE]
+#                   [--engine libfuzzer|afl] [--duration 10m] [--jobs N] [--out DIR]
 #
 # Defaults: libFuzzer, every harness (all), 10 minutes, all cores shared
 # between the harnesses, output in fuzz-out/<target>-<engine>/<harness>/
@@ -25,7 +27,17 @@
 # instance imports the libFuzzer corpus (afl-fuzz -F), libFuzzer restarts
 # every 10 minutes from its corpus plus the AFL++ queue. OUT/summary.md has
 # both engines' tables and the coverage of src/ by both corpora together.
+# --frontend-cmd: a campaign against a front-end that runs as its own process
+# (docs/targets.md): harness fuzz_frontend_process plays each program against
+# a fresh target started from CMD ({socket}: the path of the socket it
+# connects to), judged under the target profile FILE; seeded with the
+# committed corpora of every harness and what in-process campaigns grew
+# (fuzz-out/*/<harness>/corpus; VSF_GROWN_SEEDS=0: not those), their
+# dictionaries merged. Output in fuzz-out/fuzz_frontend_process-<engine>/.
+# The report adds the driver's counts (inputs played, refused, known
+# deviations, ops not applicable); the target is fuzzed black-box.
 set -euo pipefail
+here=$PWD
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib.sh
 . scripts/lib.sh
@@ -39,9 +51,10 @@ update_corpus=0
 sync_dir=""
 role=""
 peer="" # internal, from --engine both: the other engine's campaign directory
+frontend_cmd="" profile="" target_tmp="" run_env=()
 
 usage() {
-	sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,38p' "$0" | sed 's/^# \{0,1\}//'
 	echo "harnesses: $(tr '\n' ' ' <fuzz/harnesses.txt)"
 	exit "${1:-2}"
 }
@@ -57,6 +70,8 @@ while (($#)); do
 	--sync-dir) sync_dir=${2:?}; shift 2 ;;
 	--role) role=${2:?}; shift 2 ;;
 	--peer) peer=${2:?}; shift 2 ;;
+	--frontend-cmd) frontend_cmd=${2:?}; shift 2 ;;
+	--profile) profile=${2:?}; shift 2 ;;
 	-h|--help) usage 0 ;;
 	*) echo "fuzz.sh: unknown argument: $1" >&2; usage ;;
 	esac
@@ -82,7 +97,22 @@ wait_gone() {
 		kill -0 "$1" 2>/dev/null || return 0
 	done
 }
-if [[ $target == all ]]; then
+if [[ -n $frontend_cmd ]]; then
+	# One harness, the driver, against the front-end process.
+	[[ $target == all || $target == fuzz_frontend_process ]] ||
+		{ echo "fuzz.sh: --target names an in-process harness; --frontend-cmd fuzzes the process" >&2; exit 2; }
+	[[ $engine != both ]] || { echo "fuzz.sh: --frontend-cmd takes --engine libfuzzer or afl" >&2; exit 2; }
+	[[ $frontend_cmd == *"{socket}"* ]] ||
+		{ echo "fuzz.sh: --frontend-cmd has no {socket}: the target could not find the driver" >&2; exit 2; }
+	[[ -z $profile || $profile == /* ]] || profile=$here/$profile
+	[[ -z $profile || -f $profile ]] || { echo "fuzz.sh: no profile $profile" >&2; exit 2; }
+	target=fuzz_frontend_process
+	targets=("$target")
+	export VSF_TARGET_CMD=$frontend_cmd VSF_TARGET_PROFILE=$profile
+elif [[ -n $profile ]]; then
+	echo "fuzz.sh: --profile goes with --frontend-cmd" >&2
+	exit 2
+elif [[ $target == all ]]; then
 	mapfile -t targets <fuzz/harnesses.txt
 else
 	grep -qx "$target" fuzz/harnesses.txt || { echo "fuzz.sh: no harness named $target" >&2; usage; }
@@ -110,8 +140,11 @@ setup=(gnuplot)
 [[ $engine != libfuzzer ]] && setup+=(afl)
 scripts/setup.sh "${setup[@]}"
 if [[ $engine != libfuzzer ]]; then
-	for preset in afl afl-cmplog; do
-		build_preset $preset "${targets[@]}"
+	presets=(afl afl-cmplog)
+	# Against a process, CMPLOG would see the driver's compares only.
+	[[ -z $frontend_cmd ]] || presets=(afl) runner_opts+=(--no-cmplog)
+	for preset in "${presets[@]}"; do
+		build_preset "$preset" "${targets[@]}"
 	done
 	# The structure-aware mutator, as a plain shared library for afl-fuzz.
 	build_preset default vsf_afl_mutator
@@ -146,6 +179,30 @@ if [[ $engine == both ]]; then
 	exit "$status"
 fi
 
+# Against a process: the seeds and dictionaries of every harness, the
+# driver's counters (VSF_TARGET_STATS) and a TMPDIR of the campaign's own
+# for the targets' sockets, to find a target its driver left (reap_targets).
+if [[ -n $frontend_cmd ]]; then
+	h=fuzz_frontend_process
+	mkdir -p "$out/$h/seeds" "$out/$h/stats"
+	while read -r src; do
+		grown=(fuzz-out/*/"$src"/corpus fuzz-out/*/*/"$src"/corpus)
+		[[ ${VSF_GROWN_SEEDS:-1} != 0 ]] || grown=()
+		for d in "corpus/$src" "${grown[@]}"; do
+			[[ -d $d ]] || continue
+			for f in "$d"/*; do
+				[[ ! -f $f || -e $out/$h/seeds/$src-${f##*/} ]] || cp "$f" "$out/$h/seeds/$src-${f##*/}"
+			done
+		done
+		cat "dict/$src.dict"
+	done <fuzz/harnesses.txt | awk '!/^#/ && NF && !seen[$0]++' >"$out/$h/merged.dict"
+	runner_opts+=(--seeds "$out/$h/seeds" --dict "$out/$h/merged.dict")
+	target_tmp=$(mktemp -d "${TMPDIR:-/tmp}/vsf-fuzz.XXXXXX")
+	run_env=(env TMPDIR="$target_tmp" VSF_TARGET_STATS="$out/$h/stats")
+	echo "fuzz.sh: against $frontend_cmd (profile ${profile:-none, the rules of the model});" \
+		"$(find "$out/$h/seeds" -type f | wc -l) seeds, dictionary of $(wc -l <"$out/$h/merged.dict") entries"
+fi
+
 # The cores are shared: each harness gets jobs / harnesses of them (at least 1).
 per=$((jobs / ${#targets[@]}))
 ((per > 0)) || per=1
@@ -160,7 +217,8 @@ for h in "${targets[@]}"; do
 	elif [[ -n $peer ]]; then
 		share=(--import "$peer/$h/main/queue")
 	fi
-	"$runner" "$h" "$secs" "$per" "$out/$h" "${runner_opts[@]}" "${share[@]}" >"$out/$h/campaign.log" 2>&1 &
+	"${run_env[@]}" "$runner" "$h" "$secs" "$per" "$out/$h" "${runner_opts[@]}" "${share[@]}" \
+		>"$out/$h/campaign.log" 2>&1 &
 	pids+=($!)
 	printf 'elapsed_s\texecs\tcoverage\n' >"$out/$h/timeline.tsv"
 done
@@ -168,7 +226,7 @@ echo "fuzz.sh: $engine on ${targets[*]} for ${secs}s, $per job(s) each; logs $ou
 
 # Ctrl-C or SIGTERM stops the campaigns (each prints its summary), and the
 # rest still runs. (A background job has SIGINT ignored: forward TERM.)
-stopped=0
+stopped=0 reaped=0
 trap 'stopped=1; kill -TERM "${pids[@]}" 2>/dev/null' INT TERM
 # A progress line per harness every 15 s: the campaign's own latest line,
 # also kept as a point of the timeline (seconds, executions, coverage).
@@ -180,9 +238,11 @@ while any_alive "${pids[@]}"; do
 		line=$(awk '/^\[ *[0-9]+s\]/ { l = $0 } END { print l }' "$out/$h/campaign.log" |
 			sed -E 's/^\[ *[0-9]+s\] //')
 		[[ -n $line ]] || continue
+		[[ -z $target_tmp ]] || line+="  | $(scripts/campaign-report.sh counts "$out/$h/stats")"
 		printf '[%5ds] %-22s %s\n' "$now" "$h" "$line"
 		scripts/campaign-report.sh point "$engine" "$line" "$now" >>"$out/$h/timeline.tsv"
 	done
+	[[ -z $target_tmp ]] || reaped=$((reaped + $(reap_targets "$target_tmp")))
 done
 status=0
 for p in "${pids[@]}"; do
@@ -192,6 +252,18 @@ for p in "${pids[@]}"; do
 	((gone_status == 0 || gone_status == 1 || stopped)) || status=$gone_status
 done
 trap - INT TERM
+if [[ -n $target_tmp ]]; then
+	# The engines are gone: every target left is one a driver left.
+	reaped=$((reaped + $(reap_targets "$target_tmp")))
+	echo "fuzz.sh: ended $reaped target(s) whose driver did not end normally (a finding, a timeout, the stop)"
+	echo "$reaped" >"$out/fuzz_frontend_process/reaped"
+	if pgrep -f -- "$target_tmp/" >/dev/null; then
+		echo "fuzz.sh: still running, with sockets in $target_tmp:" >&2
+		pgrep -af -- "$target_tmp/" >&2
+	else
+		rm -rf "$target_tmp"
+	fi
+fi
 for h in "${targets[@]}"; do
 	sed -n '/^==== fuzz summary/,$p' "$out/$h/campaign.log"
 	scripts/triage.sh "$h" "$out/$h" || echo "fuzz.sh: triage of $h failed; raw findings stay in $out/$h"

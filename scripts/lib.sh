@@ -16,3 +16,45 @@ build_preset() {
 	cmake --preset "$preset" >/dev/null
 	cmake --build --preset "$preset" -j"$(nproc)" ${1:+--target "$@"}
 }
+
+# reap_targets DIR: end the front-end targets (fuzz_frontend_process's)
+# whose socket is in DIR (their TMPDIR) and whose driver is gone, each with
+# its process group, and remove their socket directories. A driver that
+# does not end normally (it aborts on a finding, its engine kills it on a
+# timeout or at the campaign's end) leaves its target running: the target
+# leads a process group of its own. Prints how many it ended.
+reap_targets() {
+	local dir=$1 pid ppid leaders=() left
+	for pid in $(pgrep -f -- "$dir/vsf-target\." || true); do
+		# A target leads its group (what it started stays in it).
+		[[ $(ps -o pgid= -p "$pid" | tr -d ' ') == "$pid" ]] || continue
+		ppid=$(ps -o ppid= -p "$pid" | tr -d ' ')
+		[[ $(cat "/proc/$ppid/comm" 2>/dev/null) == fuzz_frontend_p* ]] && continue # its driver runs
+		leaders+=("$pid")
+	done
+	for pid in "${leaders[@]}"; do
+		{ tr '\0' '\n' <"/proc/$pid/cmdline"; } 2>/dev/null |
+			grep -oE -- "$dir/vsf-target\.[A-Za-z0-9]+" >>"$dir/.reaped-dirs" || true
+		kill -TERM -- "-$pid" 2>/dev/null || true
+	done
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		left=0
+		for pid in "${leaders[@]}"; do kill -0 -- "-$pid" 2>/dev/null && left=1; done
+		((left)) || break
+		sleep 0.2
+	done
+	for pid in "${leaders[@]}"; do kill -KILL -- "-$pid" 2>/dev/null || true; done
+	if [[ -f $dir/.reaped-dirs ]]; then
+		sort -u "$dir/.reaped-dirs" | xargs -r rm -rf --
+		rm -f "$dir/.reaped-dirs"
+	fi
+	echo "${#leaders[@]}"
+}
+
+# repo_path PATH: PATH relative to the repository when inside it (for
+# commands printed in reports), else as it is.
+repo_path() {
+	local root
+	root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+	echo "${1#"$root"/}"
+}

@@ -123,7 +123,7 @@ for f in "${files[@]}"; do
 		[[ $preset == asan ]] || opt=" --preset $preset"
 		mkdir -p "$report"
 		finding_report "$report/report.md" "$h" "$f" "$log" "$t/program.txt" \
-			"${VSF_CANARY:+VSF_CANARY=$VSF_CANARY }scripts/repro.sh $h $f$opt" 1
+			"${VSF_CANARY:+VSF_CANARY=$VSF_CANARY }$(repro_command "$h" "$f")$opt" 1
 		echo "repro.sh: report in $report/report.md"
 	fi
 	if [[ -n $emit_c ]]; then

@@ -11,6 +11,9 @@
 #
 #   scripts/triage.sh HARNESS OUT [--preset asan|canary] [--build-dir DIR]
 #
+# HARNESS fuzz_frontend_process (a campaign against a front-end process,
+# scripts/fuzz.sh --frontend-cmd) replays against VSF_TARGET_CMD under
+# VSF_TARGET_PROFILE, and each report's rerun command does too.
 # --build-dir uses the binaries of a build of that preset as they are.
 # Raw findings: OUT/crashes/{crash,leak,timeout,oom}-* (libFuzzer) and
 # OUT/*/{crashes,hangs}/id:* (AFL++; the instance directories may be links into
@@ -34,7 +37,13 @@ while (($#)); do
 	*) echo "triage.sh: unknown argument: $1" >&2; exit 2 ;;
 	esac
 done
-grep -qx -- "$harness" fuzz/harnesses.txt || { echo "triage.sh: no harness $harness" >&2; exit 2; }
+# fuzz_frontend_process: the findings of a campaign against a front-end
+# process, replayed against VSF_TARGET_CMD under VSF_TARGET_PROFILE.
+if [[ $harness == fuzz_frontend_process ]]; then
+	[[ -n ${VSF_TARGET_CMD:-} ]] || { echo "triage.sh: $harness needs VSF_TARGET_CMD" >&2; exit 2; }
+else
+	grep -qx -- "$harness" fuzz/harnesses.txt || { echo "triage.sh: no harness $harness" >&2; exit 2; }
+fi
 [[ $out == /* ]] || out=$here/$out
 [[ -z $build || $build == /* ]] || build=$here/$build
 
@@ -120,7 +129,7 @@ for sig in "${order[@]}"; do
 	"$prog" to-text "$d/input.min" >"$d/program.txt"
 	signature_of "$d/input.min" "$t/min.log" >/dev/null
 	finding_report "$d/report.md" "$harness" "$d/input.min" "$t/min.log" "$d/program.txt" \
-		"${VSF_CANARY:+VSF_CANARY=$VSF_CANARY }scripts/repro.sh $harness $d/input.min$opt" "${count[$sig]}"
+		"${VSF_CANARY:+VSF_CANARY=$VSF_CANARY }$(repro_command "$harness" "$d/input.min")$opt" "${count[$sig]}"
 	echo "| $n | \`$sig\` | ${count[$sig]} | [report]($n-$(finding_slug "$sig")/report.md) |" \
 		>>"$out/findings/index.md"
 	echo "triage.sh: [$n] ${count[$sig]} raw: $sig -> $d/report.md"

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# A short campaign against a front-end process (label `target`):
+# scripts/fuzz.sh --frontend-cmd against our own vhost-shmem-frontend (this
+# build, ASan) under its full SHMEM profile, seeded with the committed
+# corpora only (VSF_GROWN_SEEDS=0). Its report must be written, with
+# executions and inputs played, no finding, and nothing may be left running:
+# no engine, no target, no socket directory.
+# Usage: target_campaign.sh BUILD_DIR SOURCE_DIR [SECONDS]
+set -euo pipefail
+bin=${1:?build dir} src=${2:?source dir} secs=${3:-30}
+t=$(mktemp -d "${TMPDIR:-/tmp}/vsf-tcamp.XXXXXX")
+trap 'rm -rf "$t"' EXIT
+
+fail() {
+	echo "FAIL (target campaign): $*" >&2
+	[[ -f $t/out/summary.md ]] && cat "$t/out/summary.md" >&2
+	tail -n 30 "$t/log" >&2
+	exit 1
+}
+
+frontend=$bin/tools/vhost-shmem-frontend
+[[ -x $frontend ]] || fail "no $frontend"
+cmd="$frontend --max-mappings 8 --allow-shrinkable-fds --timeout-ms 500 {socket}"
+TMPDIR=$t VSF_GROWN_SEEDS=0 "$src/scripts/fuzz.sh" --frontend-cmd "$cmd" \
+	--profile "$src/scenario/targets/vhost-shmem-frontend.profile" \
+	--duration "${secs}s" --jobs 1 --out "$t/out" >"$t/log" 2>&1 || fail "fuzz.sh failed"
+s=$t/out/summary.md
+[[ -s $s ]] || fail "no summary.md"
+grep -qE '^\| fuzz_frontend_process \| [1-9][0-9]* \| [0-9]+ \|' "$s" || fail "no executions in summary.md"
+grep -q 'fuzzed black-box' "$s" || fail "summary.md does not say the target is fuzzed black-box"
+# inputs played, inputs/s, messages, refused, deviations, not applicable, restarts, targets ended
+grep -qE '^\| [1-9][0-9]* \| [0-9.]+ \| [0-9]+ \| [0-9]+ \| 0 \| [0-9]+ \| [0-9]+ \| [0-9]+ \|$' "$s" ||
+	fail "no driver counts (or a deviation, which this profile names none of) in summary.md"
+grep -q 'No raw findings' "$s" || fail "a finding against our own program"
+[[ -s $t/out/fuzz_frontend_process/progress.png ]] || fail "no plot"
+grep -qE '^\[ *[0-9]+s\] fuzz_frontend_process .*\| inputs [0-9]+' "$t/log" || fail "no progress line with the driver's counts"
+sleep 1
+! pgrep -af -- "$t/" >&2 || fail "processes of the campaign are left behind"
+[[ -z $(find "$t" -name 'vsf-target.*' -print -quit) ]] || fail "a socket directory is left behind"
+grep -m1 -E '^\| [1-9]' "$s"
+echo "PASS target campaign: summary.md, executions, no finding, nothing left running"
