@@ -47,7 +47,7 @@ int process_target_from_env(struct process_target *pt, char *err, size_t errlen)
 /* Run one program against a fresh target; aborts with an oracle report on a finding. */
 void process_run_program(const struct process_target *pt, const struct vsf_program *p);
 
-/* Counters since the process started, printed at exit with VSF_STATS_FILE or -v. */
+/* Counters since the process started (fuzz_frontend_process.c writes them to VSF_TARGET_STATS). */
 struct process_stats {
 	unsigned long long inputs, messages, refused, deviations, not_applicable, restarts;
 };
