@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The executor (harness.h): runs a program's ops against a fresh front-end,
- * playing the backend over real socketpairs. For each backend message it
- * sends the bytes, lets the front-end handle them, collects what came back,
- * and compares with the model through the oracle families (oracle_*.h),
- * which hold the checks and name them in reports.
+ * The executor (harness.h): runs a program's ops against a fresh front-end
+ * (or the one kept across inputs, harness_keep.h), playing the backend over
+ * real socketpairs (what it offers: harness_offer.h). For each backend
+ * message it sends the bytes, lets the front-end handle them, collects what
+ * came back, and compares with the model through the oracle families
+ * (oracle_*.h), which hold the checks and name them in reports.
  */
 #define _GNU_SOURCE
 #include "harness.h"
@@ -14,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -23,6 +23,8 @@
 #include "fd_pool.h"
 #include "fd_table.h"
 #include "harness_error.h"
+#include "harness_keep.h"
+#include "harness_offer.h"
 #include "op_wire.h"
 #include "oracle_commit_order.h"
 #include "oracle_liveness.h"
@@ -73,27 +75,6 @@ __attribute__((constructor)) static void probe_kernel(void)
 	fd_pool_init(&fd_pool);
 }
 
-/*
- * A front-end kept across inputs (vsf_harness_keep_frontend): attached to
- * its socketpair and configured with the config the seeds carry, no
- * mapping. An input whose first call into the front-end is the connection
- * with that offer takes it instead of making one (the same checks are made
- * of it as of a fresh one), and its teardown puts it back when it is proven
- * clean (vsf_frontend_recycle, then the reset's oracles), or frees it and
- * makes the next one. Whether an input takes it depends on the input alone
- * (the offer is fixed, and every teardown leaves one), so an input runs,
- * covers and digests the same whatever ran before it.
- */
-struct kept {
-	bool enabled;
-	pid_t pid; /* the process that made it: a fork shares its sockets */
-	struct vsf_frontend *fe;
-	int peer; /* the backend's end; the front-end holds the other */
-	int attach_ret, configure_ret;
-};
-
-static struct kept kept = { .peer = -1 };
-
 struct run {
 	enum vsf_harness_kind kind;
 	struct oracle_where where;
@@ -103,10 +84,7 @@ struct run {
 	int peer;          /* the backend's end of the backend channel */
 	int fe_chan[2];    /* session harness: front-end channel, [1] is the backend's */
 	bool connected;
-	bool adopt;            /* the first connection takes the kept front-end */
-	bool adopted;          /* it did */
-	bool like_kept;        /* the last connection made what the kept front-end is */
-	uint64_t connected_regions[VSF_MAX_SHMEM_REGIONS]; /* the model's regions then */
+	struct keep_use keep;  /* its part in the front-end kept across inputs */
 	unsigned connects;     /* of VSF_PROG_MAX_CONNECTS */
 	size_t send_left;      /* of VSF_PROG_MAX_SEND_BYTES */
 	bool op_sent_fds;      /* the current op passed fds to the front-end */
@@ -233,14 +211,6 @@ static void write_answers(const struct run *r, const struct model_session *s)
 		write_answer(r, VSF_REQ_GET_SHMEM_CONFIG, false, true, 1);
 }
 
-/* The u64 the backend answers to the nth request with this id (rules here are plain). */
-static uint64_t answered(const struct run *r, uint32_t request, unsigned nth, uint64_t offered)
-{
-	const struct backend_rule *rule = backend_offer_rule(&r->offer, request, nth);
-
-	return rule ? rule->value : offered;
-}
-
 static void connect_session(struct run *r)
 {
 	static uint8_t buf[4096];
@@ -255,9 +225,12 @@ static void connect_session(struct run *r)
 	int ret;
 
 	config_sizes(r, sizes);
-	model_negotiate(&r->model, answered(r, VSF_REQ_GET_FEATURES, 1, r->offer.features),
-			answered(r, VSF_REQ_GET_PROTOCOL_FEATURES, 1, r->offer.protocol_features),
-			VSF_HARNESS_DEVICE_FEATURES, answered(r, VSF_REQ_SET_BACKEND_REQ_FD, 1, r->offer.ack),
+	model_negotiate(&r->model,
+			offer_answered(&r->offer, VSF_REQ_GET_FEATURES, 1, r->offer.features),
+			offer_answered(&r->offer, VSF_REQ_GET_PROTOCOL_FEATURES, 1,
+				       r->offer.protocol_features),
+			VSF_HARNESS_DEVICE_FEATURES,
+			offer_answered(&r->offer, VSF_REQ_SET_BACKEND_REQ_FD, 1, r->offer.ack),
 			cfg_header_ok, r->offer.cfg_nregions, sizes, &s);
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, r->fe_chan) < 0)
 		harness_setup_failed("socketpair");
@@ -307,37 +280,10 @@ static void configured(struct run *r, int ret, const struct fault_event *faulted
 	shadow_check_configure(&r->where, r->fe, ret, ok, faulted);
 }
 
-static uint64_t offered_protocol_features(const struct backend_offer *offer)
-{
-	return offer->protocol_features & VSF_PROTOCOL_FEATURES_OFFERED;
-}
-
-/* What the kept front-end was configured with: the seeds' config, the
- * backend offering everything else (backend_offer_init). */
-static void kept_offer(struct backend_offer *offer)
-{
-	backend_offer_init(offer);
-	offer->cfg_nregions = 2;
-	offer->cfg_sizes[0] = 0x10000;
-	offer->cfg_sizes[3] = 0x4000;
-}
-
-/* Does a connection with this offer make what the kept front-end is? (The
- * fields connect_attached reads.) */
-static bool offer_is_kept(const struct backend_offer *offer)
-{
-	struct backend_offer k;
-
-	kept_offer(&k);
-	return offered_protocol_features(offer) == offered_protocol_features(&k) &&
-	       offer->cfg_nregions == k.cfg_nregions &&
-	       !memcmp(offer->cfg_sizes, k.cfg_sizes, sizeof(k.cfg_sizes));
-}
-
 static void connect_attached(struct run *r)
 {
 	uint64_t sizes[VSF_MAX_SHMEM_REGIONS];
-	uint64_t pf = offered_protocol_features(&r->offer);
+	uint64_t pf = offer_protocol_features(&r->offer);
 	struct fault_event ev;
 	bool faulted;
 	int sv[2], ret;
@@ -347,26 +293,25 @@ static void connect_attached(struct run *r)
 	ret = vsf_frontend_attach(r->fe, sv[0], pf);
 	r->peer = sv[1];
 	attached(r, ret, pf);
-	r->like_kept = offer_is_kept(&r->offer) && ret == kept.attach_ret;
+	keep_attached(&r->keep, &r->offer, ret);
 	if (!r->model.shmem)
 		return;
 	config_sizes(r, sizes);
 	ret = vsf_frontend_configure(r->fe, r->offer.cfg_nregions, sizes);
 	faulted = took_fault(&ev);
 	configured(r, ret, faulted ? &ev : NULL);
-	r->like_kept &= !faulted && ret == kept.configure_ret;
+	keep_configured(&r->keep, ret, faulted);
 }
 
 /* The kept front-end, attached and configured with the offer the input makes. */
 static void adopt_kept(struct run *r)
 {
-	r->adopt = false;
-	r->adopted = true;
-	r->peer = kept.peer; /* r->fe already is kept.fe */
-	attached(r, kept.attach_ret, offered_protocol_features(&r->offer));
+	const struct kept_frontend *k = keep_adopt(&r->keep);
+
+	r->peer = k->peer; /* r->fe already is k->fe */
+	attached(r, k->attach_ret, offer_protocol_features(&r->offer));
 	if (r->model.shmem)
-		configured(r, kept.configure_ret, NULL);
-	r->like_kept = true;
+		configured(r, k->configure_ret, NULL);
 }
 
 static void do_connect(struct run *r)
@@ -374,7 +319,7 @@ static void do_connect(struct run *r)
 	struct fault_event ev;
 
 	r->connects++;
-	if (!r->adopt) {
+	if (!r->keep.take) {
 		vsf_frontend_disconnect(r->fe);
 		if (took_fault(&ev)) /* munmap and close only, which matter not */
 			shadow_fault_unexpected(&r->where, &ev, "in disconnect");
@@ -383,13 +328,13 @@ static void do_connect(struct run *r)
 	close_fd(&r->peer);
 	close_fd(&r->fe_chan[0]);
 	close_fd(&r->fe_chan[1]);
-	if (r->adopt)
+	if (r->keep.take)
 		adopt_kept(r);
 	else if (r->kind == VSF_HARNESS_BACKEND_CHANNEL)
 		connect_attached(r);
 	else
 		connect_session(r);
-	memcpy(r->connected_regions, r->model.region_size, sizeof(r->connected_regions));
+	keep_connected(&r->keep, r->model.region_size);
 	commit_order_watch(r->fe, r->peer, &r->where);
 	r->connected = true;
 	shadow_check_regions(&r->where, r->fe, &r->model);
@@ -612,55 +557,6 @@ static void do_add_region(struct run *r, const struct vsf_op *op)
 	memory_truth_check_region_edges(&r->memory);
 }
 
-static void set_config(struct backend_offer *offer, const struct vsf_op *op)
-{
-	offer->cfg_request = op->config.request;
-	offer->cfg_flags = op->config.flags;
-	offer->cfg_size = op->config.size;
-	offer->cfg_nregions = op->config.nregions;
-	op_wire_config_sizes(op, offer->cfg_sizes);
-}
-
-static void set_session(struct backend_offer *offer, const struct vsf_op *op)
-{
-	offer->features = op->session.features;
-	offer->protocol_features = op->session.protocol_features;
-	offer->ack = op->session.ack;
-}
-
-/*
- * An answer op acts where the shadow model knows what it means: a plain
- * value where the session's negotiation reads one answer (both GET_FEATURES
- * alike, the first GET_PROTOCOL_FEATURES and SET_BACKEND_REQ_FD); it is then
- * what model_negotiate is given. Every other rule (a withheld or malformed
- * reply, fds, a request our front-end never sends, any rule when nothing
- * is negotiated) is not applicable: counted and skipped.
- */
-static bool answer_modelled(const struct run *r, const struct backend_rule *rule)
-{
-	if (r->kind != VSF_HARNESS_FRONTEND_SESSION || !backend_rule_plain(rule))
-		return false;
-	switch (rule->request) {
-	case VSF_REQ_GET_FEATURES:
-		return rule->nth == 0;
-	case VSF_REQ_GET_PROTOCOL_FEATURES:
-	case VSF_REQ_SET_BACKEND_REQ_FD:
-		return rule->nth <= 1;
-	default:
-		return false;
-	}
-}
-
-static void set_answer(struct run *r, const struct vsf_op *op)
-{
-	struct backend_rule rule;
-
-	backend_rule_from_op(op, NULL, 0, &rule);
-	/* fds to send make it not plain */
-	if (op->nfds || !answer_modelled(r, &rule) || !backend_offer_add_rule(&r->offer, &rule))
-		vsf_harness_not_applicable++;
-}
-
 static void execute(struct run *r, const struct vsf_op *op)
 {
 	switch (op->code) {
@@ -668,10 +564,10 @@ static void execute(struct run *r, const struct vsf_op *op)
 		fd_table_create(&r->fds, op);
 		break;
 	case VSF_OP_SESSION:
-		set_session(&r->offer, op);
+		offer_set_session(&r->offer, op);
 		break;
 	case VSF_OP_CONFIG:
-		set_config(&r->offer, op);
+		offer_set_config(&r->offer, op);
 		break;
 	case VSF_OP_CONNECT:
 		if (r->connects < VSF_PROG_MAX_CONNECTS)
@@ -710,7 +606,8 @@ static void execute(struct run *r, const struct vsf_op *op)
 		fault_arm(op->fault.call, op->fault.after, op->fault.err);
 		break;
 	case VSF_OP_ANSWER:
-		set_answer(r, op);
+		if (!offer_set_answer(&r->offer, r->kind, op))
+			vsf_harness_not_applicable++;
 		break;
 	case VSF_OP_WAIT: /* our front-end sends nothing but its negotiation */
 		break;
@@ -770,151 +667,18 @@ static struct vsf_frontend *new_frontend(enum vsf_harness_kind kind)
 	return fe;
 }
 
-/* ---- the front-end kept across inputs ---- */
+/* ---- the front-end kept across inputs (harness_keep.h) ---- */
 
-/* Make the kept front-end as connect_attached would, outside any input's oracles. */
-static void make_kept(void)
-{
-	struct backend_offer offer;
-	struct shadow_model m;
-	uint64_t pf;
-	int sv[2];
-
-	kept_offer(&offer);
-	pf = offered_protocol_features(&offer);
-	kept.pid = getpid();
-	kept.fe = new_frontend(VSF_HARNESS_BACKEND_CHANNEL);
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
-		harness_setup_failed("socketpair");
-	kept.peer = sv[1];
-	kept.attach_ret = vsf_frontend_attach(kept.fe, sv[0], pf);
-	model_init(&m, VSF_HARNESS_MAX_MAPPINGS, VSF_HARNESS_MAX_RESERVED,
-		   (uint64_t)sysconf(_SC_PAGESIZE));
-	model_attach(&m, pf, true);
-	kept.configure_ret = m.shmem ? vsf_frontend_configure(kept.fe, offer.cfg_nregions,
-							      offer.cfg_sizes)
-				     : 0;
-}
-
+/* Made with the options above, by harness_keep.c, which keeps it. */
 void vsf_harness_keep_frontend(enum vsf_harness_kind kind)
 {
-	if (kind != VSF_HARNESS_BACKEND_CHANNEL || kept.enabled)
-		return;
-	kept.enabled = true;
-	make_kept();
-}
-
-void vsf_harness_forked(void)
-{
-	if (!kept.enabled || kept.pid == getpid())
-		return;
-	vsf_frontend_free(kept.fe); /* this process's copy; the parent keeps its own */
-	close_fd(&kept.peer);
-	make_kept();
-}
-
-/*
- * Does the input take the kept front-end? Yes when its first call into the
- * front-end is its connection (a connect op, or the first message's), with
- * the kept front-end's offer and no fault armed before it. From the input
- * alone: the kept front-end is always there once kept.enabled.
- */
-static bool takes_kept(enum vsf_harness_kind kind, const struct vsf_program *program)
-{
-	struct backend_offer offer;
-	size_t executed = 0;
-
-	if (kind != VSF_HARNESS_BACKEND_CHANNEL || !kept.fe)
-		return false;
-	backend_offer_init(&offer);
-	for (size_t i = 0; i < program->nops && executed < VSF_PROG_MAX_OPS; i++) {
-		const struct vsf_op *op = &program->ops[i];
-
-		switch (op->code) {
-		case VSF_OP_BYTES:
-			continue;
-		case VSF_OP_SESSION:
-			set_session(&offer, op);
-			break;
-		case VSF_OP_CONFIG:
-			set_config(&offer, op);
-			break;
-		case VSF_OP_FD:
-		case VSF_OP_TRUNCATE:
-		case VSF_OP_ANSWER:
-		case VSF_OP_WAIT:
-		case VSF_OP_SHUTDOWN: /* no channel yet: nothing to shut */
-			break;
-		case VSF_OP_CONNECT:
-		case VSF_OP_MAP:
-		case VSF_OP_UNMAP:
-			return offer_is_kept(&offer);
-		case VSF_OP_SEND: /* past the budget it is skipped, and connects nothing */
-			return op->data_len <= VSF_PROG_MAX_SEND_BYTES && offer_is_kept(&offer);
-		default: /* fault, reset, add_region, hangup */
-			return false;
-		}
-		executed++;
-	}
-	return false;
-}
-
-/*
- * Can the input's front-end be kept in place of the one it took? Its last
- * connection made what the kept one is (a front-end is then what
- * make_kept makes: a disconnect forgets all), the channel is open and empty
- * both ways (no message or reply half read, no fd in flight), and the
- * regions are the ones it configured; only mappings may differ.
- */
-static bool keepable(const struct run *r)
-{
-	int to_fe = -1, to_peer = -1;
-
-	if (!r->adopted || !r->like_kept || !r->model.channel_open || r->model.peer_read_shut ||
-	    memcmp(r->model.region_size, r->connected_regions, sizeof(r->connected_regions)))
-		return false;
-	if (ioctl(vsf_frontend_backend_fd(r->fe), FIONREAD, &to_fe) < 0 ||
-	    ioctl(r->peer, FIONREAD, &to_peer) < 0)
-		return false;
-	return !to_fe && !to_peer;
-}
-
-/*
- * Put the front-end back as it was adopted, checked as a reset is (do_reset):
- * no mapping left in its table or in memory, the regions as configured.
- * False when a mapping could not be removed (it is freed instead).
- */
-static bool recycle(struct run *r)
-{
-	struct model_mapping gone[MODEL_MAX_MAPPINGS];
-	size_t n = r->model.nmaps;
-
-	memcpy(gone, r->model.maps, n * sizeof(gone[0]));
-	if (vsf_frontend_recycle(r->fe))
-		return false;
-	model_reset(&r->model);
-	shadow_check_mappings(&r->where, r->fe, &r->model);
-	shadow_check_regions(&r->where, r->fe, &r->model);
-	for (size_t i = 0; i < n; i++)
-		memory_truth_check_gone(&r->memory, &gone[i]);
-	return true;
-}
-
-/* Keep the input's front-end for the next input, when it may be; false: free it. */
-static bool keep_frontend(struct run *r)
-{
-	if (r->adopt) /* never connected: untouched */
-		return true;
-	if (!keepable(r) || !recycle(r))
-		return false;
-	kept.peer = r->peer;
-	r->peer = -1;
-	return true;
+	if (kind == VSF_HARNESS_BACKEND_CHANNEL)
+		keep_start(new_frontend);
 }
 
 /* ---- an input from start to teardown ---- */
 
-static void run_init(struct run *r, enum vsf_harness_kind kind, bool adopt)
+static void run_init(struct run *r, enum vsf_harness_kind kind, const struct vsf_program *program)
 {
 	memset(r, 0, sizeof(*r));
 	r->kind = kind;
@@ -925,15 +689,9 @@ static void run_init(struct run *r, enum vsf_harness_kind kind, bool adopt)
 	r->send_left = VSF_PROG_MAX_SEND_BYTES;
 	liveness_start(&r->liveness, 0);
 	r->file_maps_at_start = fault_file_maps_made();
-	r->adopt = adopt;
-	if (adopt) {
-		const int sockets[] = { kept.peer, vsf_frontend_backend_fd(kept.fe) };
-
-		r->fe = kept.fe;
-		resources_hand_over(&r->resources, sockets, 2);
-	} else {
+	r->fe = keep_take(&r->keep, kind, program, &r->resources);
+	if (!r->fe)
 		r->fe = new_frontend(kind);
-	}
 	model_init(&r->model, VSF_HARNESS_MAX_MAPPINGS, VSF_HARNESS_MAX_RESERVED,
 		   (uint64_t)sysconf(_SC_PAGESIZE));
 	r->model.write_sealed_maps_ro = write_sealed_maps_ro;
@@ -945,19 +703,11 @@ static void run_init(struct run *r, enum vsf_harness_kind kind, bool adopt)
 	backend_offer_init(&r->offer);
 }
 
-static void fd_bit_set(struct fd_bits *bits, int fd)
-{
-	if (fd >= 0 && fd < FD_BITS_LIMIT)
-		bits->w[fd / 64] |= 1ull << (fd % 64);
-}
-
 /*
  * Teardown: nothing of the front-end may remain but a kept front-end's
- * reservations and sockets, and the harness's fds are intact. True when
- * the input took the kept front-end and freed it: the next one is to be
- * made.
+ * reservations and sockets, and the harness's fds are intact.
  */
-static bool run_finish(struct run *r)
+static void run_finish(struct run *r)
 {
 	void *bases[VSF_MAX_SHMEM_REGIONS];
 	size_t nbases = 0;
@@ -968,7 +718,7 @@ static bool run_finish(struct run *r)
 	memory_truth_check_all(&r->memory);
 	memory_truth_check_region_edges(&r->memory);
 	resources_check_table_intact(&r->resources, &r->fds);
-	keep = (r->adopt || r->adopted) && keep_frontend(r);
+	keep = keep_put_back(&r->keep, r->fe, &r->peer, &r->model, &r->memory, &r->where);
 	if (!keep) {
 		for (int id = 0; id < VSF_MAX_SHMEM_REGIONS; id++) {
 			struct vsf_region_info info;
@@ -985,17 +735,10 @@ static bool run_finish(struct run *r)
 	close_fd(&r->fe_chan[1]);
 	made_opath = r->fds.made_opath;
 	fd_table_close_all(&r->fds, &pooled, &evicted);
-	if (keep) { /* open after teardown, as the pool's are */
-		fd_bit_set(&pooled, kept.peer);
-		fd_bit_set(&pooled, vsf_frontend_backend_fd(kept.fe));
-	}
+	if (keep) /* open after teardown, as the pool's are */
+		keep_mark_sockets(&pooled);
 	resources_check_fds_as_before(&r->resources, made_opath, &pooled, &evicted);
 	resources_check_no_memfd_mapping(&r->resources, r->file_maps_at_start);
-	if (keep || !r->adopted)
-		return false;
-	kept.fe = NULL;
-	kept.peer = -1; /* closed with the input's fds */
-	return true;
 }
 
 void vsf_harness_run(enum vsf_harness_kind kind, const uint8_t *data, size_t size)
@@ -1014,11 +757,10 @@ void vsf_harness_run_program(enum vsf_harness_kind kind, const struct vsf_progra
 	struct run r;
 	struct fault_event ev;
 	size_t executed = 0;
-	bool renew;
 
 	last_digest = 0;
 	fault_disarm();
-	run_init(&r, kind, takes_kept(kind, program));
+	run_init(&r, kind, program);
 	oracle_enter(&r.where);
 	for (size_t i = 0; i < program->nops && executed < VSF_PROG_MAX_OPS; i++) {
 		const struct vsf_op *op = &program->ops[i];
@@ -1041,10 +783,9 @@ void vsf_harness_run_program(enum vsf_harness_kind kind, const struct vsf_progra
 	r.where.op_index = program->nops;
 	fault_disarm();
 	commit_order_unwatch();
-	renew = run_finish(&r);
+	run_finish(&r);
 	resources_end(&r.resources);
-	if (renew)
-		make_kept();
+	keep_renew(); /* the next kept front-end, if the input freed it */
 	oracle_leave();
 	last_digest = r.digest;
 	harness_execs++;
