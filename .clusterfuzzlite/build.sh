@@ -34,7 +34,7 @@ compile() { # compile FLAGS SOURCE...: objects into $obj, added to objs
 }
 # The harnesses run the faultable build of the library (src/syscalls.h).
 compile "$CFLAGS -DVSF_SYSCALL_TABLE" src/{wire,error,channel,regions,backend_dispatch,frontend,syscalls}.c
-compile "$tool_cflags" scenario/*.c fuzz/{harness,shadow_model,oracles}.c fuzz/oracle_*.c
+compile "$tool_cflags" scenario/*.c fuzz/harness*.c fuzz/{shadow_model,oracles}.c fuzz/oracle_*.c
 [[ $FUZZING_ENGINE == afl ]] || compile "$tool_cflags" fuzz/{mutator,mutator_libfuzzer}.c
 
 while read -r h; do
