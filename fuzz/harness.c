@@ -567,7 +567,7 @@ static void execute(struct run *r, const struct vsf_op *op)
 		offer_set_session(&r->offer, op);
 		break;
 	case VSF_OP_CONFIG:
-		offer_set_config(&r->offer, op);
+		backend_offer_set_config(&r->offer, op);
 		break;
 	case VSF_OP_CONNECT:
 		if (r->connects < VSF_PROG_MAX_CONNECTS)

@@ -111,7 +111,7 @@ static bool takes_kept(enum vsf_harness_kind kind, const struct vsf_program *pro
 			offer_set_session(&offer, op);
 			break;
 		case VSF_OP_CONFIG:
-			offer_set_config(&offer, op);
+			backend_offer_set_config(&offer, op);
 			break;
 		case VSF_OP_FD:
 		case VSF_OP_TRUNCATE:

@@ -2,23 +2,13 @@
 /* The backend the executor plays, as an input's ops set it (harness_offer.h). */
 #include "harness_offer.h"
 
-#include "op_wire.h"
 #include "wire.h"
 
 void offer_set_session(struct backend_offer *offer, const struct vsf_op *op)
 {
-	offer->features = op->session.features;
-	offer->protocol_features = op->session.protocol_features;
-	offer->ack = op->session.ack;
-}
-
-void offer_set_config(struct backend_offer *offer, const struct vsf_op *op)
-{
-	offer->cfg_request = op->config.request;
-	offer->cfg_flags = op->config.flags;
-	offer->cfg_size = op->config.size;
-	offer->cfg_nregions = op->config.nregions;
-	op_wire_config_sizes(op, offer->cfg_sizes);
+	backend_offer_set_session(offer, op);
+	/* In process the shadow model knows one GET_FEATURES answer only. */
+	offer->features_after_owner = 0;
 }
 
 /*

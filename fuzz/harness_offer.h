@@ -18,8 +18,6 @@
 
 /* A session op: what GET_FEATURES, GET_PROTOCOL_FEATURES and SET_BACKEND_REQ_FD answer. */
 void offer_set_session(struct backend_offer *offer, const struct vsf_op *op);
-/* A config op: the GET_SHMEM_CONFIG reply. */
-void offer_set_config(struct backend_offer *offer, const struct vsf_op *op);
 /*
  * An answer op, a rule of the offer where it acts in process (kind's
  * harness). False when it is not applicable there (the caller counts it in

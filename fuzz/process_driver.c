@@ -633,19 +633,12 @@ static void execute(struct prun *r, const struct vsf_op *op)
 		fd_table_create(&r->fds, op);
 		break;
 	case VSF_OP_SESSION:
-		r->offer.features = op->session.features;
-		r->offer.protocol_features = op->session.protocol_features |
-					     r->prof->needs_protocol_features;
-		r->offer.ack = op->session.ack;
-		r->offer.features_after_owner = op->session.features_after_owner;
+		backend_offer_set_session(&r->offer, op);
+		r->offer.protocol_features |= r->prof->needs_protocol_features;
 		r->offer_from_program = true;
 		break;
 	case VSF_OP_CONFIG:
-		r->offer.cfg_request = op->config.request;
-		r->offer.cfg_flags = op->config.flags;
-		r->offer.cfg_size = op->config.size;
-		r->offer.cfg_nregions = op->config.nregions;
-		op_wire_config_sizes(op, r->offer.cfg_sizes);
+		backend_offer_set_config(&r->offer, op);
 		r->offer_from_program = true;
 		break;
 	case VSF_OP_CONNECT:

@@ -88,6 +88,23 @@ bool backend_rule_plain(const struct backend_rule *r)
 	       r->cflags == VSF_ANSWER_NATURAL;
 }
 
+void backend_offer_set_session(struct backend_offer *o, const struct vsf_op *op)
+{
+	o->features = op->session.features;
+	o->protocol_features = op->session.protocol_features;
+	o->ack = op->session.ack;
+	o->features_after_owner = op->session.features_after_owner;
+}
+
+void backend_offer_set_config(struct backend_offer *o, const struct vsf_op *op)
+{
+	o->cfg_request = op->config.request;
+	o->cfg_flags = op->config.flags;
+	o->cfg_size = op->config.size;
+	o->cfg_nregions = op->config.nregions;
+	op_wire_config_sizes(op, o->cfg_sizes);
+}
+
 void backend_session_init(struct backend_session *s)
 {
 	memset(s, 0, sizeof(*s));

@@ -77,6 +77,14 @@ struct backend_offer {
 void backend_offer_init(struct backend_offer *o);
 
 /* The rule of an answer op, with the fds its handles name (nfds of them). */
+/*
+ * What a session op makes the backend answer (features, protocol features,
+ * the SET_BACKEND_REQ_FD acknowledgement, GET_FEATURES after SET_OWNER),
+ * and what a config op makes it answer to GET_SHMEM_CONFIG.
+ */
+void backend_offer_set_session(struct backend_offer *o, const struct vsf_op *op);
+void backend_offer_set_config(struct backend_offer *o, const struct vsf_op *op);
+
 void backend_rule_from_op(const struct vsf_op *op, const int *fds, size_t nfds,
 			  struct backend_rule *rule);
 /* Add a rule; it replaces one for the same request and nth. False when the offer is full. */

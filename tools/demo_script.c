@@ -280,16 +280,9 @@ void demo_script_offer(const struct script *s, struct backend_offer *o)
 		if (s->steps[i].pause)
 			continue;
 		if (op->code == VSF_OP_SESSION) {
-			o->features = op->session.features;
-			o->protocol_features = op->session.protocol_features;
-			o->ack = op->session.ack;
-			o->features_after_owner = op->session.features_after_owner;
+			backend_offer_set_session(o, op);
 		} else if (op->code == VSF_OP_CONFIG) {
-			o->cfg_request = op->config.request;
-			o->cfg_flags = op->config.flags;
-			o->cfg_size = op->config.size;
-			o->cfg_nregions = op->config.nregions;
-			op_wire_config_sizes(op, o->cfg_sizes);
+			backend_offer_set_config(o, op);
 		} else if (op->code == VSF_OP_ANSWER) {
 			struct backend_rule rule;
 
