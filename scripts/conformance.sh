@@ -42,7 +42,6 @@ while (($#)); do
 	esac
 done
 [[ -n $cmd ]] || usage
-abs() { [[ -z $1 || $1 == /* ]] && echo "$1" || echo "$here/$1"; }
 profile=$(abs "$profile") out=$(abs "$out") build=$(abs "$build")
 for i in "${!inputs[@]}"; do inputs[i]=$(abs "${inputs[i]}"); done
 if [[ -z $build ]]; then

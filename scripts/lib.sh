@@ -58,3 +58,9 @@ repo_path() {
 	root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 	echo "${1#"$root"/}"
 }
+
+# abs PATH: PATH as the caller wrote it, from where the script was started
+# ($here, set before the script changes directory); empty stays empty.
+abs() {
+	[[ -z $1 || $1 == /* ]] && echo "$1" || echo "${here:?}/$1"
+}

@@ -51,8 +51,6 @@ while (($#)); do
 	esac
 done
 ((${#files[@]})) || usage
-# Paths as the caller wrote them, from where the caller is.
-abs() { [[ -z $1 || $1 == /* ]] && echo "$1" || echo "$here/$1"; }
 for i in "${!files[@]}"; do files[i]=$(abs "${files[i]}"); done
 report=$(abs "$report") emit_c=$(abs "$emit_c") build=$(abs "$build") profile=$(abs "$profile")
 [[ -z $report$emit_c || ${#files[@]} -eq 1 ]] ||

@@ -56,7 +56,6 @@ while (($#)); do
 	*) inputs+=("$1"); shift ;;
 	esac
 done
-abs() { [[ -z $1 || $1 == /* ]] && echo "$1" || echo "$here/$1"; }
 build=$(abs "$build") out=$(abs "$out") keep=$(abs "$keep") msan_build=$(abs "$msan_build")
 for i in "${!inputs[@]}"; do inputs[i]=$(abs "${inputs[i]}"); done
 if [[ -z $build ]]; then
