@@ -397,10 +397,23 @@ static void startup_text(const struct prun *r, char *buf, size_t len)
 }
 
 /*
+ * Stop a kept target that will not take this input, counted in *counter:
+ * a bug it reports meanwhile is this input's; a fresh one is due.
+ */
+static void drop_kept(struct prun *r, unsigned long long *counter, const char *why)
+{
+	(*counter)++;
+	say_restart(why);
+	target_stop(&r->t, 0);
+	backend_session_fini(&r->sess);
+	target_check_end(&r->where, &r->t, false);
+	target_cleanup(&r->t);
+}
+
+/*
  * Kept mode, after a start-up: a fresh target's state is the baseline for
  * its start-up (the newest one replaces an older); a kept target's must
- * be the baseline's. False for a kept target that is not: it is stopped
- * (a bug it reports meanwhile is this input's) and a fresh one is due.
+ * be the baseline's. False for a kept target that is not: it is dropped.
  */
 static bool prove_clean(struct prun *r)
 {
@@ -436,13 +449,8 @@ static bool prove_clean(struct prun *r)
 	}
 	if (same)
 		return true;
-	stats.unclean++;
 	snprintf(line, sizeof(line), "the kept target's state is not a fresh start's: %s", why);
-	say_restart(line);
-	target_stop(&r->t, 0);
-	backend_session_fini(&r->sess);
-	target_check_end(&r->where, &r->t, false);
-	target_cleanup(&r->t);
+	drop_kept(r, &stats.unclean, line);
 	return false;
 }
 
@@ -471,6 +479,13 @@ again:
 	/* Quiet, but owed a reply we withheld: it may give up on it in its own time. */
 	if (ret == 0 && r->sess.withheld)
 		ret = serve_requests(r, r->prof->reply_timeout_ms, false, 0);
+	/* A kept target may have given up waiting for this start-up (a
+	 * timeout of its own while the engine worked between inputs): what
+	 * the start-up makes a target do is judged on a fresh one. */
+	if ((ret < 0 || !target_alive(&r->t)) && r->was_kept) {
+		drop_kept(r, &stats.lost, "the kept target left during its start-up");
+		goto again;
+	}
 	if (ret < 0 || !target_alive(&r->t)) {
 		gone_in_startup(r);
 		return;
