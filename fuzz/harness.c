@@ -68,11 +68,22 @@ __attribute__((destructor)) static void write_stats(void)
 static bool write_sealed_maps_ro;
 /* Memfds kept across inputs (fd_pool.h): their content is written once. */
 static struct fd_pool fd_pool;
+/* Each input's program, decoded into the same ops array (vsf_program_redecode). */
+static struct vsf_program input_program;
+/*
+ * Ops of the longest input libFuzzer makes unless told otherwise (-max_len
+ * 4096): a record is at least its marker and opcode. Reserved before main(),
+ * so that an input's run allocates as much as it frees (libFuzzer runs an
+ * input again under a leak check when it does not).
+ */
+#define INPUT_OPS_RESERVED (4096 / (VSF_PROG_MAGIC_LEN + 1) + 1)
 
 __attribute__((constructor)) static void probe_kernel(void)
 {
 	write_sealed_maps_ro = fd_probe_write_sealed_ro_mmap();
 	fd_pool_init(&fd_pool);
+	if (vsf_program_reserve(&input_program, INPUT_OPS_RESERVED) < 0)
+		harness_setup_failed("program ops");
 }
 
 struct run {
@@ -417,7 +428,7 @@ static void handle(struct run *r, const struct sent *s, size_t off, size_t k, st
 static void collect_replies(struct run *r, const struct model_verdict *mv)
 {
 	uint8_t buf[MAX_REPLY_BYTES];
-	size_t n = peer_io_read_pending(r->peer, buf, sizeof(buf), NULL, 0, NULL);
+	size_t n = peer_io_read_written(r->peer, buf, sizeof(buf));
 
 	digest_u64(r, n);
 	digest_bytes(r, buf, n);
@@ -743,13 +754,10 @@ static void run_finish(struct run *r)
 
 void vsf_harness_run(enum vsf_harness_kind kind, const uint8_t *data, size_t size)
 {
-	struct vsf_program prog = { 0 };
-
 	last_digest = 0;
-	if (vsf_program_decode(data, size, &prog) < 0)
+	if (vsf_program_redecode(data, size, &input_program) < 0)
 		return; /* out of memory: nothing to run */
-	vsf_harness_run_program(kind, &prog);
-	vsf_program_free(&prog);
+	vsf_harness_run_program(kind, &input_program);
 }
 
 void vsf_harness_run_program(enum vsf_harness_kind kind, const struct vsf_program *program)

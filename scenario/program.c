@@ -68,21 +68,29 @@ static const uint8_t *find_magic(const uint8_t *p, size_t n)
 	return memmem(p, n, VSF_PROG_MAGIC, VSF_PROG_MAGIC_LEN);
 }
 
+int vsf_program_reserve(struct vsf_program *p, size_t n)
+{
+	struct vsf_op *ops;
+
+	if (n <= p->cap)
+		return 0;
+	if (n > SIZE_MAX / sizeof(*ops))
+		return -ENOMEM;
+	ops = realloc(p->ops, n * sizeof(*ops));
+	if (!ops)
+		return -ENOMEM;
+	p->ops = ops;
+	p->cap = n;
+	return 0;
+}
+
 static struct vsf_op *new_op(struct vsf_program *p)
 {
 	struct vsf_op *op;
 
-	if (p->nops == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 16;
-
-		if (cap < p->cap || cap > SIZE_MAX / sizeof(*op))
-			return NULL;
-		op = realloc(p->ops, cap * sizeof(*op));
-		if (!op)
-			return NULL;
-		p->ops = op;
-		p->cap = cap;
-	}
+	if (p->nops == p->cap &&
+	    (p->cap > SIZE_MAX / 2 || vsf_program_reserve(p, p->cap ? p->cap * 2 : 16) < 0))
+		return NULL;
 	op = &p->ops[p->nops++];
 	memset(op, 0, sizeof(*op));
 	return op;
@@ -215,10 +223,16 @@ static int add_record(struct vsf_program *p, const uint8_t *r, size_t n)
  */
 int vsf_program_decode(const uint8_t *buf, size_t len, struct vsf_program *p)
 {
+	memset(p, 0, sizeof(*p));
+	return vsf_program_redecode(buf, len, p);
+}
+
+int vsf_program_redecode(const uint8_t *buf, size_t len, struct vsf_program *p)
+{
 	const uint8_t *end, *rec, *next;
 	int ret = 0;
 
-	memset(p, 0, sizeof(*p));
+	p->nops = 0;
 	if (!len)
 		return 0;
 	end = buf + len;
