@@ -747,7 +747,7 @@ static void run_finish(struct run *r)
 	made_opath = r->fds.made_opath;
 	fd_table_close_all(&r->fds, &pooled, &evicted);
 	if (keep) /* open after teardown, as the pool's are */
-		keep_mark_sockets(&pooled);
+		keep_mark_sockets(&r->keep, &pooled);
 	resources_check_fds_as_before(&r->resources, made_opath, &pooled, &evicted);
 	resources_check_no_memfd_mapping(&r->resources, r->file_maps_at_start);
 }
