@@ -63,9 +63,20 @@ static void store_le(uint8_t *p, size_t width, uint64_t v)
 
 /* ---- decoding ---- */
 
+/*
+ * The first marker in p[0..n), or NULL. A loop rather than memmem: the
+ * sanitizers' memmem checks all n bytes before it searches, and the decoder
+ * searches from each record to the end of the input, so each input would
+ * cost as many checks as its length times its records.
+ */
 static const uint8_t *find_magic(const uint8_t *p, size_t n)
 {
-	return memmem(p, n, VSF_PROG_MAGIC, VSF_PROG_MAGIC_LEN);
+	const uint8_t *m = (const uint8_t *)VSF_PROG_MAGIC;
+
+	for (size_t i = 0; i + VSF_PROG_MAGIC_LEN <= n; i++)
+		if (p[i] == m[0] && !memcmp(p + i + 1, m + 1, VSF_PROG_MAGIC_LEN - 1))
+			return p + i;
+	return NULL;
 }
 
 int vsf_program_reserve(struct vsf_program *p, size_t n)
