@@ -98,7 +98,7 @@ struct run {
 	struct keep_use keep;  /* its part in the front-end kept across inputs */
 	unsigned connects;     /* of VSF_PROG_MAX_CONNECTS */
 	size_t send_left;      /* of VSF_PROG_MAX_SEND_BYTES */
-	bool op_sent_fds;      /* the current op passed fds to the front-end */
+	bool op_sent_opath;    /* the current op passed an O_PATH fd to the front-end */
 	unsigned long file_maps_at_start; /* fault_file_maps_made() then */
 	uint64_t digest; /* FNV-1a of what the front-end did (vsf_harness_last_digest) */
 	/* What the backend answers (session and config ops). */
@@ -178,7 +178,7 @@ static void check_fds(struct run *r)
 {
 	const int held[] = { r->peer, r->fe_chan[0], r->fe_chan[1], vsf_frontend_backend_fd(r->fe) };
 
-	resources_check_op(&r->resources, &r->fds, held, 4, r->op_sent_fds);
+	resources_check_op(&r->resources, &r->fds, held, 4, r->op_sent_opath);
 }
 
 /* The fault that fired in the front-end call just made, if it changes anything. */
@@ -397,9 +397,9 @@ static bool send_bytes(struct run *r, struct sent *s, size_t chunk, const uint8_
 			continue;
 		fds[s->nfds] = res->fd;
 		s->fds[s->nfds++] = res->desc;
+		r->op_sent_opath |= res->desc.kind == VSF_FD_OPATH;
 	}
 	peer_write(r->peer, s->bytes, s->len, chunk, fds, s->nfds);
-	r->op_sent_fds |= s->nfds > 0;
 	return true;
 }
 
@@ -777,7 +777,7 @@ void vsf_harness_run_program(enum vsf_harness_kind kind, const struct vsf_progra
 			continue;
 		r.where.op_index = i;
 		r.where.op_name = vsf_op_name(op->code);
-		r.op_sent_fds = false;
+		r.op_sent_opath = false;
 		execute(&r, op);
 		if (took_fault(&ev)) /* one the op did not take */
 			shadow_fault_unexpected(&r.where, &ev, "in this op");
