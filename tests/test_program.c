@@ -666,7 +666,7 @@ static void rnd_op(struct vsf_op *op, struct op_store *st)
 /* Append something random: noise, a marker and noise, or a valid record. */
 static void rnd_chunk(struct vsf_buf *b)
 {
-	uint8_t noise[48];
+	uint8_t noise[48] = { 0 }; /* a record extended by a few bytes may take more than n */
 	struct op_store st;
 	struct vsf_op op;
 	size_t n = rnd_below(sizeof(noise));
