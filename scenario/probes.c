@@ -93,7 +93,7 @@ static void open_maps_query(void)
 	if (maps_fd >= 0)
 		close(maps_fd);
 	maps_fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
-	/* Asked of a mapping sure to exist: the one of maps_fd itself. */
+	/* Asked of a mapping sure to exist: the one that holds maps_fd. */
 	if (maps_fd >= 0 && maps_query(&maps_fd, &q) < 0) {
 		close(maps_fd);
 		maps_fd = -1;
