@@ -64,9 +64,7 @@ else
 fi
 for ((i = 1; i < jobs; i++)); do names+=("$more$i"); done
 mkdir -p "$afl_out"
-# libFuzzer's timeout (seconds) in fuzz/TARGET.options, in milliseconds.
-timeout_ms=$(sed -nE 's/^ *timeout *= *([0-9]+).*/\1/p' "fuzz/$target.options")000
-common=(-i "$seed_dir" -o "$afl_out" -x "$dict" -V "$secs" -m none -t "$timeout_ms")
+common=(-i "$seed_dir" -o "$afl_out" -x "$dict" -V "$secs" -m none -t "$(timeout_ms "$target")")
 echo "fuzz.sh: AFL++ on $target for ${secs}s with $jobs instance(s) (${names[*]}) in $afl_out, custom mutator $AFL_CUSTOM_MUTATOR_LIBRARY; logs $out/*.log"
 pids=()
 for i in "${!names[@]}"; do
