@@ -93,14 +93,13 @@ in_process() {
 		pids+=($!)
 	done
 	for i in "${pids[@]}"; do wait "$i" || true; done
-	cat "$work"/ip/*.log "$work"/ip/*/default/fuzzer_stats 2>/dev/null |
-		awk -F' *: *' '$1 == "stat::number_of_executed_units" || $1 == "execs_done" { s += $2 }
-			END { print s + 0 }'
+	find "$work/ip" \( -name '*.log' -o -name fuzzer_stats \) -exec cat {} + |
+		awk '/^stat::number_of_executed_units:/ { s += $2 } /^execs_done / { s += $3 } END { print s + 0 }'
 }
 
 # One figure per core and second.
 per_core() {
-	awk -v e="$1" -v t="$2" -v j="$jobs" 'BEGIN { printf "%.0f", t > 0 ? e / t / j : 0 }'
+	awk -v e="$1" -v t="$2" -v j="$jobs" 'BEGIN { printf "%.0f", (t > 0 ? e / t / j : 0) }'
 }
 
 printf '%-22s %-9s %4s %10s %6s %7s %10s %6s %7s %6s\n' harness engine pair \
@@ -113,7 +112,7 @@ for h in "${harnesses[@]}"; do
 			{ read -r ce; read -r cs; } < <(timed campaign "$e" "$h")
 			{ read -r ie; read -r is; } < <(timed in_process "$e" "$h")
 			c=$(per_core "${ce:-0}" "$cs") i=$(per_core "${ie:-0}" "$is")
-			r=$(awk -v c="$c" -v i="$i" 'BEGIN { printf "%.2f", i > 0 ? c / i : 0 }')
+			r=$(awk -v c="$c" -v i="$i" 'BEGIN { printf "%.2f", (i > 0 ? c / i : 0) }')
 			ratios+=("$r")
 			printf '%-22s %-9s %4d %10s %6s %7s %10s %6s %7s %6s\n' "$h" "$e" "$p" \
 				"${ce:-?}" "$cs" "$c" "${ie:-?}" "$is" "$i" "$r"

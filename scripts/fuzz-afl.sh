@@ -111,7 +111,12 @@ progress() {
 start=$(date +%s)
 while any_alive "${pids[@]}"; do
 	sleep 15 &
-	wait $! 2>/dev/null || true
+	tick=$!
+	# Back at once when an instance ends: the campaign ends with them.
+	alive=()
+	for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && alive+=("$p"); done
+	wait -n "$tick" "${alive[@]}" 2>/dev/null || true
+	kill "$tick" 2>/dev/null || true
 	printf '[%5ds] %s\n' $(($(date +%s) - start)) "$(progress)"
 done
 status=0
