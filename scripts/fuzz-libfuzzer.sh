@@ -151,8 +151,9 @@ while ((!stop && seg_end < secs)); do
 		gone=""
 		wait -n -p gone "${!worker_of[@]}" "$tick"
 		st=$?
-		[[ -n $gone ]] || continue # a trapped signal
+		[[ -n ${gone:-} ]] || continue # a trapped signal (wait unsets gone)
 		if [[ $gone == "$tick" ]]; then
+			((!stop)) || continue
 			printf '[%5ds] %s\n' $(($(date +%s) - start)) "$(progress)"
 			sleep 15 &
 			tick=$!
