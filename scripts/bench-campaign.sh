@@ -93,6 +93,9 @@ in_process() {
 		pids+=($!)
 	done
 	for i in "${pids[@]}"; do wait "$i" || true; done
+	# A process that stopped on a finding ran for less time (its seconds
+	# count as they were): say what stopped it.
+	grep -h -m1 -E 'ERROR: |Test unit written' "$work"/ip/*.log /dev/null | sed "s/^/note: in-process $2: /" >&2 || true
 	find "$work/ip" \( -name '*.log' -o -name fuzzer_stats \) -exec cat {} + |
 		awk '/^stat::number_of_executed_units:/ { s += $2 } /^execs_done / { s += $3 } END { print s + 0 }'
 }
