@@ -64,9 +64,7 @@ else
 fi
 for ((i = 1; i < jobs; i++)); do names+=("$more$i"); done
 mkdir -p "$afl_out"
-# libFuzzer's timeout (seconds) in fuzz/TARGET.options, in milliseconds.
-timeout_ms=$(sed -nE 's/^ *timeout *= *([0-9]+).*/\1/p' "fuzz/$target.options")000
-common=(-i "$seed_dir" -o "$afl_out" -x "$dict" -V "$secs" -m none -t "$timeout_ms")
+common=(-i "$seed_dir" -o "$afl_out" -x "$dict" -V "$secs" -m none -t "$(timeout_ms "$target")")
 echo "fuzz.sh: AFL++ on $target for ${secs}s with $jobs instance(s) (${names[*]}) in $afl_out, custom mutator $AFL_CUSTOM_MUTATOR_LIBRARY; logs $out/*.log"
 pids=()
 for i in "${!names[@]}"; do
@@ -113,7 +111,12 @@ progress() {
 start=$(date +%s)
 while any_alive "${pids[@]}"; do
 	sleep 15 &
-	wait $! 2>/dev/null || true
+	tick=$!
+	# Back at once when an instance ends: the campaign ends with them.
+	alive=()
+	for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && alive+=("$p"); done
+	wait -n "$tick" "${alive[@]}" 2>/dev/null || true
+	kill "$tick" 2>/dev/null || true
 	printf '[%5ds] %s\n' $(($(date +%s) - start)) "$(progress)"
 done
 status=0

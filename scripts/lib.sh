@@ -64,3 +64,28 @@ repo_path() {
 abs() {
 	[[ -z $1 || $1 == /* ]] && echo "$1" || echo "${here:?}/$1"
 }
+
+# libfuzzer_flags TARGET [DICT]: libFuzzer's flags from fuzz/TARGET.options,
+# one a line, its dict resolved in dict/ (or DICT instead).
+libfuzzer_flags() {
+	local target=$1 dict=${2:-} root key value
+	root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+	while IFS='=' read -r key value; do
+		key=$(echo "$key" | tr -d ' ') value=$(echo "$value" | tr -d ' ')
+		[[ -z $key || $key == \[* || $key == \#* ]] && continue
+		if [[ $key == dict ]]; then
+			[[ -z $dict ]] || continue
+			value=$root/dict/$value
+		fi
+		echo "-$key=$value"
+	done <"$root/fuzz/$target.options"
+	[[ -z $dict ]] || echo "-dict=$dict"
+}
+
+# timeout_ms TARGET: the timeout of fuzz/TARGET.options (libFuzzer's, in
+# seconds) in milliseconds, for afl-fuzz -t.
+timeout_ms() {
+	local root
+	root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+	echo "$(sed -nE 's/^ *timeout *= *([0-9]+).*/\1/p' "$root/fuzz/$1.options")000"
+}
