@@ -50,6 +50,10 @@ endfunction()
 # vsf_schema_runtime(TARGET): the switches and counters, and the headers the
 # schema copies include.
 function(vsf_schema_runtime target)
-  target_sources(${target} PRIVATE ${VSF_RUNTIME_DIR}/mutant.c ${VSF_SCHEMA_DIR}/mutants_table.c)
+  target_sources(${target} PRIVATE ${VSF_RUNTIME_DIR}/switches.c ${VSF_RUNTIME_DIR}/mutant.c
+    ${VSF_SCHEMA_DIR}/mutants_table.c)
+  if(VSF_CANARIES)
+    target_sources(${target} PRIVATE ${VSF_RUNTIME_DIR}/canary.c)
+  endif()
   target_include_directories(${target} PUBLIC ${VSF_RUNTIME_DIR})
 endfunction()

@@ -88,19 +88,32 @@ class Source:
         """A location written in this file itself, outside any macro."""
         return loc is not None and 'offset' in loc and loc['file'] == self.path
 
-    def span(self, node, statement=False):
-        """The node's byte range [b, e) in this file, or None. A statement may
-        begin with a macro invocation (VSF_SYS(close)(fd)): its expansion is
-        the statement's start."""
+    def span(self, node):
+        """The node's byte range [b, e) in this file, or None. A macro's
+        expansion stands for the node where it begins (a statement such as
+        VSF_SYS(close)(fd), a return type bool) and where an object-like
+        macro ends it (size != VSF_MMAP_PAYLOAD_SIZE); a node inside a
+        function-like macro's expansion has no range of its own."""
         r = node.get('range')
         if not r:
             return None
-        b, e = r['begin'], r['end']
-        if statement and 'expansionLoc' in b and self.plain(b['expansionLoc']):
-            b = b['expansionLoc']
-        if not (self.plain(b) and self.plain(e)):
+        b, e = self.resolve(r['begin']), self.resolve(r['end'])
+        if not b or not e:
             return None
-        return b['offset'], e['offset'] + e['tokLen']
+        end = e[0]['offset'] + e[0]['tokLen']
+        if e[1] and self.text[end:end + 64].lstrip().startswith('('):
+            return None
+        if b[0]['offset'] >= end:
+            return None
+        return b[0]['offset'], end
+
+    def resolve(self, loc):
+        """(location in this file, whether it is a macro's expansion)"""
+        if self.plain(loc):
+            return loc, False
+        if self.plain(loc.get('expansionLoc')):
+            return loc['expansionLoc'], True
+        return None
 
     def line_col(self, offset):
         line = self.text.count('\n', 0, offset) + 1
@@ -291,7 +304,7 @@ def generate_mutants(src, schema, spans):
 
         def delete(node):
             kind = node.get('kind')
-            ds = src.span(node, statement=True)
+            ds = src.span(node)
             if kind not in ('CallExpr', 'BinaryOperator', 'CompoundAssignOperator', 'UnaryOperator') \
                     or not ds:
                 return
@@ -339,8 +352,7 @@ def all_spans(src):
     def walk(n):
         if isinstance(n, dict):
             if 'id' in n and n.get('kind') not in (None, 'TranslationUnitDecl'):
-                # a function may begin with a macro (its return type, bool)
-                s = src.span(n, statement=n.get('kind') == 'FunctionDecl')
+                s = src.span(n)
                 if s:
                     spans[n['id']] = s
             for v in n.get('inner', []):
@@ -379,22 +391,32 @@ def apply_canary(src, spans, d, path):
         sys.exit('%s: no function %s in %s' % (path, d['function'], src.name))
     want = normalize(d['anchor'])
     nth = int(d.get('occurrence', '1'))
+    if_conditions = set()  # with `where: if`, only an if statement's condition
     found = []
 
     def walk(n):
-        if not isinstance(n, dict):
+        if not isinstance(n, dict) or 'id' not in n:
             return
+        inner = [c for c in n.get('inner', []) if isinstance(c, dict) and 'id' in c]
+        if n.get('kind') == 'IfStmt':
+            c = inner[0]
+            while True:
+                if_conditions.add(c['id'])
+                sub = [x for x in c.get('inner', []) if isinstance(x, dict) and 'id' in x]
+                if c.get('kind') not in ('ImplicitCastExpr', 'ParenExpr', 'ExprWithCleanups') or not sub:
+                    break
+                c = sub[0]
         s = spans.get(n['id'])
-        if s and normalize(src.text[s[0]:s[1]]) == want and n.get('kind') not in (
-                'ImplicitCastExpr', 'ParenExpr') and not found_inside(n, found):
+        if s and normalize(src.text[s[0]:s[1]]) == want and \
+                (d.get('where') != 'if' or n['id'] in if_conditions) and \
+                not any(spans[f['id']] == s for f in found):
             found.append(n)
-        for c in n.get('inner', []):
+        for c in inner:
             walk(c)
-
-    def found_inside(n, found):
-        s = spans[n['id']]
-        return any(spans[f['id']] == s for f in found)
     walk(fn[0])
+    if len(found) > 1 and 'occurrence' not in d:
+        sys.exit('%s: anchor %r matches %d places in %s: say which with occurrence: N'
+                 % (path, d['anchor'], len(found), d['function']))
     if len(found) < nth:
         sys.exit('%s: anchor %r: %d in %s, occurrence %d wanted'
                  % (path, d['anchor'], len(found), d['function'], nth))
