@@ -1,0 +1,266 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""Kill levels for the mutants of a mutation build (docs/mutation.md).
+
+  run.py --build DIR --source DIR --out DIR [--only FILE] [--levels 1,2] [--jobs N]
+
+Level 1: the library's unit tests (CTest tests with no label but
+`regression`), only those that reach the mutant. Level 2: the replay of the
+committed corpora (every harness's corpus and regressions), only the harnesses
+whose corpus reaches it; killed by a failing replay (an oracle violation, a
+sanitizer report, a timeout) or by a run digest that differs from the
+unmutated build's for some input. A mutant killed at one level is not run at
+the next; a mutant the committed corpora never reach is "not-reached" and
+run at no level.
+
+Results go to OUT/results.tsv, one line per mutant and level, appended as each
+is decided: a rerun skips what is there (resumable, as scripts/bench-bugs.sh).
+"""
+import argparse
+import json
+import os
+import signal
+import struct
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+UNIT_LABELS = {'regression'}  # a unit test has no label, or only these
+
+
+def read_mutants(build):
+    out = []
+    with open(os.path.join(build, 'schema', 'mutants.tsv')) as f:
+        for line in f:
+            index, mid, file, line_no, col, op, orig, repl = line.rstrip('\n').split('\t')
+            out.append({'index': int(index), 'id': mid, 'file': file, 'line': int(line_no),
+                        'col': int(col), 'op': op, 'orig': orig, 'repl': repl})
+    return out
+
+
+def read_counts(path, n):
+    """reached[] of a VSF_MUTANT_COUNTS file (mutation/runtime/mutant.h)."""
+    with open(path, 'rb') as f:
+        data = f.read()
+    magic, count = data[:8], struct.unpack_from('=I', data, 8)[0]
+    if magic.rstrip(b'\0') != b'vsfmut1' or count != n:
+        sys.exit('%s: not a counts file of this build' % path)
+    return struct.unpack_from('=%dQ' % n, data, 16)
+
+
+def run(cmd, env, timeout, cwd=None):
+    """(exit status, or 'timeout'; stdout; CPU seconds of the process tree)"""
+    p = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL, start_new_session=True)
+    timer = threading.Timer(timeout, lambda: os.killpg(p.pid, signal.SIGKILL))
+    timer.start()
+    out = p.stdout.read()
+    _, status, usage = os.wait4(p.pid, 0)
+    timed_out = not timer.is_alive()
+    timer.cancel()
+    p.returncode = 0  # reaped by wait4
+    try:  # whatever it left running
+        os.killpg(p.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    cpu = usage.ru_utime + usage.ru_stime
+    code = 'timeout' if timed_out else os.waitstatus_to_exitcode(status)
+    return code, out.decode(errors='replace'), cpu
+
+
+class Levels:
+    def __init__(self, a):
+        # absolute: a test runs in a directory of its own
+        self.build, self.source, self.out = (os.path.abspath(p) for p in (a.build, a.source, a.out))
+        self.mutants = read_mutants(self.build)
+        self.n = len(self.mutants)
+        os.makedirs(os.path.join(self.out, 'reach'), exist_ok=True)
+        self.env = dict(os.environ)
+        for k in ('VSF_MUTANT', 'VSF_MUTANT_COUNTS', 'VSF_CANARY', 'VSF_CANARY_COUNTS'):
+            self.env.pop(k, None)
+        self.unit_tests = self.find_unit_tests()
+        with open(os.path.join(self.source, 'fuzz', 'harnesses.txt')) as f:
+            self.harnesses = [h.strip() for h in f if h.strip()]
+
+    # ---- what each level runs ----
+
+    def find_unit_tests(self):
+        out = subprocess.run(['ctest', '--test-dir', self.build, '--show-only=json-v1'],
+                             check=True, stdout=subprocess.PIPE).stdout
+        tests = []
+        for t in json.loads(out)['tests']:
+            props = {p['name']: p['value'] for p in t.get('properties', [])}
+            labels = set(props.get('LABELS', []))
+            if labels - UNIT_LABELS or 'command' not in t:
+                continue
+            env = dict(e.split('=', 1) for e in props.get('ENVIRONMENT', []))
+            tests.append({'name': t['name'], 'cmd': t['command'], 'env': env,
+                          'cwd': props.get('WORKING_DIRECTORY'),
+                          'timeout': float(props.get('TIMEOUT', 0) or 60)})
+        return tests
+
+    def replays(self):
+        """(name, command) of every committed corpus directory's replay."""
+        out = []
+        for h in self.harnesses:
+            exe = os.path.join(self.build, 'fuzz', h + '_replay')
+            for d in ('corpus/' + h, 'corpus/regressions/' + h):
+                path = os.path.join(self.source, d)
+                if os.path.isdir(path):
+                    out.append((d, [exe, '-t', '10', '-d', path]))
+        return out
+
+    # ---- reach: which test and which corpus visits each mutant ----
+
+    def reach(self):
+        """{test or corpus name: set of mutant indexes it reaches}, cached."""
+        cache = os.path.join(self.out, 'reach', 'reach.json')
+        if os.path.exists(cache):
+            with open(cache) as f:
+                data = json.load(f)
+            if data.get('mutants') == self.n and 'seconds' in data:
+                self.seconds = data['seconds']
+                return {k: set(v) for k, v in data['reach'].items()}, data['baseline']
+        reach, baseline, self.seconds = {}, {}, {}
+
+        def one(name, cmd, env, cwd, timeout):
+            counts = os.path.join(self.out, 'reach', name.replace('/', '_') + '.counts')
+            if os.path.exists(counts):
+                os.unlink(counts)
+            e = dict(self.env, VSF_MUTANT_COUNTS=counts, **env)
+            start = time.monotonic()
+            code, out, _ = run(cmd, e, timeout, cwd)
+            self.seconds[name] = time.monotonic() - start
+            if code != 0:
+                sys.exit('%s fails with no mutant on (%s): fix the build first' % (name, code))
+            hit = read_counts(counts, self.n) if os.path.exists(counts) else [0] * self.n
+            reach[name] = {i for i, c in enumerate(hit) if c}
+            return out
+        for t in self.unit_tests:
+            one('unit:' + t['name'], t['cmd'], t['env'], t['cwd'], t['timeout'])
+        for name, cmd in self.replays():
+            baseline[name] = digests(one('corpus:' + name, cmd, {}, None, 600))
+        with open(cache, 'w') as f:
+            json.dump({'mutants': self.n, 'baseline': baseline, 'seconds': self.seconds,
+                       'reach': {k: sorted(v) for k, v in reach.items()}}, f)
+        return reach, baseline
+
+    # ---- the levels ----
+
+    def timeout(self, name):
+        """A mutant that runs ten times as long as the original (and 5 s) is
+        taken for one that hangs: killed."""
+        return max(5.0, 10 * self.seconds[name])
+
+    def level1(self, m, reach):
+        cpu = 0.0
+        for t in self.unit_tests:
+            if m['index'] not in reach['unit:' + t['name']]:
+                continue
+            e = dict(self.env, VSF_MUTANT=m['id'], **t['env'])
+            code, _, c = run(t['cmd'], e, self.timeout('unit:' + t['name']), t['cwd'])
+            cpu += c
+            if code != 0:
+                return 'killed', cpu, '%s (%s)' % (t['name'], code)
+        return 'survived', cpu, ''
+
+    def level2(self, m, reach, baseline):
+        cpu = 0.0
+        for name, cmd in self.replays():
+            if m['index'] not in reach['corpus:' + name]:
+                continue
+            e = dict(self.env, VSF_MUTANT=m['id'])
+            code, out, c = run(cmd, e, self.timeout('corpus:' + name), None)
+            cpu += c
+            if code != 0:
+                return 'killed', cpu, '%s: replay fails (%s)' % (name, code)
+            got = digests(out)
+            diff = sorted(k for k in baseline[name] if got.get(k) != baseline[name][k])
+            if diff:
+                return 'killed', cpu, '%s: digest differs (%s)' % (
+                    name, os.path.basename(diff[0]))
+        return 'survived', cpu, ''
+
+
+def digests(out):
+    """{input: digest} from a replay's -d lines"""
+    d = {}
+    for line in out.splitlines():
+        if line.startswith('digest '):
+            _, value, path = line.split(' ', 2)
+            d[path.split('/corpus/', 1)[-1]] = value
+    return d
+
+
+def read_results(path):
+    done = {}
+    if os.path.exists(path):
+        with open(path) as f:
+            for line in f:
+                parts = line.rstrip('\n').split('\t')
+                if len(parts) >= 4:
+                    done[(parts[0], parts[1])] = parts[2]
+    return done
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--build', required=True)
+    ap.add_argument('--source', required=True)
+    ap.add_argument('--out', required=True)
+    ap.add_argument('--only', help='a file of mutant ids, one a line (first field)')
+    ap.add_argument('--levels', default='1,2')
+    ap.add_argument('--jobs', type=int, default=1)
+    a = ap.parse_args()
+    lv = Levels(a)
+    reach, baseline = lv.reach()
+    corpus_reach = set().union(*(v for k, v in reach.items() if k.startswith('corpus:')))
+    mutants = lv.mutants
+    if a.only:
+        with open(a.only) as f:
+            wanted = {line.split()[0] for line in f if line.strip() and not line.startswith('#')}
+        unknown = wanted - {m['id'] for m in mutants}
+        if unknown:
+            sys.exit('no such mutant in this build: %s' % ', '.join(sorted(unknown)))
+        mutants = [m for m in mutants if m['id'] in wanted]
+    levels = [int(x) for x in a.levels.split(',')]
+    results = os.path.join(a.out, 'results.tsv')
+    done = read_results(results)
+    lock = threading.Lock()
+
+    def record(m, level, verdict, cpu, detail):
+        with lock:
+            with open(results, 'a') as f:
+                f.write('%s\t%s\t%s\t%.2f\t%s\n' % (m['id'], level, verdict, cpu, detail))
+            done[(m['id'], str(level))] = verdict
+
+    def one(m):
+        if m['index'] not in corpus_reach:
+            if (m['id'], 'reach') not in done:
+                record(m, 'reach', 'not-reached', 0, '')
+            return
+        for level in levels:
+            key = (m['id'], str(level))
+            if key in done:
+                if done[key] == 'killed':
+                    return
+                continue
+            if level == 1:
+                verdict, cpu, detail = lv.level1(m, reach)
+            else:
+                verdict, cpu, detail = lv.level2(m, reach, baseline)
+            record(m, level, verdict, cpu, detail)
+            if verdict == 'killed':
+                return
+    start = time.time()
+    with ThreadPoolExecutor(max_workers=a.jobs) as ex:
+        for _ in ex.map(one, mutants):
+            pass
+    print('mutation: %d mutants in %.0f s; results in %s' % (len(mutants), time.time() - start,
+                                                          results))
+
+
+if __name__ == '__main__':
+    main()

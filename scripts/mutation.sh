@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Mutation analysis of src/ (docs/mutation.md): how many of the mutants
+# mutation/schema.py makes of the library the unit tests (level 1) and the
+# replay of the committed corpora (level 2) kill.
+#
+#   scripts/mutation.sh [--levels 1,2] [--jobs N] [--out DIR] [--report FILE]
+#   scripts/mutation.sh --list
+#   scripts/mutation.sh --quick
+#
+# Builds the `mutation` preset (ASan + UBSan, src/ as the mutant schema),
+# finds which unit test and which corpus reaches each mutant (a run of each
+# with no mutant on), then runs each mutant the committed corpora reach at
+# each level until one kills it. OUT/results.tsv (default OUT=mutation-out)
+# gets a line per mutant and level as each is decided; a rerun skips what is
+# there, so a run can be stopped and resumed. Then OUT/report.md (and FILE
+# with --report) is written: scores per file, operator and level, the
+# survivors, the equivalent mutants marked in mutation/equivalent.txt (a
+# mark that names no mutant of the build fails the run: it is stale).
+# --list: every mutant, one a line. --quick: the mutants of
+# mutation/quick.txt, each with the outcome it must have (CTest label
+# mutation: the tool works, not a score), and a stale mark is seen.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
+
+levels=1,2 jobs=$(nproc) out=mutation-out report='' quick=0 list=0 build=build/mutation
+while (($#)); do
+	case $1 in
+	--levels) levels=${2:?}; shift 2 ;;
+	--jobs) jobs=${2:?}; shift 2 ;;
+	--out) out=${2:?}; shift 2 ;;
+	--report) report=${2:?}; shift 2 ;;
+	--list) list=1; shift ;;
+	--quick) quick=1; shift ;;
+	--build-dir) build=${2:?}; shift 2 ;;  # an existing mutation build (CTest's)
+	-h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	*) echo "mutation.sh: unknown argument $1" >&2; exit 2 ;;
+	esac
+done
+
+if [[ $build == build/mutation ]]; then
+	build_preset mutation >/dev/null
+fi
+mutants=$build/schema/mutants.tsv
+if ((list)); then
+	awk -F'\t' '{ printf "%s\t%s:%s\t%s\t%s -> %s\n", $2, $3, $4, $6, $7, $8 }' "$mutants"
+	exit 0
+fi
+
+if ((quick)); then
+	out=$(mktemp -d "${TMPDIR:-/tmp}/vsf-mutation.XXXXXX")
+	trap 'rm -rf "$out"' EXIT
+	python3 mutation/run.py --build "$build" --source . --out "$out" --levels 1,2 \
+		--jobs "$jobs" --only mutation/quick.txt
+	python3 mutation/report.py --mutants "$mutants" --results "$out/results.tsv" \
+		--equivalent mutation/equivalent.txt --expect mutation/quick.txt --out "$out/report.md"
+	# A mark naming no mutant must be flagged.
+	{ cat mutation/equivalent.txt; echo "regions.c:no_such_function:cond-true:000000 a stale mark"; } \
+		>"$out/stale.txt"
+	if python3 mutation/report.py --mutants "$mutants" --results "$out/results.tsv" \
+		--equivalent "$out/stale.txt" 2>"$out/stale.err"; then
+		echo "FAIL: a stale equivalence mark went unflagged" >&2
+		exit 1
+	fi
+	grep -q 'no_such_function' "$out/stale.err" || { cat "$out/stale.err" >&2; exit 1; }
+	echo "PASS: every quick mutant as expected; a stale mark is flagged"
+	exit 0
+fi
+
+mkdir -p "$out"
+python3 mutation/run.py --build "$build" --source . --out "$out" --levels "$levels" --jobs "$jobs"
+python3 mutation/report.py --mutants "$mutants" --results "$out/results.tsv" \
+	--equivalent mutation/equivalent.txt --out "$out/report.md"
+[[ -z $report ]] || cp "$out/report.md" "$report"
+echo "mutation: report in $out/report.md${report:+ and $report}"
