@@ -74,7 +74,7 @@ def main():
     for row in read_tsv(a.results) if a.results else []:
         mid, level, verdict, seconds = row[:4]
         results[mid][level] = (verdict, float(seconds), row[4] if len(row) > 4 else '')
-        if level in ('1', '2'):
+        if level in ('1', '2', '3'):
             cpu[level] += float(seconds)
             runs[level] += 1
     for m in mutants:
@@ -106,6 +106,7 @@ def counts(ms):
     c = collections.Counter(m['status'] for m in ms)
     c['killed1'] = sum(1 for m in ms if m['status'] == 'killed' and m['level'] == '1')
     c['killed2'] = sum(1 for m in ms if m['status'] == 'killed' and m['level'] == '2')
+    c['killed3'] = sum(1 for m in ms if m['status'] == 'killed' and m['level'] == '3')
     c['digest'] = sum(1 for m in ms if m['status'] == 'killed' and 'digest differs' in m['detail'])
     decided = c['killed'] + c['survived']
     c['score'] = '%.1f%%' % (100.0 * c['killed'] / decided) if decided else '-'
@@ -114,12 +115,13 @@ def counts(ms):
 
 def table(rows, key_name):
     out = ['| %s | mutants | not reached | equivalent | killed L1 | killed L2 (digest only) | '
-           'survived | pending | score |' % key_name, '|---|---:|---:|---:|---:|---:|---:|---:|---:|']
+           'killed L3 | survived | pending | score |' % key_name,
+           '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|']
     for key, ms in rows:
         c = counts(ms)
-        out.append('| %s | %d | %d | %d | %d | %d (%d) | %d | %d | %s |' % (
+        out.append('| %s | %d | %d | %d | %d | %d (%d) | %d | %d | %d | %s |' % (
             key, len(ms), c['not-reached'], c['equivalent'], c['killed1'], c['killed2'],
-            c['digest'], c['survived'], c['pending'], c['score']))
+            c['digest'], c['killed3'], c['survived'], c['pending'], c['score']))
     return '\n'.join(out) + '\n'
 
 
@@ -146,18 +148,20 @@ def render(title, mutants, stale, cpu, runs):
              'mutants are made and run: [mutation.md](mutation.md).', '',
              '**%d mutants** of `src/`; %d not reached by the committed corpora (not scored), '
              '%d marked equivalent, %d killed (%d by the unit tests, %d more by the corpus '
-             'replay, %d of them by a run digest alone), **%d survived** levels 1 and 2, %d '
-             'not run yet. Score of the reached, non-equivalent mutants decided so far: '
-             '**%s**.' % (len(mutants), c['not-reached'], c['equivalent'], c['killed'],
-                          c['killed1'], c['killed2'], c['digest'], c['survived'], c['pending'],
-                          c['score']), '']
+             'replay, %d of them by a run digest alone, %d more by libFuzzer from the corpora), '
+             '**%d survived**, %d not run yet. Score of the reached, non-equivalent mutants '
+             'decided so far: **%s**.' % (
+                 len(mutants), c['not-reached'], c['equivalent'], c['killed'], c['killed1'],
+                 c['killed2'], c['digest'], c['killed3'], c['survived'], c['pending'],
+                 c['score']), '']
     if stale:
         lines += ['**Stale equivalence marks** (no such mutant in this build): ' +
                   ', '.join('`%s`' % s for s in stale), '']
     lines += ['## Cost', '',
               'CPU time (user + system of the runs, from `wait4`): level 1 %.0f s over %d '
               'mutants, level 2 %.0f s over %d; **%.2f s per decided mutant** for levels 1 '
-              'and 2.' % (cpu['1'], runs['1'], cpu['2'], runs['2'], per_mutant), '',
+              'and 2; level 3 (libFuzzer) %.0f s over %d.' % (
+                  cpu['1'], runs['1'], cpu['2'], runs['2'], per_mutant, cpu['3'], runs['3']), '',
               'Projected for a full run: levels 1-2 over the %d reached mutants %.1f CPU hours; '
               'level 3 (%d s per engine, %d engines, for the survivors of levels 1-2) %.1f CPU '
               'hours; "from empty" (%d mutants, %d s per engine, %d engines) %.1f CPU hours; '

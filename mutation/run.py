@@ -2,15 +2,19 @@
 # SPDX-License-Identifier: MIT
 """Kill levels for the mutants of a mutation build (docs/mutation.md).
 
-  run.py --build DIR --source DIR --out DIR [--only FILE] [--levels 1,2] [--jobs N]
+  run.py --build DIR --source DIR --out DIR [--only FILE] [--levels 1,2[,3]] [--jobs N]
+         [--fuzz-build DIR] [--fuzz-seconds S]
 
 Level 1: the library's unit tests (CTest tests with no label but
 `regression`), only those that reach the mutant. Level 2: the replay of the
 committed corpora (every harness's corpus and regressions), only the harnesses
 whose corpus reaches it; killed by a failing replay (an oracle violation, a
 sanitizer report, a timeout) or by a run digest that differs from the
-unmutated build's for some input. A mutant killed at one level is not run at
-the next; a mutant the committed corpora never reach is "not-reached" and
+unmutated build's for some input. Level 3 (engine libfuzzer): a libFuzzer run
+of S seconds (default 30, shared by the harnesses whose corpus reaches the
+mutant) from the committed corpora, in the --fuzz-build (preset
+mutation-libfuzzer); killed by a finding that the unmutated build replays
+clean. A mutant killed at one level is not run at the next; a mutant the committed corpora never reach is "not-reached" and
 run at no level.
 
 Results go to OUT/results.tsv, one line per mutant and level, appended as each
@@ -166,6 +170,38 @@ class Levels:
                 return 'killed', cpu, '%s (%s)' % (t['name'], code)
         return 'survived', cpu, ''
 
+    def level3(self, m, reach, fuzz_build, seconds):
+        """libFuzzer from the committed corpora; a finding the unmutated build
+        also makes is not a kill (it is reported: a bug of src/ itself)."""
+        harnesses = [h for h in self.harnesses
+                     if any(m['index'] in reach.get('corpus:' + d, ())
+                            for d in ('corpus/' + h, 'corpus/regressions/' + h))]
+        cpu = 0.0
+        each = max(10, seconds // max(1, len(harnesses)))
+        for h in harnesses:
+            work = os.path.join(self.out, 'fuzz', m['id'].replace(':', '_'), h)
+            os.makedirs(os.path.join(work, 'corpus'), exist_ok=True)
+            seeds = [os.path.join(self.source, d) for d in ('corpus/' + h, 'corpus/regressions/' + h)
+                     if os.path.isdir(os.path.join(self.source, d))]
+            cmd = [os.path.join(fuzz_build, 'fuzz', h), '-max_total_time=%d' % each, '-timeout=10',
+                   '-rss_limit_mb=4096', '-max_len=16384', '-print_final_stats=0',
+                   '-dict=' + os.path.join(self.source, 'dict', h + '.dict'),
+                   '-artifact_prefix=' + work + '/', os.path.join(work, 'corpus')] + seeds
+            code, _, c = run(cmd, dict(self.env, VSF_MUTANT=m['id']), each + 60, work)
+            cpu += c
+            subprocess.run(['rm', '-rf', os.path.join(work, 'corpus')], check=True)
+            found = sorted(f for f in os.listdir(work) if f.split('-')[0] in
+                           ('crash', 'leak', 'timeout', 'oom', 'slow'))
+            if code == 0 or not found:
+                continue
+            replay = os.path.join(self.build, 'fuzz', h + '_replay')
+            again, _, c = run([replay, '-t', '10', os.path.join(work, found[0])], self.env, 60)
+            cpu += c
+            if again != 0:
+                return 'survived', cpu, '%s: finding %s also without the mutant' % (h, found[0])
+            return 'killed', cpu, '%s: %s' % (h, found[0])
+        return 'survived', cpu, ''
+
     def level2(self, m, reach, baseline):
         cpu = 0.0
         for name, cmd in self.replays():
@@ -213,6 +249,8 @@ def main():
     ap.add_argument('--only', help='a file of mutant ids, one a line (first field)')
     ap.add_argument('--levels', default='1,2')
     ap.add_argument('--jobs', type=int, default=1)
+    ap.add_argument('--fuzz-build', help='the mutation-libfuzzer build, for level 3')
+    ap.add_argument('--fuzz-seconds', type=int, default=30)
     a = ap.parse_args()
     lv = Levels(a)
     reach, baseline = lv.reach()
@@ -226,6 +264,8 @@ def main():
             sys.exit('no such mutant in this build: %s' % ', '.join(sorted(unknown)))
         mutants = [m for m in mutants if m['id'] in wanted]
     levels = [int(x) for x in a.levels.split(',')]
+    if 3 in levels and not a.fuzz_build:
+        sys.exit('level 3 needs --fuzz-build (the mutation-libfuzzer build)')
     results = os.path.join(a.out, 'results.tsv')
     done = read_results(results)
     lock = threading.Lock()
@@ -249,8 +289,11 @@ def main():
                 continue
             if level == 1:
                 verdict, cpu, detail = lv.level1(m, reach)
-            else:
+            elif level == 2:
                 verdict, cpu, detail = lv.level2(m, reach, baseline)
+            else:
+                verdict, cpu, detail = lv.level3(m, reach, os.path.abspath(a.fuzz_build),
+                                                 a.fuzz_seconds)
             record(m, level, verdict, cpu, detail)
             if verdict == 'killed':
                 return

@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
 # Mutation analysis of src/ (docs/mutation.md): how many of the mutants
 # mutation/schema.py makes of the library the unit tests (level 1) and the
-# replay of the committed corpora (level 2) kill.
+# replay of the committed corpora (level 2) and libFuzzer from the corpora
+# (level 3, when asked for) kill.
 #
-#   scripts/mutation.sh [--levels 1,2] [--jobs N] [--out DIR] [--report FILE]
+#   scripts/mutation.sh [--levels 1,2[,3]] [--jobs N] [--out DIR] [--report FILE]
 #   scripts/mutation.sh --list
 #   scripts/mutation.sh --quick
 #
 # Builds the `mutation` preset (ASan + UBSan, src/ as the mutant schema),
 # finds which unit test and which corpus reaches each mutant (a run of each
 # with no mutant on), then runs each mutant the committed corpora reach at
-# each level until one kills it. OUT/results.tsv (default OUT=mutation-out)
-# gets a line per mutant and level as each is decided; a rerun skips what is
-# there, so a run can be stopped and resumed. Then OUT/report.md (and FILE
+# each level until one kills it (level 3: 30 s of libFuzzer, in the
+# mutation-libfuzzer build, for the survivors of 1 and 2). OUT/results.tsv
+# (default OUT=mutation-out) gets a line per mutant and level as each is
+# decided; a rerun skips what is there, so a run can be stopped and resumed. Then OUT/report.md (and FILE
 # with --report) is written: scores per file, operator and level, the
 # survivors, the equivalent mutants marked in mutation/equivalent.txt (a
 # mark that names no mutant of the build fails the run: it is stale).
@@ -34,7 +36,7 @@ while (($#)); do
 	--list) list=1; shift ;;
 	--quick) quick=1; shift ;;
 	--build-dir) build=${2:?}; shift 2 ;;  # an existing mutation build (CTest's)
-	-h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "mutation.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -69,7 +71,13 @@ if ((quick)); then
 fi
 
 mkdir -p "$out"
-python3 mutation/run.py --build "$build" --source . --out "$out" --levels "$levels" --jobs "$jobs"
+fuzz=()
+if [[ $levels == *3* ]]; then
+	build_preset mutation-libfuzzer fuzz_backend_channel fuzz_frontend_session >/dev/null
+	fuzz=(--fuzz-build build/mutation-libfuzzer)
+fi
+python3 mutation/run.py --build "$build" --source . --out "$out" --levels "$levels" --jobs "$jobs" \
+	"${fuzz[@]}"
 python3 mutation/report.py --mutants "$mutants" --results "$out/results.tsv" \
 	--equivalent mutation/equivalent.txt --out "$out/report.md"
 [[ -z $report ]] || cp "$out/report.md" "$report"
