@@ -57,7 +57,9 @@ def main():
     ap.add_argument('--results', required=True)
     ap.add_argument('--equivalent', required=True)
     ap.add_argument('--out')
-    ap.add_argument('--title', default='Mutation analysis: levels 1 and 2')
+    ap.add_argument('--title', help='default: the levels the results hold')
+    ap.add_argument('--plot-data', help='per file: %% killed at L1, L2, L3, survived (gnuplot)')
+    ap.add_argument('--plot', help='the plot the report shows (a path beside --out)')
     ap.add_argument('--expect', help='`<id> <outcome>` lines: killed-1, killed-2, survived, '
                     'equivalent or not-reached; exit 1 when one differs')
     a = ap.parse_args()
@@ -68,20 +70,32 @@ def main():
     stale = sorted(set(marks) - ids)
     for mid in stale:
         print('stale equivalence mark: %s names no mutant of this build' % mid, file=sys.stderr)
+    sample = []
     results = collections.defaultdict(dict)
     cpu = collections.defaultdict(float)
     runs = collections.Counter()
     for row in read_tsv(a.results) if a.results else []:
         mid, level, verdict, seconds = row[:4]
         results[mid][level] = (verdict, float(seconds), row[4] if len(row) > 4 else '')
+        if level == 'empty' and mid not in marks:
+            sample.append(verdict)
         if level in ('1', '2', '3'):
             cpu[level] += float(seconds)
             runs[level] += 1
     for m in mutants:
         m['status'], m['level'], m['detail'] = status_of(m['id'], results, marks)
+    if a.plot_data:
+        with open(a.plot_data, 'w') as f:
+            for key, ms in grouped(mutants, 'file') + [('all', mutants)]:
+                c = counts(ms)
+                parts = [c['killed1'], c['killed2'], c['killed3'], c['survived']]
+                total = sum(parts) or 1
+                f.write('%s %s\n' % (key, ' '.join('%.2f' % (100.0 * x / total) for x in parts)))
     if a.out:
+        title = a.title or 'Mutation analysis: levels 1 and 2%s%s' % (
+            ', level 3 (libFuzzer) in part' if runs['3'] else '', ', from empty' if sample else '')
         with open(a.out, 'w') as f:
-            f.write(render(a.title, mutants, stale, cpu, runs))
+            f.write(render(title, mutants, stale, cpu, runs, sample, a.plot))
     if a.expect and not as_expected(a.expect, {m['id']: m for m in mutants}):
         sys.exit(1)
     sys.exit(2 if stale else 0)
@@ -132,7 +146,17 @@ def grouped(mutants, key):
     return list(g.items())
 
 
-def render(title, mutants, stale, cpu, runs):
+def wilson(k, n, z=1.96):
+    """The 95% Wilson score interval of k successes in n trials."""
+    if not n:
+        return 0.0, 0.0
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * ((p * (1 - p) / n + z * z / (4 * n * n)) ** 0.5) / (1 + z * z / n)
+    return centre - half, centre + half
+
+
+def render(title, mutants, stale, cpu, runs, sample=(), plot=None):
     c = counts(mutants)
     done = c['killed'] + c['survived']
     survivors_l12 = c['survived']
@@ -157,6 +181,15 @@ def render(title, mutants, stale, cpu, runs):
     if stale:
         lines += ['**Stale equivalence marks** (no such mutant in this build): ' +
                   ', '.join('`%s`' % s for s in stale), '']
+    if plot:
+        lines += ['![killed per file and level](%s)' % plot, '']
+    if sample:
+        k = sum(1 for v in sample if v == 'killed')
+        lo, hi = wilson(k, len(sample))
+        lines += ['**From empty** (libFuzzer alone, 60 s from an empty input, no unit test or '
+                  'corpus counted): %d of %d sampled mutants killed, %.1f%% (95%% interval '
+                  '%.1f%%-%.1f%%).' % (k, len(sample), 100.0 * k / len(sample), 100 * lo,
+                                       100 * hi), '']
     lines += ['## Cost', '',
               'CPU time (user + system of the runs, from `wait4`): level 1 %.0f s over %d '
               'mutants, level 2 %.0f s over %d; **%.2f s per decided mutant** for levels 1 '

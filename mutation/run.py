@@ -3,7 +3,7 @@
 """Kill levels for the mutants of a mutation build (docs/mutation.md).
 
   run.py --build DIR --source DIR --out DIR [--only FILE] [--levels 1,2[,3]] [--jobs N]
-         [--fuzz-build DIR] [--fuzz-seconds S]
+         [--fuzz-build DIR] [--fuzz-seconds S] [--from-empty N]
 
 Level 1: the library's unit tests (CTest tests with no label but
 `regression`), only those that reach the mutant. Level 2: the replay of the
@@ -14,7 +14,12 @@ unmutated build's for some input. Level 3 (engine libfuzzer): a libFuzzer run
 of S seconds (default 30, shared by the harnesses whose corpus reaches the
 mutant) from the committed corpora, in the --fuzz-build (preset
 mutation-libfuzzer); killed by a finding that the unmutated build replays
-clean. A mutant killed at one level is not run at the next; a mutant the committed corpora never reach is "not-reached" and
+clean. --from-empty N: instead, a sample of N of the reached mutants (the
+same for every run: a fixed seed over the sorted ids of the build) each
+fuzzed by libFuzzer alone from an empty input, --fuzz-seconds shared by every
+harness; level "empty" in the results.
+
+A mutant killed at one level is not run at the next; a mutant the committed corpora never reach is "not-reached" and
 run at no level.
 
 Results go to OUT/results.tsv, one line per mutant and level, appended as each
@@ -23,6 +28,7 @@ is decided: a rerun skips what is there (resumable, as scripts/bench-bugs.sh).
 import argparse
 import json
 import os
+import random
 import signal
 import struct
 import subprocess
@@ -170,19 +176,22 @@ class Levels:
                 return 'killed', cpu, '%s (%s)' % (t['name'], code)
         return 'survived', cpu, ''
 
-    def level3(self, m, reach, fuzz_build, seconds):
-        """libFuzzer from the committed corpora; a finding the unmutated build
-        also makes is not a kill (it is reported: a bug of src/ itself)."""
+    def level3(self, m, reach, fuzz_build, seconds, from_empty=False):
+        """libFuzzer from the committed corpora (or an empty input); a finding
+        the unmutated build also makes is not a kill (it is reported: a bug
+        of src/ itself)."""
         harnesses = [h for h in self.harnesses
-                     if any(m['index'] in reach.get('corpus:' + d, ())
-                            for d in ('corpus/' + h, 'corpus/regressions/' + h))]
+                     if from_empty or any(m['index'] in reach.get('corpus:' + d, ())
+                                          for d in ('corpus/' + h, 'corpus/regressions/' + h))]
         cpu = 0.0
         each = max(10, seconds // max(1, len(harnesses)))
         for h in harnesses:
-            work = os.path.join(self.out, 'fuzz', m['id'].replace(':', '_'), h)
+            work = os.path.join(self.out, 'empty' if from_empty else 'fuzz',
+                                m['id'].replace(':', '_'), h)
             os.makedirs(os.path.join(work, 'corpus'), exist_ok=True)
-            seeds = [os.path.join(self.source, d) for d in ('corpus/' + h, 'corpus/regressions/' + h)
-                     if os.path.isdir(os.path.join(self.source, d))]
+            seeds = [] if from_empty else [
+                os.path.join(self.source, d) for d in ('corpus/' + h, 'corpus/regressions/' + h)
+                if os.path.isdir(os.path.join(self.source, d))]
             cmd = [os.path.join(fuzz_build, 'fuzz', h), '-max_total_time=%d' % each, '-timeout=10',
                    '-rss_limit_mb=4096', '-max_len=16384', '-print_final_stats=0',
                    '-dict=' + os.path.join(self.source, 'dict', h + '.dict'),
@@ -251,6 +260,7 @@ def main():
     ap.add_argument('--jobs', type=int, default=1)
     ap.add_argument('--fuzz-build', help='the mutation-libfuzzer build, for level 3')
     ap.add_argument('--fuzz-seconds', type=int, default=30)
+    ap.add_argument('--from-empty', type=int, metavar='N', help='the from-empty sample instead')
     a = ap.parse_args()
     lv = Levels(a)
     reach, baseline = lv.reach()
@@ -264,7 +274,12 @@ def main():
             sys.exit('no such mutant in this build: %s' % ', '.join(sorted(unknown)))
         mutants = [m for m in mutants if m['id'] in wanted]
     levels = [int(x) for x in a.levels.split(',')]
-    if 3 in levels and not a.fuzz_build:
+    if a.from_empty:
+        pool = sorted(m['id'] for m in mutants if m['index'] in corpus_reach)
+        wanted = set(random.Random(25).sample(pool, min(a.from_empty, len(pool))))
+        mutants = [m for m in mutants if m['id'] in wanted]
+        levels = ['empty']
+    if (3 in levels or a.from_empty) and not a.fuzz_build:
         sys.exit('level 3 needs --fuzz-build (the mutation-libfuzzer build)')
     results = os.path.join(a.out, 'results.tsv')
     done = read_results(results)
@@ -293,7 +308,7 @@ def main():
                 verdict, cpu, detail = lv.level2(m, reach, baseline)
             else:
                 verdict, cpu, detail = lv.level3(m, reach, os.path.abspath(a.fuzz_build),
-                                                 a.fuzz_seconds)
+                                                 a.fuzz_seconds, from_empty=level == 'empty')
             record(m, level, verdict, cpu, detail)
             if verdict == 'killed':
                 return

@@ -5,6 +5,7 @@
 # (level 3, when asked for) kill.
 #
 #   scripts/mutation.sh [--levels 1,2[,3]] [--jobs N] [--out DIR] [--report FILE]
+#   scripts/mutation.sh --from-empty N [--jobs N] [--out DIR] [--report FILE]
 #   scripts/mutation.sh --list
 #   scripts/mutation.sh --quick
 #
@@ -18,7 +19,9 @@
 # with --report) is written: scores per file, operator and level, the
 # survivors, the equivalent mutants marked in mutation/equivalent.txt (a
 # mark that names no mutant of the build fails the run: it is stale).
-# --list: every mutant, one a line. --quick: the mutants of
+# --from-empty N: a fixed sample of N reached mutants, each fuzzed 60 s by
+# libFuzzer alone from an empty input (the report gives the share killed
+# with its 95% interval). --list: every mutant, one a line. --quick: the mutants of
 # mutation/quick.txt, each with the outcome it must have (CTest label
 # mutation: the tool works, not a score), and a stale mark is seen.
 set -euo pipefail
@@ -26,17 +29,18 @@ cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib.sh
 . scripts/lib.sh
 
-levels=1,2 jobs=$(nproc) out=mutation-out report='' quick=0 list=0 build=build/mutation
+levels=1,2 empty='' jobs=$(nproc) out=mutation-out report='' quick=0 list=0 build=build/mutation
 while (($#)); do
 	case $1 in
 	--levels) levels=${2:?}; shift 2 ;;
+	--from-empty) empty=${2:?}; shift 2 ;;
 	--jobs) jobs=${2:?}; shift 2 ;;
 	--out) out=${2:?}; shift 2 ;;
 	--report) report=${2:?}; shift 2 ;;
 	--list) list=1; shift ;;
 	--quick) quick=1; shift ;;
 	--build-dir) build=${2:?}; shift 2 ;;  # an existing mutation build (CTest's)
-	-h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "mutation.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -72,13 +76,39 @@ fi
 
 mkdir -p "$out"
 fuzz=()
-if [[ $levels == *3* ]]; then
-	build_preset mutation-libfuzzer fuzz_backend_channel fuzz_frontend_session >/dev/null
+if [[ $levels == *3* || -n $empty ]]; then
+	mapfile -t harnesses <fuzz/harnesses.txt
+	build_preset mutation-libfuzzer "${harnesses[@]}" >/dev/null
 	fuzz=(--fuzz-build build/mutation-libfuzzer)
 fi
+[[ -z $empty ]] || fuzz+=(--from-empty "$empty" --fuzz-seconds 60)
 python3 mutation/run.py --build "$build" --source . --out "$out" --levels "$levels" --jobs "$jobs" \
 	"${fuzz[@]}"
+# The report, and its plot (beside it, as FILE's name with .png) where gnuplot is.
+png=$(basename "${report:-$out/report.md}" .md).png
+plot=()
+command -v gnuplot >/dev/null && plot=(--plot "$png")
 python3 mutation/report.py --mutants "$mutants" --results "$out/results.tsv" \
-	--equivalent mutation/equivalent.txt --out "$out/report.md"
-[[ -z $report ]] || cp "$out/report.md" "$report"
+	--equivalent mutation/equivalent.txt --out "$out/report.md" --plot-data "$out/plot.dat" "${plot[@]}"
+if ((${#plot[@]})); then
+	gnuplot <<-EOF
+		set terminal pngcairo size 900,480 noenhanced
+		set output '$out/$png'
+		set title 'Reached, non-equivalent mutants of src/: killed per level, survived'
+		set style data histograms
+		set style histogram rowstacked
+		set style fill solid border -1
+		set boxwidth 0.7
+		set key below
+		set yrange [0:100]
+		set ylabel 'share of the file (%)'
+		set xtics rotate by -30
+		plot '$out/plot.dat' using 2:xtic(1) title 'unit tests (L1)', '' using 3 title 'corpus replay (L2)', \
+			'' using 4 title 'libFuzzer from the corpora (L3)', '' using 5 title 'survived'
+	EOF
+fi
+if [[ -n $report ]]; then
+	cp "$out/report.md" "$report"
+	((${#plot[@]} == 0)) || cp "$out/$png" "$(dirname "$report")/$png"
+fi
 echo "mutation: report in $out/report.md${report:+ and $report}"
