@@ -70,15 +70,15 @@ def main():
     stale = sorted(set(marks) - ids)
     for mid in stale:
         print('stale equivalence mark: %s names no mutant of this build' % mid, file=sys.stderr)
-    sample = []
+    samples = collections.defaultdict(list)  # from empty, per configuration
     results = collections.defaultdict(dict)
     cpu = collections.defaultdict(float)
     runs = collections.Counter()
     for row in read_tsv(a.results) if a.results else []:
         mid, level, verdict, seconds = row[:4]
         results[mid][level] = (verdict, float(seconds), row[4] if len(row) > 4 else '')
-        if level == 'empty' and mid not in marks:
-            sample.append(verdict)
+        if level.startswith('empty') and mid not in marks:
+            samples[level].append(verdict)
         if level in ('1', '2', '3'):
             cpu[level] += float(seconds)
             runs[level] += 1
@@ -93,9 +93,9 @@ def main():
                 f.write('%s %s\n' % (key, ' '.join('%.2f' % (100.0 * x / total) for x in parts)))
     if a.out:
         title = a.title or 'Mutation analysis: levels 1 and 2%s%s' % (
-            ', level 3 (libFuzzer) in part' if runs['3'] else '', ', from empty' if sample else '')
+            ', level 3 (libFuzzer) in part' if runs['3'] else '', ', from empty' if samples else '')
         with open(a.out, 'w') as f:
-            f.write(render(title, mutants, stale, cpu, runs, sample, a.plot))
+            f.write(render(title, mutants, stale, cpu, runs, samples, a.plot, results))
     if a.expect and not as_expected(a.expect, {m['id']: m for m in mutants}):
         sys.exit(1)
     sys.exit(2 if stale else 0)
@@ -156,7 +156,7 @@ def wilson(k, n, z=1.96):
     return centre - half, centre + half
 
 
-def render(title, mutants, stale, cpu, runs, sample=(), plot=None):
+def render(title, mutants, stale, cpu, runs, samples, plot, results):
     c = counts(mutants)
     done = c['killed'] + c['survived']
     survivors_l12 = c['survived']
@@ -183,13 +183,19 @@ def render(title, mutants, stale, cpu, runs, sample=(), plot=None):
                   ', '.join('`%s`' % s for s in stale), '']
     if plot:
         lines += ['![killed per file and level](%s)' % plot, '']
-    if sample:
+    for level, sample in sorted(samples.items()):
         k = sum(1 for v in sample if v == 'killed')
         lo, hi = wilson(k, len(sample))
-        lines += ['**From empty** (libFuzzer alone, 60 s from an empty input, no unit test or '
-                  'corpus counted): %d of %d sampled mutants killed, %.1f%% (95%% interval '
-                  '%.1f%%-%.1f%%).' % (k, len(sample), 100.0 * k / len(sample), 100 * lo,
-                                       100 * hi), '']
+        lines += ['**From empty**, %s (the fuzzer alone, 60 s from an empty input, no unit test '
+                  'or corpus counted): %d of %d sampled mutants killed, %.1f%% (95%% interval '
+                  '%.1f%%-%.1f%%).' % (
+                      'the naive raw-wire baseline' if level.endswith('naive') else
+                      'libFuzzer with the structure-aware mutator', k, len(sample),
+                      100.0 * k / len(sample), 100 * lo, 100 * hi), '']
+    naive3 = [r['3-naive'][0] for r in results.values() if '3-naive' in r]
+    if naive3:
+        lines += ['Level 3 with the naive raw-wire baseline instead: %d of %d survivors of levels '
+                  '1-2 killed.' % (naive3.count('killed'), len(naive3)), '']
     lines += ['## Cost', '',
               'CPU time (user + system of the runs, from `wait4`): level 1 %.0f s over %d '
               'mutants, level 2 %.0f s over %d; **%.2f s per decided mutant** for levels 1 '

@@ -14,7 +14,8 @@ unmutated build's for some input. Level 3 (engine libfuzzer): a libFuzzer run
 of S seconds (default 30, shared by the harnesses whose corpus reaches the
 mutant) from the committed corpora, in the --fuzz-build (preset
 mutation-libfuzzer); killed by a finding that the unmutated build replays
-clean. --from-empty N: instead, a sample of N of the reached mutants (the
+clean. --naive: level 3 and from empty with the raw-wire baseline instead
+(levels "3-naive", "empty-naive"). --from-empty N: instead, a sample of N of the reached mutants (the
 same for every run: a fixed seed over the sorted ids of the build) each
 fuzzed by libFuzzer alone from an empty input, --fuzz-seconds shared by every
 harness; level "empty" in the results.
@@ -176,26 +177,29 @@ class Levels:
                 return 'killed', cpu, '%s (%s)' % (t['name'], code)
         return 'survived', cpu, ''
 
-    def level3(self, m, reach, fuzz_build, seconds, from_empty=False):
+    def level3(self, m, reach, fuzz_build, seconds, from_empty=False, naive=False):
         """libFuzzer from the committed corpora (or an empty input); a finding
         the unmutated build also makes is not a kill (it is reported: a bug
-        of src/ itself)."""
-        harnesses = [h for h in self.harnesses
-                     if from_empty or any(m['index'] in reach.get('corpus:' + d, ())
-                                          for d in ('corpus/' + h, 'corpus/regressions/' + h))]
+        of src/ itself). naive: the raw-wire baseline (bench_naive_wire: the
+        backend channel's bytes, no program format, dictionary or mutator)."""
+        harnesses = ['bench_naive_wire'] if naive else [
+            h for h in self.harnesses
+            if from_empty or any(m['index'] in reach.get('corpus:' + d, ())
+                                 for d in ('corpus/' + h, 'corpus/regressions/' + h))]
         cpu = 0.0
         each = max(10, seconds // max(1, len(harnesses)))
         for h in harnesses:
-            work = os.path.join(self.out, 'empty' if from_empty else 'fuzz',
-                                m['id'].replace(':', '_'), h)
+            kind = ('empty' if from_empty else 'fuzz') + ('-naive' if naive else '')
+            work = os.path.join(self.out, kind, m['id'].replace(':', '_'), h)
             os.makedirs(os.path.join(work, 'corpus'), exist_ok=True)
-            seeds = [] if from_empty else [
-                os.path.join(self.source, d) for d in ('corpus/' + h, 'corpus/regressions/' + h)
-                if os.path.isdir(os.path.join(self.source, d))]
+            dirs = ['corpus/bench/naive_wire'] if naive else ['corpus/' + h, 'corpus/regressions/' + h]
+            seeds = [] if from_empty else [os.path.join(self.source, d) for d in dirs
+                                           if os.path.isdir(os.path.join(self.source, d))]
             cmd = [os.path.join(fuzz_build, 'fuzz', h), '-max_total_time=%d' % each, '-timeout=10',
                    '-rss_limit_mb=4096', '-max_len=16384', '-print_final_stats=0',
-                   '-dict=' + os.path.join(self.source, 'dict', h + '.dict'),
                    '-artifact_prefix=' + work + '/', os.path.join(work, 'corpus')] + seeds
+            if not naive:
+                cmd.insert(1, '-dict=' + os.path.join(self.source, 'dict', h + '.dict'))
             code, _, c = run(cmd, dict(self.env, VSF_MUTANT=m['id']), each + 60, work)
             cpu += c
             subprocess.run(['rm', '-rf', os.path.join(work, 'corpus')], check=True)
@@ -261,6 +265,8 @@ def main():
     ap.add_argument('--fuzz-build', help='the mutation-libfuzzer build, for level 3')
     ap.add_argument('--fuzz-seconds', type=int, default=30)
     ap.add_argument('--from-empty', type=int, metavar='N', help='the from-empty sample instead')
+    ap.add_argument('--naive', action='store_true',
+                    help='level 3 and from empty with the naive raw-wire baseline')
     a = ap.parse_args()
     lv = Levels(a)
     reach, baseline = lv.reach()
@@ -279,6 +285,7 @@ def main():
         wanted = set(random.Random(25).sample(pool, min(a.from_empty, len(pool))))
         mutants = [m for m in mutants if m['id'] in wanted]
         levels = ['empty']
+    suffix = '-naive' if a.naive else ''
     if (3 in levels or a.from_empty) and not a.fuzz_build:
         sys.exit('level 3 needs --fuzz-build (the mutation-libfuzzer build)')
     results = os.path.join(a.out, 'results.tsv')
@@ -297,7 +304,8 @@ def main():
                 record(m, 'reach', 'not-reached', 0, '')
             return
         for level in levels:
-            key = (m['id'], str(level))
+            name = str(level) + (suffix if level in (3, 'empty') else '')
+            key = (m['id'], name)
             if key in done:
                 if done[key] == 'killed':
                     return
@@ -308,8 +316,9 @@ def main():
                 verdict, cpu, detail = lv.level2(m, reach, baseline)
             else:
                 verdict, cpu, detail = lv.level3(m, reach, os.path.abspath(a.fuzz_build),
-                                                 a.fuzz_seconds, from_empty=level == 'empty')
-            record(m, level, verdict, cpu, detail)
+                                                 a.fuzz_seconds, from_empty=level == 'empty',
+                                                 naive=a.naive)
+            record(m, name, verdict, cpu, detail)
             if verdict == 'killed':
                 return
     start = time.time()

@@ -5,7 +5,7 @@
 # (level 3, when asked for) kill.
 #
 #   scripts/mutation.sh [--levels 1,2[,3]] [--jobs N] [--out DIR] [--report FILE]
-#   scripts/mutation.sh --from-empty N [--jobs N] [--out DIR] [--report FILE]
+#   scripts/mutation.sh --from-empty N [--naive] [--jobs N] [--out DIR] [--report FILE]
 #   scripts/mutation.sh --list
 #   scripts/mutation.sh --quick
 #
@@ -21,7 +21,9 @@
 # mark that names no mutant of the build fails the run: it is stale).
 # --from-empty N: a fixed sample of N reached mutants, each fuzzed 60 s by
 # libFuzzer alone from an empty input (the report gives the share killed
-# with its 95% interval). --list: every mutant, one a line. --quick: the mutants of
+# with its 95% interval). --naive: level 3 and from empty with the naive
+# raw-wire baseline (bench_naive_wire) instead of the structure-aware
+# mutator, for the comparison. --list: every mutant, one a line. --quick: the mutants of
 # mutation/quick.txt, each with the outcome it must have (CTest label
 # mutation: the tool works, not a score), and a stale mark is seen.
 set -euo pipefail
@@ -29,18 +31,19 @@ cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib.sh
 . scripts/lib.sh
 
-levels=1,2 empty='' jobs=$(nproc) out=mutation-out report='' quick=0 list=0 build=build/mutation
+levels=1,2 empty='' naive=() jobs=$(nproc) out=mutation-out report='' quick=0 list=0 build=build/mutation
 while (($#)); do
 	case $1 in
 	--levels) levels=${2:?}; shift 2 ;;
 	--from-empty) empty=${2:?}; shift 2 ;;
+	--naive) naive=(--naive); shift ;;
 	--jobs) jobs=${2:?}; shift 2 ;;
 	--out) out=${2:?}; shift 2 ;;
 	--report) report=${2:?}; shift 2 ;;
 	--list) list=1; shift ;;
 	--quick) quick=1; shift ;;
 	--build-dir) build=${2:?}; shift 2 ;;  # an existing mutation build (CTest's)
-	-h|--help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "mutation.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -78,8 +81,8 @@ mkdir -p "$out"
 fuzz=()
 if [[ $levels == *3* || -n $empty ]]; then
 	mapfile -t harnesses <fuzz/harnesses.txt
-	build_preset mutation-libfuzzer "${harnesses[@]}" >/dev/null
-	fuzz=(--fuzz-build build/mutation-libfuzzer)
+	build_preset mutation-libfuzzer "${harnesses[@]}" bench_naive_wire >/dev/null
+	fuzz=(--fuzz-build build/mutation-libfuzzer "${naive[@]}")
 fi
 [[ -z $empty ]] || fuzz+=(--from-empty "$empty" --fuzz-seconds 60)
 python3 mutation/run.py --build "$build" --source . --out "$out" --levels "$levels" --jobs "$jobs" \
