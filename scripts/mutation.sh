@@ -43,7 +43,7 @@ while (($#)); do
 	--list) list=1; shift ;;
 	--quick) quick=1; shift ;;
 	--build-dir) build=${2:?}; shift 2 ;;  # an existing mutation build (CTest's)
-	-h|--help) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "mutation.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
