@@ -15,13 +15,14 @@ of S seconds (default 30, shared by the harnesses whose corpus reaches the
 mutant) from the committed corpora, in the --fuzz-build (preset
 mutation-libfuzzer); killed by a finding that the unmutated build replays
 clean. --naive: level 3 and from empty with the raw-wire baseline instead
-(levels "3-naive", "empty-naive"). --from-empty N: instead, a sample of N of the reached mutants (the
-same for every run: a fixed seed over the sorted ids of the build) each
+(levels "3-naive", "empty-naive"). --from-empty N: instead, a sample of N
+of the reached mutants (the same for every run: a fixed seed over the
+sorted ids of the build) each
 fuzzed by libFuzzer alone from an empty input, --fuzz-seconds shared by every
 harness; level "empty" in the results.
 
-A mutant killed at one level is not run at the next; a mutant the committed corpora never reach is "not-reached" and
-run at no level.
+A mutant killed at one level is not run at the next; a mutant the committed
+corpora never reach is "not-reached" and run at no level.
 
 Results go to OUT/results.tsv, one line per mutant and level, appended as each
 is decided: a rerun skips what is there (resumable, as scripts/bench-bugs.sh).
@@ -192,7 +193,8 @@ class Levels:
             kind = ('empty' if from_empty else 'fuzz') + ('-naive' if naive else '')
             work = os.path.join(self.out, kind, m['id'].replace(':', '_'), h)
             os.makedirs(os.path.join(work, 'corpus'), exist_ok=True)
-            dirs = ['corpus/bench/naive_wire'] if naive else ['corpus/' + h, 'corpus/regressions/' + h]
+            dirs = (['corpus/bench/naive_wire'] if naive else
+                    ['corpus/' + h, 'corpus/regressions/' + h])
             seeds = [] if from_empty else [os.path.join(self.source, d) for d in dirs
                                            if os.path.isdir(os.path.join(self.source, d))]
             cmd = [os.path.join(fuzz_build, 'fuzz', h), '-max_total_time=%d' % each, '-timeout=10',

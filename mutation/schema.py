@@ -305,8 +305,8 @@ def generate_mutants(src, schema, spans):
         def delete(node):
             kind = node.get('kind')
             ds = src.span(node)
-            if kind not in ('CallExpr', 'BinaryOperator', 'CompoundAssignOperator', 'UnaryOperator') \
-                    or not ds:
+            if not ds or kind not in ('CallExpr', 'BinaryOperator', 'CompoundAssignOperator',
+                                      'UnaryOperator'):
                 return
             if kind == 'BinaryOperator' and node['opcode'] != '=':
                 return
@@ -321,13 +321,13 @@ def generate_mutants(src, schema, spans):
             op = 'stmt'
             if kind == 'CallExpr':
                 callee = src.text[ds[0]:ds[1]].split('(')[0]
-                if CLEANUP.search(callee.replace('VSF_SYS', '')) or callee.startswith('VSF_SYS(close') \
-                        or callee.startswith('VSF_SYS(munmap'):
+                if CLEANUP.search(callee) or callee.startswith(('VSF_SYS(close', 'VSF_SYS(munmap')):
                     op = 'cleanup'
             k = schema.add(src, fname, ds[0], op, src.text[ds[0]:end + 1], 'delete', seen)
             # an expression still, whatever the statement around it
             spans[node['id']] = ds
-            src.add_wrap(node, lambda text, n, k=k: 'vsf_mutant_on(%d) ? (void)0 : (void)(%s)' % (k, text))
+            src.add_wrap(node, lambda text, n, k=k:
+                         'vsf_mutant_on(%d) ? (void)0 : (void)(%s)' % (k, text))
 
         def is_statement_of(node, parent):
             """node is a statement of parent's (not its condition, nor a for
@@ -403,7 +403,8 @@ def apply_canary(src, spans, d, path):
             while True:
                 if_conditions.add(c['id'])
                 sub = [x for x in c.get('inner', []) if isinstance(x, dict) and 'id' in x]
-                if c.get('kind') not in ('ImplicitCastExpr', 'ParenExpr', 'ExprWithCleanups') or not sub:
+                if not sub or c.get('kind') not in ('ImplicitCastExpr', 'ParenExpr',
+                                                    'ExprWithCleanups'):
                     break
                 c = sub[0]
         s = spans.get(n['id'])
@@ -472,8 +473,8 @@ def main():
              'const char *const vsf_mutant_ids[] = {']
     table += ['\t"%s",' % m['id'] for m in schema.mutants] + ['\t0,', '};', '']
     write_if_changed(os.path.join(a.out, 'mutants_table.c'), '\n'.join(table))
-    rows = ['\t'.join(str(m[k]) for k in ('index', 'id', 'file', 'line', 'col', 'op', 'orig', 'repl'))
-            for m in schema.mutants]
+    fields = ('index', 'id', 'file', 'line', 'col', 'op', 'orig', 'repl')
+    rows = ['\t'.join(str(m[k]) for k in fields) for m in schema.mutants]
     write_if_changed(os.path.join(a.out, 'mutants.tsv'), ''.join(r + '\n' for r in rows))
 
 
