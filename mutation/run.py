@@ -284,8 +284,9 @@ def main():
     levels = [int(x) for x in a.levels.split(',')]
     if a.from_empty:
         pool = sorted(m['id'] for m in mutants if m['index'] in corpus_reach)
-        wanted = set(random.Random(25).sample(pool, min(a.from_empty, len(pool))))
-        mutants = [m for m in mutants if m['id'] in wanted]
+        # in the sample's own order: a run stopped early holds a random part of it
+        by_id = {m['id']: m for m in mutants}
+        mutants = [by_id[i] for i in random.Random(25).sample(pool, min(a.from_empty, len(pool)))]
         levels = ['empty']
     suffix = '-naive' if a.naive else ''
     if (3 in levels or a.from_empty) and not a.fuzz_build:
