@@ -41,7 +41,7 @@ def status_of(mid, results, marks):
     r = results.get(mid, {})
     if r.get('reach', ('',))[0] == 'not-reached':
         return 'not-reached', '', ''
-    for level in ('1', '2', '3'):
+    for level in ('1', '2', '2m', '3'):
         if r.get(level, ('',))[0] == 'killed':
             return 'killed', level, r[level][2]
     if mid in marks:
@@ -79,7 +79,7 @@ def main():
         results[mid][level] = (verdict, float(seconds), row[4] if len(row) > 4 else '')
         if level.startswith('empty') and mid not in marks:
             samples[level].append(verdict)
-        if level in ('1', '2', '3'):
+        if level in ('1', '2', '2m', '3'):
             cpu[level] += float(seconds)
             runs[level] += 1
     for m in mutants:
@@ -88,7 +88,7 @@ def main():
         with open(a.plot_data, 'w') as f:
             for key, ms in grouped(mutants, 'file') + [('all', mutants)]:
                 c = counts(ms)
-                parts = [c['killed1'], c['killed2'], c['killed3'], c['survived']]
+                parts = [c['killed1'], c['killed2'] + c['killed2m'], c['killed3'], c['survived']]
                 total = sum(parts) or 1
                 f.write('%s %s\n' % (key, ' '.join('%.2f' % (100.0 * x / total) for x in parts)))
     if a.out:
@@ -120,6 +120,7 @@ def counts(ms):
     c = collections.Counter(m['status'] for m in ms)
     c['killed1'] = sum(1 for m in ms if m['status'] == 'killed' and m['level'] == '1')
     c['killed2'] = sum(1 for m in ms if m['status'] == 'killed' and m['level'] == '2')
+    c['killed2m'] = sum(1 for m in ms if m['status'] == 'killed' and m['level'] == '2m')
     c['killed3'] = sum(1 for m in ms if m['status'] == 'killed' and m['level'] == '3')
     c['digest'] = sum(1 for m in ms if m['status'] == 'killed' and 'digest differs' in m['detail'])
     decided = c['killed'] + c['survived']
@@ -129,13 +130,13 @@ def counts(ms):
 
 def table(rows, key_name):
     out = ['| %s | mutants | not reached | equivalent | killed L1 | killed L2 (digest only) | '
-           'killed L3 | survived | pending | score |' % key_name,
-           '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|']
+           'killed L2 MSan | killed L3 | survived | pending | score |' % key_name,
+           '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|']
     for key, ms in rows:
         c = counts(ms)
-        out.append('| %s | %d | %d | %d | %d | %d (%d) | %d | %d | %d | %s |' % (
+        out.append('| %s | %d | %d | %d | %d | %d (%d) | %d | %d | %d | %d | %s |' % (
             key, len(ms), c['not-reached'], c['equivalent'], c['killed1'], c['killed2'],
-            c['digest'], c['killed3'], c['survived'], c['pending'], c['score']))
+            c['digest'], c['killed2m'], c['killed3'], c['survived'], c['pending'], c['score']))
     return '\n'.join(out) + '\n'
 
 
@@ -160,7 +161,7 @@ def render(title, mutants, stale, cpu, runs, samples, plot, results):
     c = counts(mutants)
     done = c['killed'] + c['survived']
     survivors_l12 = c['survived']
-    per_mutant = (cpu['1'] + cpu['2']) / done if done else 0.0
+    per_mutant = (cpu['1'] + cpu['2'] + cpu['2m']) / done if done else 0.0
     reached = len(mutants) - c['not-reached'] - c['equivalent']
     proj_12 = per_mutant * reached
     proj_3 = survivors_l12 * FUZZ_SECONDS * ENGINES if done else 0
@@ -172,12 +173,12 @@ def render(title, mutants, stale, cpu, runs, samples, plot, results):
              'mutants are made and run: [mutation.md](mutation.md).', '',
              '**%d mutants** of `src/`; %d not reached by the committed corpora (not scored), '
              '%d marked equivalent, %d killed (%d by the unit tests, %d more by the corpus '
-             'replay, %d of them by a run digest alone, %d more by libFuzzer from the corpora), '
-             '**%d survived**, %d not run yet. Score of the reached, non-equivalent mutants '
-             'decided so far: **%s**.' % (
+             'replay, %d of them by a run digest alone, %d more by the replay under '
+             'MemorySanitizer, %d more by libFuzzer from the corpora), **%d survived**, %d not '
+             'run yet. Score of the reached, non-equivalent mutants decided so far: **%s**.' % (
                  len(mutants), c['not-reached'], c['equivalent'], c['killed'], c['killed1'],
-                 c['killed2'], c['digest'], c['killed3'], c['survived'], c['pending'],
-                 c['score']), '']
+                 c['killed2'], c['digest'], c['killed2m'], c['killed3'], c['survived'],
+                 c['pending'], c['score']), '']
     if stale:
         lines += ['**Stale equivalence marks** (no such mutant in this build): ' +
                   ', '.join('`%s`' % s for s in stale), '']
@@ -198,9 +199,10 @@ def render(title, mutants, stale, cpu, runs, samples, plot, results):
                   '1-2 killed.' % (naive3.count('killed'), len(naive3)), '']
     lines += ['## Cost', '',
               'CPU time (user + system of the runs, from `wait4`): level 1 %.0f s over %d '
-              'mutants, level 2 %.0f s over %d; **%.2f s per decided mutant** for levels 1 '
-              'and 2; level 3 (libFuzzer) %.0f s over %d.' % (
-                  cpu['1'], runs['1'], cpu['2'], runs['2'], per_mutant, cpu['3'], runs['3']), '',
+              'mutants, level 2 %.0f s over %d, under MemorySanitizer %.0f s over %d; **%.2f s '
+              'per decided mutant** for levels 1 and 2; level 3 (libFuzzer) %.0f s over %d.' % (
+                  cpu['1'], runs['1'], cpu['2'], runs['2'], cpu['2m'], runs['2m'], per_mutant,
+                  cpu['3'], runs['3']), '',
               'Projected for a full run: levels 1-2 over the %d reached mutants %.1f CPU hours; '
               'level 3 (%d s per engine, %d engines, for the survivors of levels 1-2) %.1f CPU '
               'hours; "from empty" (%d mutants, %d s per engine, %d engines) %.1f CPU hours; '

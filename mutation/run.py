@@ -2,15 +2,18 @@
 # SPDX-License-Identifier: MIT
 """Kill levels for the mutants of a mutation build (docs/mutation.md).
 
-  run.py --build DIR --source DIR --out DIR [--only FILE] [--levels 1,2[,3]] [--jobs N]
-         [--fuzz-build DIR] [--fuzz-seconds S] [--from-empty N]
+  run.py --build DIR --source DIR --out DIR [--only FILE] [--levels 1,2[,2m][,3]] [--jobs N]
+         [--msan-build DIR] [--fuzz-build DIR] [--fuzz-seconds S] [--from-empty N]
 
 Level 1: the library's unit tests (CTest tests with no label but
 `regression`), only those that reach the mutant. Level 2: the replay of the
 committed corpora (every harness's corpus and regressions), only the harnesses
 whose corpus reaches it; killed by a failing replay (an oracle violation, a
 sanitizer report, a timeout) or by a run digest that differs from the
-unmutated build's for some input. Level 3 (engine libfuzzer): a libFuzzer run
+unmutated build's for some input. Level 2m: the same replay in the
+--msan-build (preset mutation-msan, MemorySanitizer, as CTest replays the
+corpora under it too), killed by a failing replay: a value left unset that
+ASan cannot see. Level 3 (engine libfuzzer): a libFuzzer run
 of S seconds (default 30, shared by the harnesses whose corpus reaches the
 mutant) from the committed corpora, in the --fuzz-build (preset
 mutation-libfuzzer); killed by a finding that the unmutated build replays
@@ -113,11 +116,11 @@ class Levels:
                           'timeout': float(props.get('TIMEOUT', 0) or 60)})
         return tests
 
-    def replays(self):
+    def replays(self, build=None):
         """(name, command) of every committed corpus directory's replay."""
         out = []
         for h in self.harnesses:
-            exe = os.path.join(self.build, 'fuzz', h + '_replay')
+            exe = os.path.join(build or self.build, 'fuzz', h + '_replay')
             for d in ('corpus/' + h, 'corpus/regressions/' + h):
                 path = os.path.join(self.source, d)
                 if os.path.isdir(path):
@@ -217,9 +220,11 @@ class Levels:
             return 'killed', cpu, '%s: %s' % (h, found[0])
         return 'survived', cpu, ''
 
-    def level2(self, m, reach, baseline):
+    def level2(self, m, reach, baseline, build=None):
+        """The corpus replay; in another build (MemorySanitizer's) a failing
+        replay alone kills: its digests are not compared."""
         cpu = 0.0
-        for name, cmd in self.replays():
+        for name, cmd in self.replays(build):
             if m['index'] not in reach['corpus:' + name]:
                 continue
             e = dict(self.env, VSF_MUTANT=m['id'])
@@ -227,6 +232,8 @@ class Levels:
             cpu += c
             if code != 0:
                 return 'killed', cpu, '%s: replay fails (%s)' % (name, code)
+            if baseline is None:
+                continue
             got = digests(out)
             diff = sorted(k for k in baseline[name] if got.get(k) != baseline[name][k])
             if diff:
@@ -265,6 +272,7 @@ def main():
     ap.add_argument('--levels', default='1,2')
     ap.add_argument('--jobs', type=int, default=1)
     ap.add_argument('--fuzz-build', help='the mutation-libfuzzer build, for level 3')
+    ap.add_argument('--msan-build', help='the mutation-msan build, for level 2m')
     ap.add_argument('--fuzz-seconds', type=int, default=30)
     ap.add_argument('--from-empty', type=int, metavar='N', help='the from-empty sample instead')
     ap.add_argument('--naive', action='store_true',
@@ -281,7 +289,9 @@ def main():
         if unknown:
             sys.exit('no such mutant in this build: %s' % ', '.join(sorted(unknown)))
         mutants = [m for m in mutants if m['id'] in wanted]
-    levels = [int(x) for x in a.levels.split(',')]
+    levels = a.levels.split(',')
+    if '2m' in levels and not a.msan_build:
+        sys.exit('level 2m needs --msan-build (the mutation-msan build)')
     if a.from_empty:
         pool = sorted(m['id'] for m in mutants if m['index'] in corpus_reach)
         # in the sample's own order: a run stopped early holds a random part of it
@@ -289,7 +299,7 @@ def main():
         mutants = [by_id[i] for i in random.Random(25).sample(pool, min(a.from_empty, len(pool)))]
         levels = ['empty']
     suffix = '-naive' if a.naive else ''
-    if (3 in levels or a.from_empty) and not a.fuzz_build:
+    if ('3' in levels or a.from_empty) and not a.fuzz_build:
         sys.exit('level 3 needs --fuzz-build (the mutation-libfuzzer build)')
     results = os.path.join(a.out, 'results.tsv')
     done = read_results(results)
@@ -307,16 +317,18 @@ def main():
                 record(m, 'reach', 'not-reached', 0, '')
             return
         for level in levels:
-            name = str(level) + (suffix if level in (3, 'empty') else '')
+            name = level + (suffix if level in ('3', 'empty') else '')
             key = (m['id'], name)
             if key in done:
                 if done[key] == 'killed':
                     return
                 continue
-            if level == 1:
+            if level == '1':
                 verdict, cpu, detail = lv.level1(m, reach)
-            elif level == 2:
+            elif level == '2':
                 verdict, cpu, detail = lv.level2(m, reach, baseline)
+            elif level == '2m':
+                verdict, cpu, detail = lv.level2(m, reach, None, os.path.abspath(a.msan_build))
             else:
                 verdict, cpu, detail = lv.level3(m, reach, os.path.abspath(a.fuzz_build),
                                                  a.fuzz_seconds, from_empty=level == 'empty',

@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Mutation analysis of src/ (docs/mutation.md): how many of the mutants
-# mutation/schema.py makes of the library the unit tests (level 1) and the
-# replay of the committed corpora (level 2) and libFuzzer from the corpora
-# (level 3, when asked for) kill.
+# mutation/schema.py makes of the library the unit tests (level 1), the
+# replay of the committed corpora (level 2; 2m: under MemorySanitizer) and
+# libFuzzer from the corpora (level 3, when asked for) kill.
 #
-#   scripts/mutation.sh [--levels 1,2[,3]] [--jobs N] [--out DIR] [--report FILE]
+#   scripts/mutation.sh [--levels 1,2,2m[,3]] [--jobs N] [--out DIR] [--report FILE]
 #   scripts/mutation.sh --from-empty N [--naive] [--jobs N] [--out DIR] [--report FILE]
 #   scripts/mutation.sh --list
 #   scripts/mutation.sh --quick
 #
-# Builds the `mutation` preset (ASan + UBSan, src/ as the mutant schema),
+# Builds the `mutation` preset (ASan + UBSan, src/ as the mutant schema;
+# mutation-msan and mutation-libfuzzer for levels 2m and 3),
 # finds which unit test and which corpus reaches each mutant (a run of each
 # with no mutant on), then runs each mutant the committed corpora reach at
 # each level until one kills it (level 3: 30 s of libFuzzer, in the
@@ -31,7 +32,7 @@ cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib.sh
 . scripts/lib.sh
 
-levels=1,2 empty='' naive=() jobs=$(nproc) out=mutation-out report='' quick=0 list=0 build=build/mutation
+levels=1,2,2m empty='' naive=() jobs=$(nproc) out=mutation-out report='' quick=0 list=0 build=build/mutation
 while (($#)); do
 	case $1 in
 	--levels) levels=${2:?}; shift 2 ;;
@@ -43,7 +44,7 @@ while (($#)); do
 	--list) list=1; shift ;;
 	--quick) quick=1; shift ;;
 	--build-dir) build=${2:?}; shift 2 ;;  # an existing mutation build (CTest's)
-	-h|--help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "mutation.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -79,10 +80,15 @@ fi
 
 mkdir -p "$out"
 fuzz=()
+if [[ $levels == *2m* ]]; then
+	mapfile -t harnesses <fuzz/harnesses.txt
+	build_preset mutation-msan "${harnesses[@]/%/_replay}" >/dev/null
+	fuzz=(--msan-build build/mutation-msan)
+fi
 if [[ $levels == *3* || -n $empty ]]; then
 	mapfile -t harnesses <fuzz/harnesses.txt
 	build_preset mutation-libfuzzer "${harnesses[@]}" bench_naive_wire >/dev/null
-	fuzz=(--fuzz-build build/mutation-libfuzzer "${naive[@]}")
+	fuzz+=(--fuzz-build build/mutation-libfuzzer "${naive[@]}")
 fi
 [[ -z $empty ]] || fuzz+=(--from-empty "$empty" --fuzz-seconds 60)
 python3 mutation/run.py --build "$build" --source . --out "$out" --levels "$levels" --jobs "$jobs" \
