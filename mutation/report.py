@@ -41,7 +41,7 @@ def status_of(mid, results, marks):
     r = results.get(mid, {})
     if r.get('reach', ('',))[0] == 'not-reached':
         return 'not-reached', '', ''
-    for level in ('1', '2', '2m', '3'):
+    for level in ('1', '2', '2m', '3', '3-afl'):
         if r.get(level, ('',))[0] == 'killed':
             return 'killed', level, r[level][2]
     if mid in marks:
@@ -79,7 +79,7 @@ def main():
         results[mid][level] = (verdict, float(seconds), row[4] if len(row) > 4 else '')
         if level.startswith('empty') and mid not in marks:
             samples[level].append(verdict)
-        if level in ('1', '2', '2m', '3'):
+        if level in ('1', '2', '2m', '3', '3-afl'):
             cpu[level] += float(seconds)
             runs[level] += 1
     for m in mutants:
@@ -121,7 +121,7 @@ def counts(ms):
     c['killed1'] = sum(1 for m in ms if m['status'] == 'killed' and m['level'] == '1')
     c['killed2'] = sum(1 for m in ms if m['status'] == 'killed' and m['level'] == '2')
     c['killed2m'] = sum(1 for m in ms if m['status'] == 'killed' and m['level'] == '2m')
-    c['killed3'] = sum(1 for m in ms if m['status'] == 'killed' and m['level'] == '3')
+    c['killed3'] = sum(1 for m in ms if m['status'] == 'killed' and m['level'].startswith('3'))
     c['digest'] = sum(1 for m in ms if m['status'] == 'killed' and 'digest differs' in m['detail'])
     decided = c['killed'] + c['survived']
     c['score'] = '%.1f%%' % (100.0 * c['killed'] / decided) if decided else '-'
@@ -174,7 +174,7 @@ def render(title, mutants, stale, cpu, runs, samples, plot, results):
              '**%d mutants** of `src/`; %d not reached by the committed corpora (not scored), '
              '%d marked equivalent, %d killed (%d by the unit tests, %d more by the corpus '
              'replay, %d of them by a run digest alone, %d more by the replay under '
-             'MemorySanitizer, %d more by libFuzzer from the corpora), **%d survived**, %d not '
+             'MemorySanitizer, %d more by a fuzzer from the corpora), **%d survived**, %d not '
              'run yet. Score of the reached, non-equivalent mutants decided so far: **%s**.' % (
                  len(mutants), c['not-reached'], c['equivalent'], c['killed'], c['killed1'],
                  c['killed2'], c['digest'], c['killed2m'], c['killed3'], c['survived'],
@@ -200,9 +200,10 @@ def render(title, mutants, stale, cpu, runs, samples, plot, results):
     lines += ['## Cost', '',
               'CPU time (user + system of the runs, from `wait4`): level 1 %.0f s over %d '
               'mutants, level 2 %.0f s over %d, under MemorySanitizer %.0f s over %d; **%.2f s '
-              'per decided mutant** for levels 1 and 2; level 3 (libFuzzer) %.0f s over %d.' % (
+              'per decided mutant** for levels 1 and 2; level 3 %.0f s over %d with libFuzzer, '
+              '%.0f s over %d with AFL++.' % (
                   cpu['1'], runs['1'], cpu['2'], runs['2'], cpu['2m'], runs['2m'], per_mutant,
-                  cpu['3'], runs['3']), '',
+                  cpu['3'], runs['3'], cpu['3-afl'], runs['3-afl']), '',
               'Projected for a full run: levels 1-2 over the %d reached mutants %.1f CPU hours; '
               'level 3 (%d s per engine, %d engines, for the survivors of levels 1-2) %.1f CPU '
               'hours; "from empty" (%d mutants, %d s per engine, %d engines) %.1f CPU hours; '

@@ -17,8 +17,10 @@ ASan cannot see. Level 3 (engine libfuzzer): a libFuzzer run
 of S seconds (default 30, shared by the harnesses whose corpus reaches the
 mutant) from the committed corpora, in the --fuzz-build (preset
 mutation-libfuzzer); killed by a finding that the unmutated build replays
-clean. --naive: level 3 and from empty with the raw-wire baseline instead
-(levels "3-naive", "empty-naive"). --from-empty N: instead, a sample of N
+clean. --afl-build DIR: level 3 with AFL++ instead (CMPLOG from DIR-cmplog,
+the structure-aware mutator library of build/default; level "3-afl").
+--naive: level 3 and from empty with the raw-wire baseline instead (levels
+"3-naive", "empty-naive"). --from-empty N: instead, a sample of N
 of the reached mutants (the same for every run: a fixed seed over the
 sorted ids of the build) each
 fuzzed by libFuzzer alone from an empty input, --fuzz-seconds shared by every
@@ -181,15 +183,29 @@ class Levels:
                 return 'killed', cpu, '%s (%s)' % (t['name'], code)
         return 'survived', cpu, ''
 
+    def confirm(self, h, finding):
+        """A fuzzer's finding kills the mutant when the unmutated build
+        replays it clean; one it does not is a bug of src/ itself."""
+        replay = os.path.join(self.build, 'fuzz', h + '_replay')
+        again, _, cpu = run([replay, '-t', '10', finding], self.env, 60)
+        name = os.path.basename(finding)
+        if again != 0:
+            return 'survived', cpu, '%s: finding %s also without the mutant' % (h, name)
+        return 'killed', cpu, '%s: %s' % (h, name)
+
+    def reaching(self, m, reach):
+        """The harnesses whose committed corpus reaches mutant m."""
+        return [h for h in self.harnesses
+                if any(m['index'] in reach.get('corpus:' + d, ())
+                       for d in ('corpus/' + h, 'corpus/regressions/' + h))]
+
     def level3(self, m, reach, fuzz_build, seconds, from_empty=False, naive=False):
         """libFuzzer from the committed corpora (or an empty input); a finding
         the unmutated build also makes is not a kill (it is reported: a bug
         of src/ itself). naive: the raw-wire baseline (bench_naive_wire: the
         backend channel's bytes, no program format, dictionary or mutator)."""
-        harnesses = ['bench_naive_wire'] if naive else [
-            h for h in self.harnesses
-            if from_empty or any(m['index'] in reach.get('corpus:' + d, ())
-                                 for d in ('corpus/' + h, 'corpus/regressions/' + h))]
+        harnesses = (['bench_naive_wire'] if naive else self.harnesses if from_empty else
+                     self.reaching(m, reach))
         cpu = 0.0
         each = max(10, seconds // max(1, len(harnesses)))
         for h in harnesses:
@@ -212,12 +228,53 @@ class Levels:
                            ('crash', 'leak', 'timeout', 'oom', 'slow'))
             if code == 0 or not found:
                 continue
-            replay = os.path.join(self.build, 'fuzz', h + '_replay')
-            again, _, c = run([replay, '-t', '10', os.path.join(work, found[0])], self.env, 60)
-            cpu += c
-            if again != 0:
-                return 'survived', cpu, '%s: finding %s also without the mutant' % (h, found[0])
-            return 'killed', cpu, '%s: %s' % (h, found[0])
+            verdict, c, detail = self.confirm(h, os.path.join(work, found[0]))
+            return verdict, cpu + c, detail
+        return 'survived', cpu, ''
+
+    def level3_afl(self, m, reach, afl_build, seconds):
+        """AFL++ (CMPLOG and the structure-aware mutator library, as
+        bench-bugs.sh runs it) from the committed corpora, until the first
+        crash; a finding is confirmed as libFuzzer's is."""
+        harnesses = self.reaching(m, reach)
+        cpu = 0.0
+        each = max(10, seconds // max(1, len(harnesses)))
+        for h in harnesses:
+            work = os.path.join(self.out, 'fuzz-afl', m['id'].replace(':', '_'), h)
+            subprocess.run(['rm', '-rf', work], check=True)
+            os.makedirs(os.path.join(work, 'seeds'))
+            for d in ('corpus/' + h, 'corpus/regressions/' + h):
+                path = os.path.join(self.source, d)
+                for f in sorted(os.listdir(path)) if os.path.isdir(path) else ():
+                    subprocess.run(['cp', os.path.join(path, f),
+                                    os.path.join(work, 'seeds', d.replace('/', '_') + '-' + f)],
+                                   check=True)
+            binary = os.path.join(afl_build, 'fuzz', h)
+            cmplog = os.path.join(afl_build + '-cmplog', 'fuzz', h)
+            script = ('. scripts/afl-env.sh; afl-fuzz -i "$1/seeds" -o "$1/afl" -x "$2" -V "$3" '
+                      '-m none -t 10000 -c "$4" -- "$5" >"$1/log" 2>&1; afl_kill_orphans "$4"')
+            env = dict(self.env, VSF_MUTANT=m['id'], AFL_BENCH_UNTIL_CRASH='1',
+                       AFL_CUSTOM_MUTATOR_LIBRARY=os.path.join(
+                           self.source, 'build', 'default', 'fuzz', 'libvsf_afl_mutator.so'))
+            start = time.monotonic()
+            _, _, c = run(['bash', '-c', script, 'afl', work,
+                           os.path.join(self.source, 'dict', h + '.dict'), str(each), cmplog,
+                           binary], env, each + 120, self.source)
+            # the fork server's children are not waited for: afl-fuzz keeps one core busy
+            cpu += max(c, time.monotonic() - start)
+            crashes = os.path.join(work, 'afl', 'default', 'crashes')
+            found = sorted(f for f in os.listdir(crashes) if f.startswith('id:')) \
+                if os.path.isdir(crashes) else []
+            with open(os.path.join(work, 'log'), errors='replace') as f:
+                seed_crash = 'results in a crash' in f.read()
+            subprocess.run(['rm', '-rf', os.path.join(work, 'seeds'),
+                            os.path.join(work, 'afl', 'default', 'queue')], check=True)
+            if seed_crash:
+                return 'killed', cpu, '%s: a committed input crashes' % h
+            if not found:
+                continue
+            verdict, c, detail = self.confirm(h, os.path.join(crashes, found[0]))
+            return verdict, cpu + c, detail
         return 'survived', cpu, ''
 
     def level2(self, m, reach, baseline, build=None):
@@ -275,6 +332,8 @@ def main():
     ap.add_argument('--msan-build', help='the mutation-msan build, for level 2m')
     ap.add_argument('--fuzz-seconds', type=int, default=30)
     ap.add_argument('--from-empty', type=int, metavar='N', help='the from-empty sample instead')
+    ap.add_argument('--afl-build', help='the mutation-afl build (and its -cmplog twin): level 3 '
+                    'with AFL++ instead of libFuzzer')
     ap.add_argument('--naive', action='store_true',
                     help='level 3 and from empty with the naive raw-wire baseline')
     a = ap.parse_args()
@@ -298,8 +357,10 @@ def main():
         by_id = {m['id']: m for m in mutants}
         mutants = [by_id[i] for i in random.Random(25).sample(pool, min(a.from_empty, len(pool)))]
         levels = ['empty']
-    suffix = '-naive' if a.naive else ''
-    if ('3' in levels or a.from_empty) and not a.fuzz_build:
+    suffix = '-naive' if a.naive else '-afl' if a.afl_build else ''
+    if a.from_empty and a.afl_build:
+        sys.exit('from empty with AFL++ is not there yet')
+    if ('3' in levels or a.from_empty) and not (a.fuzz_build or a.afl_build):
         sys.exit('level 3 needs --fuzz-build (the mutation-libfuzzer build)')
     results = os.path.join(a.out, 'results.tsv')
     done = read_results(results)
@@ -329,6 +390,9 @@ def main():
                 verdict, cpu, detail = lv.level2(m, reach, baseline)
             elif level == '2m':
                 verdict, cpu, detail = lv.level2(m, reach, None, os.path.abspath(a.msan_build))
+            elif a.afl_build and level == '3':
+                verdict, cpu, detail = lv.level3_afl(m, reach, os.path.abspath(a.afl_build),
+                                                     a.fuzz_seconds)
             else:
                 verdict, cpu, detail = lv.level3(m, reach, os.path.abspath(a.fuzz_build),
                                                  a.fuzz_seconds, from_empty=level == 'empty',

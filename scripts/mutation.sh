@@ -2,9 +2,10 @@
 # Mutation analysis of src/ (docs/mutation.md): how many of the mutants
 # mutation/schema.py makes of the library the unit tests (level 1), the
 # replay of the committed corpora (level 2; 2m: under MemorySanitizer) and
-# libFuzzer from the corpora (level 3, when asked for) kill.
+# a fuzzer from the corpora (level 3, when asked for) kill.
 #
-#   scripts/mutation.sh [--levels 1,2,2m[,3]] [--jobs N] [--out DIR] [--report FILE]
+#   scripts/mutation.sh [--levels 1,2,2m[,3]] [--engine libfuzzer|afl] [--jobs N]
+#                       [--out DIR] [--report FILE]
 #   scripts/mutation.sh --from-empty N [--naive] [--jobs N] [--out DIR] [--report FILE]
 #   scripts/mutation.sh --list
 #   scripts/mutation.sh --quick
@@ -14,7 +15,8 @@
 # finds which unit test and which corpus reaches each mutant (a run of each
 # with no mutant on), then runs each mutant the committed corpora reach at
 # each level until one kills it (level 3: 30 s of libFuzzer, in the
-# mutation-libfuzzer build, for the survivors of 1 and 2). OUT/results.tsv
+# mutation-libfuzzer build, for the survivors of 1 and 2; --engine afl:
+# AFL++ with CMPLOG and the structure-aware mutator, mutation-afl builds). OUT/results.tsv
 # (default OUT=mutation-out) gets a line per mutant and level as each is
 # decided; a rerun skips what is there, so a run can be stopped and resumed. Then OUT/report.md (and FILE
 # with --report) is written: scores per file, operator and level, the
@@ -32,11 +34,12 @@ cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib.sh
 . scripts/lib.sh
 
-levels=1,2,2m empty='' naive=() jobs=$(nproc) out=mutation-out report='' quick=0 list=0 build=build/mutation
+levels=1,2,2m engine=libfuzzer empty='' naive=() jobs=$(nproc) out=mutation-out report='' quick=0 list=0 build=build/mutation
 while (($#)); do
 	case $1 in
 	--levels) levels=${2:?}; shift 2 ;;
 	--from-empty) empty=${2:?}; shift 2 ;;
+	--engine) engine=${2:?}; shift 2 ;;
 	--naive) naive=(--naive); shift ;;
 	--jobs) jobs=${2:?}; shift 2 ;;
 	--out) out=${2:?}; shift 2 ;;
@@ -44,7 +47,7 @@ while (($#)); do
 	--list) list=1; shift ;;
 	--quick) quick=1; shift ;;
 	--build-dir) build=${2:?}; shift 2 ;;  # an existing mutation build (CTest's)
-	-h|--help) sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "mutation.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -85,7 +88,13 @@ if [[ $levels == *2m* ]]; then
 	build_preset mutation-msan "${harnesses[@]/%/_replay}" >/dev/null
 	fuzz=(--msan-build build/mutation-msan)
 fi
-if [[ $levels == *3* || -n $empty ]]; then
+if [[ $engine == afl && $levels == *3* ]]; then
+	mapfile -t harnesses <fuzz/harnesses.txt
+	build_preset default vsf_afl_mutator >/dev/null
+	build_preset mutation-afl "${harnesses[@]}" >/dev/null
+	build_preset mutation-afl-cmplog "${harnesses[@]}" >/dev/null
+	fuzz+=(--afl-build build/mutation-afl)
+elif [[ $levels == *3* || -n $empty ]]; then
 	mapfile -t harnesses <fuzz/harnesses.txt
 	build_preset mutation-libfuzzer "${harnesses[@]}" bench_naive_wire >/dev/null
 	fuzz+=(--fuzz-build build/mutation-libfuzzer "${naive[@]}")
@@ -113,7 +122,7 @@ if ((${#plot[@]})); then
 		set ylabel 'share of the file (%)'
 		set xtics rotate by -30
 		plot '$out/plot.dat' using 2:xtic(1) title 'unit tests (L1)', '' using 3 title 'corpus replay (L2)', \
-			'' using 4 title 'libFuzzer from the corpora (L3)', '' using 5 title 'survived'
+			'' using 4 title 'a fuzzer from the corpora (L3)', '' using 5 title 'survived'
 	EOF
 fi
 if [[ -n $report ]]; then
