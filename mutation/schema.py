@@ -427,7 +427,10 @@ def apply_canary(src, spans, d, path):
 
     def wrap(text, n):
         out = template.replace('$ORIG', text)
-        return re.sub(r'\$HIT\(', 'vsf_canary_hit(%s, ' % ident, out)
+        out = re.sub(r'\$HIT\(', 'vsf_canary_hit(%s, ' % ident, out)
+        # on as many lines as the original, so that the lines after it keep
+        # their numbers (the copy's #line names src/)
+        return ' '.join(out.split('\n')) + '\n' * text.count('\n')
     src.add_wrap(node, wrap)
 
 
@@ -462,7 +465,10 @@ def main():
             body.append(src.rewrite(fn, spans))
             pos = e
         body.append(src.text[pos:])
-        out = (src.text[:head] + '#include "vsf_schema.h"\n' + ''.join(body))
+        # Sanitizer reports, assertions and debuggers name src/'s file and lines.
+        line = src.text.count('\n', 0, head) + 1
+        out = (src.text[:head] + '#include "vsf_schema.h"\n#line %d "%s"\n' % (line, path) +
+               ''.join(body))
         write_if_changed(os.path.join(a.out, src.name), out)
     missing = {d['canary'] for _, d in descriptions} - set(schema.canaries)
     if missing:
