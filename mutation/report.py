@@ -217,11 +217,15 @@ def render(title, mutants, stale, cpu, runs, samples, plot, results):
               'Reached by the committed corpora, not killed by the unit tests or the corpus '
               'replay, not marked equivalent: each is a test, an oracle or a corpus input '
               'missing, or an equivalent mutant to mark (`mutation/equivalent.txt`).', '',
-              '| where | operator | original | mutation | id |', '|---|---|---|---|---|']
+              '| where | operator | original | mutation | fuzzed (level 3) | id |',
+              '|---|---|---|---|---|---|']
     for m in sorted((m for m in mutants if m['status'] == 'survived'),
                     key=lambda m: (m['file'], m['line'])):
-        lines.append('| %s:%d | %s | `%s` | %s | `%s` |' % (
-            m['file'], m['line'], m['op'], m['orig'].replace('|', '\\|'), m['repl'], m['id']))
+        fuzzed = ', '.join(engine for level, engine in (('3', 'libFuzzer'), ('3-afl', 'AFL++'))
+                           if level in results.get(m['id'], {})) or 'not yet'
+        lines.append('| %s:%d | %s | `%s` | %s | %s | `%s` |' % (
+            m['file'], m['line'], m['op'], m['orig'].replace('|', '\\|'), m['repl'], fuzzed,
+            m['id']))
     lines += ['', '## Equivalent', '', '| where | original | mutation | reason |',
               '|---|---|---|---|']
     for m in (m for m in mutants if m['status'] == 'equivalent'):
