@@ -67,10 +67,25 @@ def read_counts(path, n):
     return struct.unpack_from('=%dQ' % n, data, 16)
 
 
+RUNNING = set()  # process groups of the runs under way
+
+
+def stop(signum, frame):
+    """A run stopped (to be resumed) ends what it started: each run leads a
+    process group of its own, which a signal to ours does not reach."""
+    for pgid in list(RUNNING):
+        try:
+            os.killpg(pgid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    os._exit(128 + signum)
+
+
 def run(cmd, env, timeout, cwd=None):
     """(exit status, or 'timeout'; stdout; CPU seconds of the process tree)"""
     p = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.PIPE,
                          stderr=subprocess.DEVNULL, start_new_session=True)
+    RUNNING.add(p.pid)
     timer = threading.Timer(timeout, lambda: os.killpg(p.pid, signal.SIGKILL))
     timer.start()
     out = p.stdout.read()
@@ -82,6 +97,7 @@ def run(cmd, env, timeout, cwd=None):
         os.killpg(p.pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
+    RUNNING.discard(p.pid)
     cpu = usage.ru_utime + usage.ru_stime
     code = 'timeout' if timed_out else os.waitstatus_to_exitcode(status)
     return code, out.decode(errors='replace'), cpu
@@ -337,6 +353,8 @@ def main():
     ap.add_argument('--naive', action='store_true',
                     help='level 3 and from empty with the naive raw-wire baseline')
     a = ap.parse_args()
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, stop)
     lv = Levels(a)
     reach, baseline = lv.reach()
     corpus_reach = set().union(*(v for k, v in reach.items() if k.startswith('corpus:')))
