@@ -14,10 +14,11 @@ cd "$SRC/vhost-shmem-fuzz"
 # Coverage feedback from the library (src/) only, as in the CMake build
 # (CMakeLists.txt): the harness, model, probes and mutator are compiled
 # without libFuzzer's instrumentation, and afl-clang-fast skips them
-# (fuzz/afl_denylist.txt).
+# (fuzz/afl_denylist.txt). fuzz/oracles.c takes the canaries' no-op report from
+# mutation/runtime/canary.h.
 tool_cflags=${CFLAGS//-fsanitize=fuzzer-no-link/}
 export AFL_LLVM_DENYLIST=$PWD/fuzz/afl_denylist.txt
-inc=(-std=gnu11 -I"$PWD/src" -I"$PWD/scenario" -I"$PWD/fuzz")
+inc=(-std=gnu11 -I"$PWD/src" -I"$PWD/scenario" -I"$PWD/fuzz" -I"$PWD/mutation/runtime")
 
 obj=$WORK/vsf-obj
 rm -rf "$obj"

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * vsf-canary-counts FILE: print the bug-zoo counters a campaign wrote to
- * FILE (VSF_CANARY_COUNTS=FILE, src/canary.h): how often each canary site
- * was reached and how often its bad condition held. Canary builds only.
+ * FILE (VSF_CANARY_COUNTS=FILE, mutation/runtime/canary.h): how often each
+ * canary site was reached and how often its bad condition held. Canary
+ * builds only.
  */
 #include <errno.h>
 #include <stdio.h>

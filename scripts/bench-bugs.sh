@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Time-to-bug benchmark: how long each fuzzing configuration takes to find
-# each bug-zoo canary (src/canary.h), over several trials.
+# each bug-zoo canary (mutation/runtime/canary.h), over several trials.
 #
 #   scripts/bench-bugs.sh [--quick] [--canary ID,...] [--config NAME,...]
 #                         [--corpus empty|minimal,...] [--trials N]
@@ -35,7 +35,7 @@ root=$PWD
 
 configs_all=(lf-plain lf-mutator afl-mutator naive)
 corpora_all=(empty minimal)
-mapfile -t canaries_all < <(sed -n 's/^[[:space:]]*X([A-Z_]*, "\([a-z-]*\)").*/\1/p' src/canary.h)
+mapfile -t canaries_all < <(sed -n 's/^[[:space:]]*X([A-Z_]*, "\([a-z-]*\)").*/\1/p' mutation/runtime/canary.h)
 configs=("${configs_all[@]}") corpora=("${corpora_all[@]}") canaries=("${canaries_all[@]}")
 trials=5 limit=300 jobs=$(nproc) out=docs/time-to-bug work_root=bench-out/bugs-work report_only=0
 

@@ -5,7 +5,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "canary.h"
 #include "syscalls.h"
 
 /* Header rules every backend request obeys; fills err on a violation. */
@@ -30,13 +29,9 @@ static int check_mmap_message(const struct vsf_rx *rx, size_t want_fds,
 	struct vsf_error *err = &out->err;
 	const char *name = vsf_backend_request_name(rx->msg.hdr.request);
 
-	/* canary short-payload: a short payload taken for a whole VhostUserMMap */
-	if (rx->msg.hdr.size != VSF_MMAP_PAYLOAD_SIZE &&
-	    !VSF_CANARY(SHORT_PAYLOAD, rx->msg.hdr.size < VSF_MMAP_PAYLOAD_SIZE))
+	if (rx->msg.hdr.size != VSF_MMAP_PAYLOAD_SIZE)
 		return vsf_error_set(err, -EBADMSG, "%s: payload size %u, expected %u", name,
 				     rx->msg.hdr.size, VSF_MMAP_PAYLOAD_SIZE);
-	if (!out->has_mm) /* the short-payload canary's way here */
-		vsf_decode_mmap(rx->msg.payload, mm);
 	if (rx->fds_cut)
 		return vsf_error_set(err, -EBADMSG,
 				     "%s: fds cut off by the kernel (more than %u, or more than this "
@@ -70,9 +65,6 @@ static int handle_map(struct vsf_regions *r, struct vsf_rx *rx, struct vsf_backe
 	};
 	/* The fd stays with rx (closed by the caller); a staged mapping keeps its own reference. */
 	ret = vsf_regions_prepare_map(r, &m, rx->fds[0], &out->change, &out->err);
-	/* canary double-close: the handler closes the fd that rx still owns */
-	if (VSF_CANARY(DOUBLE_CLOSE, ret == 0))
-		VSF_SYS(close)(rx->fds[0]);
 	return ret;
 }
 
@@ -98,11 +90,6 @@ static int decide(struct vsf_regions *r, bool shmem_negotiated, struct vsf_rx *r
 	if (ret < 0)
 		return ret;
 	switch (h->request) {
-	case VSF_BACKEND_SHARED_OBJECT_LOOKUP:
-		/* canary missing-break: the case before SHMEM_MAP falls through into it */
-		if (!VSF_CANARY(MISSING_BREAK, true))
-			break;
-		/* fall through */
 	case VSF_BACKEND_SHMEM_MAP:
 	case VSF_BACKEND_SHMEM_UNMAP:
 		if (!shmem_negotiated)
@@ -134,16 +121,10 @@ int vsf_backend_dispatch(struct vsf_regions *r, bool shmem_negotiated, struct vs
 	out->result = decide(r, shmem_negotiated, rx, out);
 	vsf_rx_close_fds(rx);
 
-	/* Exactly one reply when asked for, its value always written here.
-	 * canary no-reply-on-error: an invalid request returns before its reply. */
-	if (rx->msg.hdr.flags & VSF_FLAG_NEED_REPLY &&
-	    !VSF_CANARY(NO_REPLY_ON_ERROR, out->result == -EINVAL)) {
+	/* Exactly one reply when asked for, its value always written here. */
+	if (rx->msg.hdr.flags & VSF_FLAG_NEED_REPLY) {
 		uint64_t value = (uint64_t)-out->result; /* the errno: non-zero */
 
-		/* canary reply-uninit: the request's payload goes back as the value */
-		if (VSF_CANARY(REPLY_UNINIT, rx->msg.hdr.size >= sizeof(value) &&
-						    vsf_load_le64(rx->msg.payload) != value))
-			value = vsf_load_le64(rx->msg.payload);
 		out->reply = true;
 		out->reply_hdr = (struct vsf_wire_header){
 			.request = rx->msg.hdr.request,

@@ -17,7 +17,6 @@
 
 #include "asan.h"
 #include "backend_dispatch.h"
-#include "canary.h"
 #include "syscalls.h"
 #include "channel.h"
 #include "error.h"
@@ -98,8 +97,7 @@ static void region_list(const struct vsf_regions *r, char *buf, size_t len)
 			continue;
 		n = snprintf(p, (size_t)(end - p), "%s%d", p == buf ? "" : ",", id);
 		full = n >= end - p;
-		/* canary name-overflow: the cursor moves past the end of the buffer */
-		if (!VSF_CANARY(NAME_OVERFLOW, full) && full) {
+		if (full) {
 			memcpy(end - 4, "...", 4);
 			return;
 		}
@@ -484,8 +482,7 @@ int vsf_frontend_connect(struct vsf_frontend *fe, int fd)
 		goto err_drop_session;
 	log_msg(fe, VSF_LOG_INFO, "features 0x%llx acknowledged", (unsigned long long)neg->features);
 
-	/* canary config-uninit: regions made from a config never received */
-	if (VSF_CANARY(CONFIG_UNINIT, !shmem) || shmem) {
+	if (shmem) {
 		ret = vsf_regions_configure(&fe->regions, cfg.nregions, cfg.memory_sizes, &err);
 		if (ret < 0)
 			goto err_drop_session;
@@ -555,18 +552,11 @@ int vsf_frontend_handle_backend(struct vsf_frontend *fe, struct vsf_verdict *ver
 	 */
 	vsf_store_le64(value, out.reply_value);
 	if (out.reply)
-		/* canary error-twice: the reply fills the rejection's error object again */
-		ret = vsf_channel_send(fe->backend_fd, fe->opts.io_timeout_ms, &out.reply_hdr, value,
-				       NULL, 0,
-				       VSF_CANARY(ERROR_TWICE, out.result < 0) ? &out.err : &err);
-	/* canary double-reply: the generic path replies after the unmap handler did */
-	if (out.reply && ret == 0 && VSF_CANARY(DOUBLE_REPLY, out.change.kind == VSF_CHANGE_UNMAP))
 		ret = vsf_channel_send(fe->backend_fd, fe->opts.io_timeout_ms, &out.reply_hdr, value,
 				       NULL, 0, &err);
 	replied = out.reply && ret == 0;
-	/* canary commit-no-begin: the error path commits a change never prepared */
 	committed = false;
-	if (out.change.kind != VSF_CHANGE_NONE || VSF_CANARY(COMMIT_NO_BEGIN, out.result < 0)) {
+	if (out.change.kind != VSF_CHANGE_NONE) {
 		struct vsf_error commit_err = { 0 };
 
 		if (fe->commit_hook && out.change.kind != VSF_CHANGE_NONE)

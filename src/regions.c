@@ -13,7 +13,6 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
-#include "canary.h"
 #include "syscalls.h"
 
 /* Entries of the mapping table's first allocation; it doubles when full. */
@@ -53,9 +52,7 @@ void vsf_regions_destroy(struct vsf_regions *r)
 			continue;
 		/* Releasing the reservation also removes the mappings inside it. */
 		VSF_SYS(munmap)(reg->base, reg->size);
-		/* canary leak-teardown: the region list is not freed */
-		if (!VSF_CANARY(LEAK_TEARDOWN, true))
-			free(reg);
+		free(reg);
 		r->region_by_id[id] = NULL;
 	}
 	free(r->maps);
@@ -156,9 +153,6 @@ int vsf_regions_configure(struct vsf_regions *r, uint32_t nregions,
 	for (int id = 0; id < VSF_MAX_SHMEM_REGIONS; id++) {
 		if (!sizes[id])
 			continue;
-		/* canary config-gaps: the loop bounded by nregions, not by 256 */
-		if (VSF_CANARY(CONFIG_GAPS, (uint32_t)id >= nregions))
-			break;
 		ret = vsf_regions_add(r, (uint8_t)id, sizes[id], err);
 		if (ret < 0)
 			goto err_release;
@@ -226,9 +220,7 @@ static int reserve_table_slot(struct vsf_regions *r, struct vsf_error *err)
 	maps = realloc(r->maps, cap * sizeof(*maps));
 	if (!maps)
 		return vsf_error_set(err, -ENOMEM, "mapping table: out of memory");
-	/* canary realloc-list: the table's head still points into the old array */
-	if (!VSF_CANARY(REALLOC_LIST, maps != r->maps && r->maps))
-		r->maps = maps;
+	r->maps = maps;
 	r->maps_cap = cap;
 	return 0;
 }
@@ -249,8 +241,7 @@ static int check_range(const struct vsf_regions *r, uint8_t shmid, uint64_t shm_
 		return vsf_error_set(err, -EINVAL, "shm_offset 0x%llx or len 0x%llx not page-aligned",
 				     (unsigned long long)shm_offset, (unsigned long long)len);
 	overflow = __builtin_add_overflow(shm_offset, len, &end);
-	/* canary bounds-overflow: shm_offset + len checked without the overflow guard */
-	if (!VSF_CANARY(BOUNDS_OVERFLOW, overflow) && overflow)
+	if (overflow)
 		return vsf_error_set(err, -EOVERFLOW, "shm_offset 0x%llx + len 0x%llx overflows",
 				     (unsigned long long)shm_offset, (unsigned long long)len);
 	if (end > reg->size)
@@ -274,10 +265,6 @@ int vsf_regions_prepare_map(struct vsf_regions *r, const struct vsf_mapping *m, 
 	int ret;
 
 	ret = check_range(r, m->shmid, m->shm_offset, m->len, &reg, err);
-	/* canary fd-leak-bounds: a reference to the fd taken before the bounds
-	 * check, not dropped when the check fails */
-	if (VSF_CANARY(FD_LEAK_BOUNDS, ret < 0))
-		(void)fcntl(fd, F_DUPFD_CLOEXEC, 0);
 	if (ret < 0)
 		return ret;
 	if (!page_aligned(r, m->fd_offset))
@@ -287,8 +274,7 @@ int vsf_regions_prepare_map(struct vsf_regions *r, const struct vsf_mapping *m, 
 		return vsf_error_set(err, -EOVERFLOW, "fd_offset 0x%llx + len 0x%llx overflows",
 				     (unsigned long long)m->fd_offset, (unsigned long long)m->len);
 	busy = range_in_use(r, m->shmid, m->shm_offset, m->shm_offset + m->len);
-	/* canary overlap: no overlap check */
-	if (!VSF_CANARY(OVERLAP, busy) && busy)
+	if (busy)
 		return vsf_error_set(err, -EEXIST, "range 0x%llx+0x%llx of region %u already mapped",
 				     (unsigned long long)m->shm_offset, (unsigned long long)m->len,
 				     m->shmid);
@@ -339,7 +325,6 @@ int vsf_regions_prepare_unmap(struct vsf_regions *r, uint8_t shmid, uint64_t shm
 {
 	const struct vsf_region *reg;
 	const struct vsf_mapping *m;
-	bool partial;
 	size_t i;
 	int ret;
 
@@ -348,10 +333,7 @@ int vsf_regions_prepare_unmap(struct vsf_regions *r, uint8_t shmid, uint64_t shm
 		return ret;
 	i = mapping_lower_bound(r, shmid, shm_offset);
 	m = i < r->nmaps ? &r->maps[i] : NULL;
-	partial = m && m->shmid == shmid && m->shm_offset == shm_offset && m->len != len;
-	/* canary unmap-partial: an unmap whose start matches takes any length */
-	if (!VSF_CANARY(UNMAP_PARTIAL, partial) &&
-	    (!m || m->shmid != shmid || m->shm_offset != shm_offset || m->len != len))
+	if (!m || m->shmid != shmid || m->shm_offset != shm_offset || m->len != len)
 		return vsf_error_set(err, -ENOENT,
 				     "no mapping at exactly 0x%llx+0x%llx in region %u",
 				     (unsigned long long)shm_offset, (unsigned long long)len, shmid);
@@ -430,9 +412,6 @@ size_t vsf_regions_reset(struct vsf_regions *r)
 {
 	size_t n = r->nmaps;
 
-	/* canary reset-keeps: off by one, the last mapping survives the reset */
-	if (VSF_CANARY(RESET_KEEPS, n > 0))
-		n--;
 	return unmap_first(r, n);
 }
 

@@ -2,7 +2,6 @@
 /* Little-endian encode/decode of the wire layouts in wire.h. */
 #include "wire.h"
 
-#include "canary.h"
 
 uint32_t vsf_load_le32(const uint8_t *p)
 {
@@ -71,9 +70,6 @@ void vsf_decode_shmem_config(const uint8_t buf[2056], struct vsf_wire_shmem_conf
 
 	out->nregions = vsf_load_le32(buf);
 	out->padding = vsf_load_le32(buf + 4);
-	/* canary config-trust: the peer's nregions taken as the number of sizes */
-	if (VSF_CANARY(CONFIG_TRUST, out->nregions > VSF_MAX_SHMEM_REGIONS))
-		n = out->nregions;
 	for (uint32_t i = 0; i < n; i++)
 		out->memory_sizes[i] = vsf_load_le64(buf + 8 + 8 * i);
 }

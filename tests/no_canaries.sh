@@ -16,9 +16,9 @@ expect=0
 [[ ${1:-} == --expect-canaries ]] && { expect=1; shift; }
 bin=${1:?build dir} src=${2:?source dir}
 
-# The canary ids, as src/canary.h lists them: X(ID, "name").
-mapfile -t names < <(sed -n 's/^[[:space:]]*X([A-Z_]*, "\([a-z-]*\)").*/\1/p' "$src/src/canary.h")
-((${#names[@]} >= 19)) || { echo "FAIL: found ${#names[@]} canary ids in src/canary.h" >&2; exit 1; }
+# The canary ids, as mutation/runtime/canary.h lists them: X(ID, "name").
+mapfile -t names < <(sed -n 's/^[[:space:]]*X([A-Z_]*, "\([a-z-]*\)").*/\1/p' "$src/mutation/runtime/canary.h")
+((${#names[@]} >= 19)) || { echo "FAIL: found ${#names[@]} canary ids in mutation/runtime/canary.h" >&2; exit 1; }
 
 files=("$bin/src/libvhost_shmem.a" "$bin/src/libvsf_wire.a" "$bin"/tools/vhost-shmem-frontend "$bin"/tools/vsf-demo-backend)
 for f in "$bin"/fuzz/fuzz_*; do

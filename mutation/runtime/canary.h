@@ -1,22 +1,23 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The bug zoo: mistakes that code review found in the real SHMEM patch
- * series, kept as canaries at the place in this code where each was made, so
- * that a test campaign can show that its checks find them (docs/protocol.md,
- * "The bug zoo").
+ * series, kept as canaries, so that a test campaign can show that its checks
+ * find them (docs/protocol.md, "The bug zoo").
  *
- * A canary site reads
+ * src/ carries none of them. Each is a hand-written mutant description
+ * beside its reproducer (corpus/canaries/HARNESS/NAME.mutant): where in which
+ * function the bug was made and the code that makes it. Only a build with
+ * -DVSF_CANARIES (the canary presets, never a release or test build) applies
+ * them, to its copy of src/ in the build tree (mutation/schema.py), where
  *
- *	if (!VSF_CANARY(OVERLAP, busy) && busy)
- *		return -EEXIST;
+ *	if (busy)                 becomes
+ *	if ((!vsf_canary_hit(VSF_CANARY_OVERLAP, busy) && busy))
  *
- * VSF_CANARY(id, cond) is true when the canary id is switched on and cond,
- * its bad condition, holds: the code then takes the buggy path. Only a build
- * with -DVSF_CANARIES (the canary presets, never a release or test build)
- * compiles canaries in; there one canary at most is switched on, named by the
- * environment variable VSF_CANARY, read once. Every other build expands
- * VSF_CANARY to a constant false: no code, string or symbol of a canary is
- * left (a test checks the binaries).
+ * vsf_canary_hit(id, cond) is true when the canary id is switched on and
+ * cond, its bad condition, holds: the code then takes the buggy path. One
+ * canary at most is switched on, named by the environment variable
+ * VSF_CANARY, read once. Every other build compiles src/ itself: no code,
+ * string or symbol of a canary is left (a test checks the binaries).
  *
  * Magma-style counters, whichever canary is on: how often each site was
  * reached and how often its bad condition held (triggered), so a campaign
@@ -66,7 +67,6 @@ enum vsf_canary_id {
 /* Count a visit of site id (triggered: its bad condition holds); true when
  * the site must take its buggy path. */
 bool vsf_canary_hit(enum vsf_canary_id id, bool triggered);
-#define VSF_CANARY(id, cond) vsf_canary_hit(VSF_CANARY_##id, (cond))
 
 /* Print the counters of every site reached, and which canary is on. */
 void vsf_canary_report(FILE *out);
@@ -88,7 +88,6 @@ int vsf_canary_print_file(const char *path, FILE *out);
 
 #else
 
-#define VSF_CANARY(id, cond) (false && (cond))
 static inline void vsf_canary_report(FILE *out)
 {
 	(void)out;

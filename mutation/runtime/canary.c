@@ -1,17 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The canary switch and the Magma-style counters (canary.h). Compiled only
- * into canary builds (-DVSF_CANARIES).
+ * into canary builds (-DVSF_CANARIES), whose copy of src/ mutation/schema.py
+ * writes with each canary's description (corpus/canaries/HARNESS/NAME.mutant).
  */
 #define _GNU_SOURCE
 #include "canary.h"
+#include "switches.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 static const char *const canary_names[VSF_CANARY_COUNT] = {
@@ -27,66 +27,26 @@ static struct vsf_canary_counts local_counts;
 static struct vsf_canary_counts *counts;
 static int active = -1; /* the canary switched on, or -1 */
 
-static void counts_header(struct vsf_canary_counts *c)
+static void counts_header(void *p)
 {
+	struct vsf_canary_counts *c = p;
+
 	memcpy(c->magic, VSF_CANARY_COUNTS_MAGIC, sizeof(c->magic));
 	c->count = VSF_CANARY_COUNT;
 	for (int i = 0; i < VSF_CANARY_COUNT; i++)
 		strncpy(c->counter[i].name, canary_names[i], sizeof(c->counter[i].name) - 1);
 }
 
-/*
- * The counters in the file at path, mapped shared so that every process of a
- * campaign adds to them and a process that dies keeps what it counted; NULL
- * (with a warning) if the file cannot be used. The fd is closed at once: the
- * harness counts its open fds.
- */
-static struct vsf_canary_counts *map_counts_file(const char *path)
-{
-	struct vsf_canary_counts *c = MAP_FAILED;
-	struct stat st;
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-
-	if (fd >= 0 && fstat(fd, &st) == 0 &&
-	    (st.st_size >= (off_t)sizeof(*c) || ftruncate(fd, sizeof(*c)) == 0))
-		c = mmap(NULL, sizeof(*c), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (c == MAP_FAILED) {
-		fprintf(stderr, "vsf canary: %s: %s; counting in memory\n", path, strerror(errno));
-		c = NULL;
-	} else if (st.st_size == 0 || !c->magic[0]) {
-		/* new, or sized by another process that has not written it yet:
-		 * both write the same header */
-		counts_header(c);
-	} else if (memcmp(c->magic, VSF_CANARY_COUNTS_MAGIC, sizeof(c->magic)) ||
-		   c->count != VSF_CANARY_COUNT) {
-		fprintf(stderr, "vsf canary: %s is not a counts file of this build; counting in memory\n",
-			path);
-		munmap(c, sizeof(*c));
-		c = NULL;
-	}
-	if (fd >= 0)
-		close(fd);
-	return c;
-}
-
-/* Read the environment once. A canary name that does not exist is a
- * mistake in the run's set-up: stop rather than run without it. */
+/* Read the environment once. */
 static void canary_init(void)
 {
-	const char *name = getenv("VSF_CANARY");
 	const char *path = getenv("VSF_CANARY_COUNTS");
 
-	if (name && *name) {
-		for (int i = 0; i < VSF_CANARY_COUNT; i++)
-			if (!strcmp(name, canary_names[i]))
-				active = i;
-		if (active < 0) {
-			fprintf(stderr, "vsf canary: VSF_CANARY=%s names no canary\n", name);
-			abort();
-		}
-	}
+	active = (int)vsf_switch_from_env("VSF_CANARY", canary_names, VSF_CANARY_COUNT, "canary");
 	counts_header(&local_counts);
-	counts = path && *path ? map_counts_file(path) : NULL;
+	counts = path && *path ? vsf_counts_file_map(path, sizeof(*counts), VSF_CANARY_COUNTS_MAGIC,
+						     VSF_CANARY_COUNT, counts_header, "canary")
+			       : NULL;
 	if (!counts)
 		counts = &local_counts;
 }
