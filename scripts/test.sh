@@ -19,7 +19,9 @@
 #      write summary.md, the plots and the HTML coverage;
 #   5. default and afl presets: no canary in the library, the programs and
 #      the harnesses of a release build and of an AFL++ build, and AFL++'s
-#      coverage map fed by src/ alone (tests/afl_coverage_scope.sh).
+#      coverage map fed by src/ alone (tests/afl_coverage_scope.sh);
+#   6. mutation preset (src/ as the mutant schema): mutation analysis's
+#      quick mode and its generator's tests (label mutation).
 # Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -53,3 +55,6 @@ for preset in default afl; do
 	bash tests/no_canaries.sh "build/$preset" .
 done
 bash tests/afl_coverage_scope.sh build/afl "${harnesses[@]}"
+
+build_preset mutation
+ctest --preset mutation --timeout 900
