@@ -6,6 +6,8 @@
  *   VSF_TARGET_CMD      its command line, {socket} for the socket's path
  *   VSF_TARGET_PROFILE  its profile (a file of scenario/targets/); without
  *                       one, every rule is the model's
+ *   VSF_TARGET_KEEP     1: keep the target across inputs when its profile
+ *                       says it can be (process_driver.h)
  *   VSF_TARGET_STATS    optional: a directory where each process keeps
  *                       DIR/<pid>.stats, the driver's counters (below)
  * Input format: program.h; oracles: oracles.h and oracle_target.h.
@@ -48,9 +50,9 @@ static void write_stats(void)
 	}
 	n = snprintf(line, sizeof(line),
 		     "inputs %llu messages %llu refused %llu deviations %llu not_applicable %llu "
-		     "restarts %llu\n",
+		     "restarts %llu kept %llu unclean %llu lost %llu\n",
 		     s->inputs, s->messages, s->refused, s->deviations, s->not_applicable,
-		     s->restarts);
+		     s->restarts, s->kept, s->unclean, s->lost);
 	fd = open(stats_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return;

@@ -68,11 +68,22 @@ __attribute__((destructor)) static void write_stats(void)
 static bool write_sealed_maps_ro;
 /* Memfds kept across inputs (fd_pool.h): their content is written once. */
 static struct fd_pool fd_pool;
+/* Each input's program, decoded into the same ops array (vsf_program_redecode). */
+static struct vsf_program input_program;
+/*
+ * Ops of the longest input libFuzzer makes unless told otherwise (-max_len
+ * 4096): a record is at least its marker and opcode. Reserved before main(),
+ * so that an input's run allocates as much as it frees (libFuzzer runs an
+ * input again under a leak check when it does not).
+ */
+#define INPUT_OPS_RESERVED (4096 / (VSF_PROG_MAGIC_LEN + 1) + 1)
 
 __attribute__((constructor)) static void probe_kernel(void)
 {
 	write_sealed_maps_ro = fd_probe_write_sealed_ro_mmap();
 	fd_pool_init(&fd_pool);
+	if (vsf_program_reserve(&input_program, INPUT_OPS_RESERVED) < 0)
+		harness_setup_failed("program ops");
 }
 
 struct run {
@@ -87,7 +98,7 @@ struct run {
 	struct keep_use keep;  /* its part in the front-end kept across inputs */
 	unsigned connects;     /* of VSF_PROG_MAX_CONNECTS */
 	size_t send_left;      /* of VSF_PROG_MAX_SEND_BYTES */
-	bool op_sent_fds;      /* the current op passed fds to the front-end */
+	bool op_sent_opath;    /* the current op passed an O_PATH fd to the front-end */
 	unsigned long file_maps_at_start; /* fault_file_maps_made() then */
 	uint64_t digest; /* FNV-1a of what the front-end did (vsf_harness_last_digest) */
 	/* What the backend answers (session and config ops). */
@@ -167,7 +178,7 @@ static void check_fds(struct run *r)
 {
 	const int held[] = { r->peer, r->fe_chan[0], r->fe_chan[1], vsf_frontend_backend_fd(r->fe) };
 
-	resources_check_op(&r->resources, &r->fds, held, 4, r->op_sent_fds);
+	resources_check_op(&r->resources, &r->fds, held, 4, r->op_sent_opath);
 }
 
 /* The fault that fired in the front-end call just made, if it changes anything. */
@@ -386,9 +397,9 @@ static bool send_bytes(struct run *r, struct sent *s, size_t chunk, const uint8_
 			continue;
 		fds[s->nfds] = res->fd;
 		s->fds[s->nfds++] = res->desc;
+		r->op_sent_opath |= res->desc.kind == VSF_FD_OPATH;
 	}
 	peer_write(r->peer, s->bytes, s->len, chunk, fds, s->nfds);
-	r->op_sent_fds |= s->nfds > 0;
 	return true;
 }
 
@@ -417,7 +428,7 @@ static void handle(struct run *r, const struct sent *s, size_t off, size_t k, st
 static void collect_replies(struct run *r, const struct model_verdict *mv)
 {
 	uint8_t buf[MAX_REPLY_BYTES];
-	size_t n = peer_io_read_pending(r->peer, buf, sizeof(buf), NULL, 0, NULL);
+	size_t n = peer_io_read_written(r->peer, buf, sizeof(buf));
 
 	digest_u64(r, n);
 	digest_bytes(r, buf, n);
@@ -736,20 +747,17 @@ static void run_finish(struct run *r)
 	made_opath = r->fds.made_opath;
 	fd_table_close_all(&r->fds, &pooled, &evicted);
 	if (keep) /* open after teardown, as the pool's are */
-		keep_mark_sockets(&pooled);
+		keep_mark_sockets(&r->keep, &pooled);
 	resources_check_fds_as_before(&r->resources, made_opath, &pooled, &evicted);
 	resources_check_no_memfd_mapping(&r->resources, r->file_maps_at_start);
 }
 
 void vsf_harness_run(enum vsf_harness_kind kind, const uint8_t *data, size_t size)
 {
-	struct vsf_program prog = { 0 };
-
 	last_digest = 0;
-	if (vsf_program_decode(data, size, &prog) < 0)
+	if (vsf_program_redecode(data, size, &input_program) < 0)
 		return; /* out of memory: nothing to run */
-	vsf_harness_run_program(kind, &prog);
-	vsf_program_free(&prog);
+	vsf_harness_run_program(kind, &input_program);
 }
 
 void vsf_harness_run_program(enum vsf_harness_kind kind, const struct vsf_program *program)
@@ -769,7 +777,7 @@ void vsf_harness_run_program(enum vsf_harness_kind kind, const struct vsf_progra
 			continue;
 		r.where.op_index = i;
 		r.where.op_name = vsf_op_name(op->code);
-		r.op_sent_fds = false;
+		r.op_sent_opath = false;
 		execute(&r, op);
 		if (took_fault(&ev)) /* one the op did not take */
 			shadow_fault_unexpected(&r.where, &ev, "in this op");

@@ -44,8 +44,9 @@ void vsf_harness_run_program(enum vsf_harness_kind kind, const struct vsf_progra
 uint64_t vsf_harness_last_digest(void);
 
 /*
- * Keep one front-end across this kind's inputs (the backend-channel harness
- * only; other kinds are left as they are): connected and configured once,
+ * Keep front-ends across this kind's inputs (the backend-channel harness
+ * only; other kinds are left as they are), one for each of a fixed set of
+ * offers (harness_keep.h): connected and configured once, each
  * taken by every input that would connect it the same way as its first
  * call into the front-end, put back after it once proven clean (no
  * mapping, the regions as configured, the channel open and empty), else

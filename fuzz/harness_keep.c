@@ -12,57 +12,75 @@
 #include "harness_offer.h"
 #include "oracle_shadow_model.h"
 
+/*
+ * The offers a front-end is kept for, the backend offering everything else
+ * (backend_offer_init): the seeds' config, and none (half the inputs of a
+ * libFuzzer run that took no kept front-end connected with no config op).
+ */
+enum { KEPT_SEEDS_CONFIG, KEPT_NO_CONFIG, KEPT_OFFERS };
+
 static struct {
 	bool enabled;
-	pid_t pid; /* the process that made it: a fork shares its sockets */
+	pid_t pid; /* the process that made them: a fork shares their sockets */
 	struct vsf_frontend *(*new_frontend)(enum vsf_harness_kind kind);
-	struct kept_frontend k; /* fe NULL: an input freed it, the next is to be made */
-} kept = { .k.peer = -1 };
+	/* fe NULL: an input freed it, the next is to be made */
+	struct kept_frontend k[KEPT_OFFERS];
+} kept = { .k = { [0 ... KEPT_OFFERS - 1] = { .peer = -1 } } };
 
-/* What the kept front-end was configured with: the seeds' config, the
- * backend offering everything else (backend_offer_init). */
-static void kept_offer(struct backend_offer *offer)
+static void kept_offer(int slot, struct backend_offer *offer)
 {
 	backend_offer_init(offer);
-	offer->cfg_nregions = 2;
-	offer->cfg_sizes[0] = 0x10000;
-	offer->cfg_sizes[3] = 0x4000;
+	if (slot == KEPT_SEEDS_CONFIG) {
+		offer->cfg_nregions = 2;
+		offer->cfg_sizes[0] = 0x10000;
+		offer->cfg_sizes[3] = 0x4000;
+	}
 }
 
-/* Does a connection with this offer make what the kept front-end is? (The
+/* Does a connection with this offer make what kept front-end slot is? (The
  * fields the executor's backend-channel connection reads.) */
-static bool offer_is_kept(const struct backend_offer *offer)
+static bool offer_is_kept(int slot, const struct backend_offer *offer)
 {
 	struct backend_offer k;
 
-	kept_offer(&k);
+	kept_offer(slot, &k);
 	return offer_protocol_features(offer) == offer_protocol_features(&k) &&
 	       offer->cfg_nregions == k.cfg_nregions &&
 	       !memcmp(offer->cfg_sizes, k.cfg_sizes, sizeof(k.cfg_sizes));
 }
 
-/* Make the kept front-end as the executor's connection would, outside any input's oracles. */
-static void make_kept(void)
+/* The slot whose offer this is, or -1. */
+static int kept_slot(const struct backend_offer *offer)
 {
+	for (int slot = 0; slot < KEPT_OFFERS; slot++)
+		if (offer_is_kept(slot, offer))
+			return slot;
+	return -1;
+}
+
+/* Make kept front-end slot as the executor's connection would, outside any input's oracles. */
+static void make_kept(int slot)
+{
+	struct kept_frontend *k = &kept.k[slot];
 	struct backend_offer offer;
 	struct shadow_model m;
 	uint64_t pf;
 	int sv[2];
 
-	kept_offer(&offer);
+	kept_offer(slot, &offer);
 	pf = offer_protocol_features(&offer);
 	kept.pid = getpid();
-	kept.k.fe = kept.new_frontend(VSF_HARNESS_BACKEND_CHANNEL);
+	k->fe = kept.new_frontend(VSF_HARNESS_BACKEND_CHANNEL);
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 		harness_setup_failed("socketpair");
-	kept.k.peer = sv[1];
-	kept.k.attach_ret = vsf_frontend_attach(kept.k.fe, sv[0], pf);
+	k->peer = sv[1];
+	k->attach_ret = vsf_frontend_attach(k->fe, sv[0], pf);
 	model_init(&m, VSF_HARNESS_MAX_MAPPINGS, VSF_HARNESS_MAX_RESERVED,
 		   (uint64_t)sysconf(_SC_PAGESIZE));
 	model_attach(&m, pf, true);
-	kept.k.configure_ret = m.shmem ? vsf_frontend_configure(kept.k.fe, offer.cfg_nregions,
-								offer.cfg_sizes)
-				       : 0;
+	k->configure_ret = m.shmem ? vsf_frontend_configure(k->fe, offer.cfg_nregions,
+							    offer.cfg_sizes)
+				   : 0;
 }
 
 void keep_start(struct vsf_frontend *(*new_frontend)(enum vsf_harness_kind kind))
@@ -71,35 +89,40 @@ void keep_start(struct vsf_frontend *(*new_frontend)(enum vsf_harness_kind kind)
 		return;
 	kept.enabled = true;
 	kept.new_frontend = new_frontend;
-	make_kept();
+	for (int slot = 0; slot < KEPT_OFFERS; slot++)
+		make_kept(slot);
 }
 
 void vsf_harness_forked(void)
 {
 	if (!kept.enabled || kept.pid == getpid())
 		return;
-	vsf_frontend_free(kept.k.fe); /* this process's copy; the parent keeps its own */
-	if (kept.k.peer >= 0)
-		close(kept.k.peer);
-	kept.k.peer = -1;
-	make_kept();
+	for (int slot = 0; slot < KEPT_OFFERS; slot++) {
+		struct kept_frontend *k = &kept.k[slot];
+
+		vsf_frontend_free(k->fe); /* this process's copy; the parent keeps its own */
+		if (k->peer >= 0)
+			close(k->peer);
+		k->peer = -1;
+		make_kept(slot);
+	}
 }
 
 /* ---- an input takes it ---- */
 
 /*
- * Does the input take the kept front-end? Yes when its first call into the
- * front-end is its connection (a connect op, or the first message's), with
- * the kept front-end's offer and no fault armed before it. From the input
- * alone: the kept front-end is always there once kept.enabled.
+ * Which kept front-end does the input take, if any (-1)? The one of its
+ * offer, when its first call into the front-end is its connection (a
+ * connect op, or the first message's) and no fault is armed before it.
+ * From the input alone: every kept front-end is there once kept.enabled.
  */
-static bool takes_kept(enum vsf_harness_kind kind, const struct vsf_program *program)
+static int takes_kept(enum vsf_harness_kind kind, const struct vsf_program *program)
 {
 	struct backend_offer offer;
 	size_t executed = 0;
 
-	if (kind != VSF_HARNESS_BACKEND_CHANNEL || !kept.k.fe)
-		return false;
+	if (kind != VSF_HARNESS_BACKEND_CHANNEL || !kept.enabled)
+		return -1;
 	backend_offer_init(&offer);
 	for (size_t i = 0; i < program->nops && executed < VSF_PROG_MAX_OPS; i++) {
 		const struct vsf_op *op = &program->ops[i];
@@ -122,28 +145,30 @@ static bool takes_kept(enum vsf_harness_kind kind, const struct vsf_program *pro
 		case VSF_OP_CONNECT:
 		case VSF_OP_MAP:
 		case VSF_OP_UNMAP:
-			return offer_is_kept(&offer);
+			return kept_slot(&offer);
 		case VSF_OP_SEND: /* past the budget it is skipped, and connects nothing */
-			return op->data_len <= VSF_PROG_MAX_SEND_BYTES && offer_is_kept(&offer);
+			return op->data_len <= VSF_PROG_MAX_SEND_BYTES ? kept_slot(&offer) : -1;
 		default: /* fault, reset, add_region, hangup */
-			return false;
+			return -1;
 		}
 		executed++;
 	}
-	return false;
+	return -1;
 }
 
 struct vsf_frontend *keep_take(struct keep_use *k, enum vsf_harness_kind kind,
 			       const struct vsf_program *program, struct resources *rs)
 {
-	memset(k, 0, sizeof(*k));
-	k->take = takes_kept(kind, program);
-	if (k->take) {
-		const int sockets[] = { kept.k.peer, vsf_frontend_backend_fd(kept.k.fe) };
+	const struct kept_frontend *kf;
 
-		resources_hand_over(rs, sockets, 2);
-	}
-	return k->take ? kept.k.fe : NULL;
+	memset(k, 0, sizeof(*k));
+	k->slot = takes_kept(kind, program);
+	k->take = k->slot >= 0;
+	if (!k->take)
+		return NULL;
+	kf = &kept.k[k->slot];
+	resources_hand_over(rs, (const int[]){ kf->peer, vsf_frontend_backend_fd(kf->fe) }, 2);
+	return kf->fe;
 }
 
 const struct kept_frontend *keep_adopt(struct keep_use *k)
@@ -151,17 +176,17 @@ const struct kept_frontend *keep_adopt(struct keep_use *k)
 	k->take = false;
 	k->taken = true;
 	k->alike = true;
-	return &kept.k;
+	return &kept.k[k->slot];
 }
 
 void keep_attached(struct keep_use *k, const struct backend_offer *offer, int ret)
 {
-	k->alike = offer_is_kept(offer) && ret == kept.k.attach_ret;
+	k->alike = k->taken && offer_is_kept(k->slot, offer) && ret == kept.k[k->slot].attach_ret;
 }
 
 void keep_configured(struct keep_use *k, int ret, bool faulted)
 {
-	k->alike &= !faulted && ret == kept.k.configure_ret;
+	k->alike = k->alike && !faulted && ret == kept.k[k->slot].configure_ret;
 }
 
 void keep_connected(struct keep_use *k, const uint64_t regions[VSF_MAX_SHMEM_REGIONS])
@@ -219,16 +244,18 @@ bool keep_put_back(struct keep_use *k, struct vsf_frontend *fe, int *peer,
 		   struct shadow_model *model, struct memory_truth *memory,
 		   const struct oracle_where *where)
 {
+	struct kept_frontend *kf = k->slot >= 0 ? &kept.k[k->slot] : NULL;
+
 	if (k->take) /* never connected: untouched */
 		return true;
 	if (!k->taken)
 		return false;
 	if (!keepable(k, fe, *peer, model) || !recycle(fe, model, memory, where)) {
-		kept.k.fe = NULL; /* the caller frees it */
-		kept.k.peer = -1; /* closed with the input's fds */
+		kf->fe = NULL;  /* the caller frees it */
+		kf->peer = -1; /* closed with the input's fds */
 		return false;
 	}
-	kept.k.peer = *peer;
+	kf->peer = *peer;
 	*peer = -1;
 	return true;
 }
@@ -239,14 +266,17 @@ static void fd_bit_set(struct fd_bits *bits, int fd)
 		bits->w[fd / 64] |= 1ull << (fd % 64);
 }
 
-void keep_mark_sockets(struct fd_bits *open)
+void keep_mark_sockets(const struct keep_use *k, struct fd_bits *open)
 {
-	fd_bit_set(open, kept.k.peer);
-	fd_bit_set(open, vsf_frontend_backend_fd(kept.k.fe));
+	const struct kept_frontend *kf = &kept.k[k->slot];
+
+	fd_bit_set(open, kf->peer);
+	fd_bit_set(open, vsf_frontend_backend_fd(kf->fe));
 }
 
 void keep_renew(void)
 {
-	if (kept.enabled && !kept.k.fe)
-		make_kept();
+	for (int slot = 0; kept.enabled && slot < KEPT_OFFERS; slot++)
+		if (!kept.k[slot].fe)
+			make_kept(slot);
 }

@@ -1,15 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The front-end kept across inputs (vsf_harness_keep_frontend, harness.h):
- * attached to its socketpair and configured with the config the seeds
- * carry, no mapping. An input whose first call into the front-end is the
- * connection with that offer takes it instead of making one (the executor
- * makes the same checks of it as of a fresh one), and its teardown puts it
- * back when it is proven clean (vsf_frontend_recycle, then the reset's
- * oracles), or frees it, and the next one is made. Whether an input takes
- * it depends on the input alone (the offer is fixed, and every teardown
- * leaves one), so an input runs, covers and digests the same whatever ran
- * before it.
+ * The front-ends kept across inputs (vsf_harness_keep_frontend, harness.h),
+ * one for each of a fixed set of offers (the config the seeds carry, and no
+ * config at all): attached to its socketpair and configured with its offer,
+ * no mapping. An input whose first call into the front-end is the
+ * connection with one of these offers takes its front-end instead of making
+ * one (the executor makes the same checks of it as of a fresh one), and its
+ * teardown puts it back when it is proven clean (vsf_frontend_recycle, then
+ * the reset's oracles), or frees it, and the next one is made. Whether an
+ * input takes one, and which, depends on the input alone (the offers are
+ * fixed, and every teardown leaves all of them), so an input runs, covers
+ * and digests the same whatever ran before it.
  */
 #ifndef VSF_HARNESS_KEEP_H
 #define VSF_HARNESS_KEEP_H
@@ -27,15 +28,16 @@
 #include "shadow_model.h"
 #include "vhost_shmem.h"
 
-/* The kept front-end, as an input that takes it finds it. */
+/* A kept front-end, as an input that takes it finds it. */
 struct kept_frontend {
 	struct vsf_frontend *fe;
 	int peer; /* the backend's end; the front-end holds the other */
 	int attach_ret, configure_ret;
 };
 
-/* One input's part in it (the executor's run holds one). */
+/* One input's part in them (the executor's run holds one). */
 struct keep_use {
+	int slot;    /* the kept front-end its first connection takes, or -1 */
 	bool take;   /* the first connection takes the kept front-end */
 	bool taken;  /* it did */
 	bool alike;  /* the last connection made what the kept front-end is */
@@ -43,15 +45,15 @@ struct keep_use {
 };
 
 /*
- * Keep one front-end from now on, made by new_frontend (the executor's
+ * Keep the front-ends from now on, made by new_frontend (the executor's
  * options) for the backend-channel harness. Outside any input.
  */
 void keep_start(struct vsf_frontend *(*new_frontend)(enum vsf_harness_kind kind));
 
 /*
- * At the start of an input (after resources_begin): the kept front-end if
- * the input takes it, its sockets handed over to the input's resources
- * oracle; else NULL. Sets up k either way.
+ * At the start of an input (after resources_begin): the kept front-end the
+ * input takes, its sockets handed over to the input's resources oracle;
+ * else NULL. Sets up k either way.
  */
 struct vsf_frontend *keep_take(struct keep_use *k, enum vsf_harness_kind kind,
 			       const struct vsf_program *program, struct resources *rs);
@@ -75,8 +77,8 @@ bool keep_put_back(struct keep_use *k, struct vsf_frontend *fe, int *peer,
 		   struct shadow_model *model, struct memory_truth *memory,
 		   const struct oracle_where *where);
 /* After keep_put_back kept it: its sockets, open after teardown as the pool's fds are. */
-void keep_mark_sockets(struct fd_bits *open);
-/* After the input's oracles: make the next front-end if the input freed the kept one. */
+void keep_mark_sockets(const struct keep_use *k, struct fd_bits *open);
+/* After the input's oracles: make the next front-end if the input freed the one it took. */
 void keep_renew(void);
 
 #endif

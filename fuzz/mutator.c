@@ -66,6 +66,7 @@ struct vsf_mutator {
 	uint8_t *arena;
 	size_t arena_used, arena_cap;
 	struct vsf_buf out;
+	struct vsf_program input; /* decode of an input, copied into ops or theirs */
 	struct vsf_program check; /* decode of the output, to verify it */
 };
 
@@ -179,21 +180,20 @@ static int arena_reset(struct vsf_mutator *m, size_t inputs)
 static int load(struct vsf_mutator *m, const uint8_t *data, size_t size, struct vsf_op *ops,
 		size_t *nops)
 {
-	struct vsf_program p;
-	int ret = vsf_program_decode(data, size, &p);
+	const struct vsf_program *p = &m->input;
+	int ret = vsf_program_redecode(data, size, &m->input);
 
 	if (ret < 0)
 		return ret;
 	*nops = 0;
-	for (size_t i = 0; i < p.nops && *nops < MUT_MAX_OPS; i++) {
-		ops[*nops] = p.ops[i];
+	for (size_t i = 0; i < p->nops && *nops < MUT_MAX_OPS; i++) {
+		ops[*nops] = p->ops[i];
 		if (!own_op(m, &ops[*nops])) {
 			ret = -ENOMEM;
 			break;
 		}
 		(*nops)++;
 	}
-	vsf_program_free(&p);
 	return ret;
 }
 
@@ -225,7 +225,7 @@ static bool emit(struct vsf_mutator *m, size_t max_size)
 	if (m->out.len > max_size || !m->out.len)
 		return false;
 	/* A field whose bytes hold the record marker would re-frame the input. */
-	if (vsf_program_decode(m->out.data, m->out.len, &m->check) < 0)
+	if (vsf_program_redecode(m->out.data, m->out.len, &m->check) < 0)
 		return false;
 	same = m->check.nops == m->nops;
 	for (size_t i = 0; same && i < m->nops; i++) {
@@ -235,7 +235,6 @@ static bool emit(struct vsf_mutator *m, size_t max_size)
 		same = a->code == b->code && a->data_len == b->data_len && a->nfds == b->nfds &&
 		       (a->code != VSF_OP_CONFIG || a->config.npairs == b->config.npairs);
 	}
-	vsf_program_free(&m->check);
 	return same;
 }
 
@@ -1015,6 +1014,8 @@ void vsf_mutator_free(struct vsf_mutator *m)
 		return;
 	free(m->arena);
 	free(m->out.data);
+	vsf_program_free(&m->input);
+	vsf_program_free(&m->check);
 	free(m);
 }
 

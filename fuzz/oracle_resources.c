@@ -122,12 +122,13 @@ static int count_held_below(const int held[], size_t nheld, int hi)
  * most the count after the last op plus what one op can create. A leak is
  * therefore below hi; the fds known to be open are counted below hi by
  * number. poll() does not see O_PATH fds: the harness's own are left out of
- * the count, and after an op that passed fds to the front-end, once the
- * input made an O_PATH fd, the directory is listed instead (the front-end
- * may have kept a copy). Teardown counts every fd.
+ * the count, and after an op that passed an O_PATH fd to the front-end the
+ * directory is listed instead (the front-end may have kept a copy; it makes
+ * fds only by receiving them and by socketpair, src/syscalls.h, so it can
+ * hold no other O_PATH fd). Teardown counts every fd.
  */
 void resources_check_op(struct resources *rs, const struct fd_table *fds, const int held[],
-			size_t nheld, bool sent_fds)
+			size_t nheld, bool sent_opath)
 {
 	int total = rs->baseline + (int)fd_table_open_count(fds) +
 		    count_held_below(held, nheld, INT_MAX);
@@ -137,7 +138,7 @@ void resources_check_op(struct resources *rs, const struct fd_table *fds, const 
 
 	if (hi > rs->scan_end)
 		rs->scan_end = hi;
-	if (fds->made_opath && sent_fds) {
+	if (sent_opath) {
 		open = probe_open_fds();
 	} else {
 		open = probe_open_fds_below(hi, NULL);

@@ -51,10 +51,10 @@ void resources_end(struct resources *rs);
 /*
  * After an op that entered the front-end: the fds open are the baseline,
  * the table's, and held[] (the driver's sockets and the front-end's channel
- * fd; -1 for none). sent_fds: the op passed fds to the front-end.
+ * fd; -1 for none). sent_opath: the op passed an O_PATH fd to the front-end.
  */
 void resources_check_op(struct resources *rs, const struct fd_table *fds, const int held[],
-			size_t nheld, bool sent_fds);
+			size_t nheld, bool sent_opath);
 
 /* Teardown, in this order. The driver's fds were not closed or replaced behind its back. */
 void resources_check_table_intact(const struct resources *rs, const struct fd_table *fds);

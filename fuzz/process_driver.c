@@ -30,6 +30,7 @@
 #include "program.h"
 #include "shadow_model.h"
 #include "target_process.h"
+#include "target_state.h"
 #include "vhost_names.h"
 #include "wire.h"
 
@@ -41,6 +42,13 @@ _Static_assert(BACKEND_PEER_MAX_SEEN >= TARGET_PROFILE_MAX_SENDS,
 
 static struct process_stats stats;
 static uint64_t last_digest;
+/* Kept mode: the target let go after a clean input, connected again and
+ * waiting for its next start-up (pid 0: none). */
+static struct target_process kept = { .listen_fd = -1, .conn = -1, .log_fd = -1 };
+/* The state a fresh start showed, by start-up, newest first: what a kept
+ * target must show again after the same start-up. */
+#define MAX_BASELINES 8
+static struct target_state baselines[MAX_BASELINES];
 /* Probed once, before main() (the harnesses do the same). */
 static bool write_sealed_maps_ro;
 
@@ -61,6 +69,7 @@ struct prun {
 	struct backend_session sess;
 	struct shadow_model model;
 	bool offer_from_program; /* a session op changed what the backend offers */
+	bool was_kept;           /* its target was kept from an earlier input */
 	/* The target's open fds once its start-up was over. */
 	uint64_t fd_baseline[PROBE_FD_SCAN_LIMIT / 64];
 	struct file_id sent[MAX_SENT_FILES]; /* files we sent it, to find them there */
@@ -92,6 +101,38 @@ uint64_t process_last_digest(void)
 	return last_digest;
 }
 
+/* At exit: the kept target goes, and what it said when stopped is not lost. */
+static void stop_kept(void)
+{
+	char what[256];
+
+	if (!kept.pid)
+		return;
+	target_stop(&kept, 0);
+	if (target_log_reports_bug(&kept, what, sizeof(what)))
+		fprintf(stderr, "==vsf== WARNING: the kept target reported a bug when it was stopped "
+				"at the end, after its last input: %s (rerun the inputs with a fresh "
+				"target: VSF_TARGET_KEEP unset)\n", what);
+	target_cleanup(&kept);
+}
+
+/* Kept mode when asked for and the profile allows it. */
+static void keep_from_env(struct process_target *pt)
+{
+	const char *keep = getenv("VSF_TARGET_KEEP");
+
+	if (!keep || strcmp(keep, "1"))
+		return;
+	if (!pt->profile.keep_reconnects) {
+		fprintf(stderr, "fuzz_frontend_process: VSF_TARGET_KEEP=1, but profile %s does not "
+				"say 'keep reconnect': a fresh target for each input\n",
+			pt->profile.name);
+		return;
+	}
+	pt->keep = true;
+	atexit(stop_kept);
+}
+
 int process_target_from_env(struct process_target *pt, char *err, size_t errlen)
 {
 	const char *cmd = getenv("VSF_TARGET_CMD");
@@ -110,11 +151,12 @@ int process_target_from_env(struct process_target *pt, char *err, size_t errlen)
 	pt->command = strdup(cmd);
 	if (!pt->command)
 		return -ENOMEM;
-	if (!profile || !*profile) {
+	if (!profile || !*profile)
 		target_profile_init(&pt->profile);
-		return 0;
-	}
-	return target_profile_load(&pt->profile, profile, err, errlen) < 0 ? -EINVAL : 0;
+	else if (target_profile_load(&pt->profile, profile, err, errlen) < 0)
+		return -EINVAL;
+	keep_from_env(pt);
+	return 0;
 }
 
 /* What a report says about the target besides the violation itself. */
@@ -127,6 +169,10 @@ static void describe_target(FILE *out, void *opaque)
 	target_describe_end(&r->t, end, sizeof(end));
 	fprintf(out, "==vsf== target: %s\n==vsf== target profile: %s; %s\n", r->pt->command,
 		r->prof->name, end);
+	if (r->was_kept)
+		fprintf(out, "==vsf== target kept from an earlier input (VSF_TARGET_KEEP=1); its "
+			     "state after start-up was a fresh start's, but a fresh target may not "
+			     "show this: the reproducer starts a fresh one\n");
 	n = target_log_tail(&r->t, tail, sizeof(tail));
 	if (n)
 		fprintf(out, "==vsf== target stderr (its end):\n%s%s", tail,
@@ -308,11 +354,116 @@ static void gone_in_startup(struct prun *r)
 	digest_u64(r, 0xdead);
 }
 
+/* With VSF_VERDICTS set: why a kept target was not kept. */
+static void say_restart(const char *why)
+{
+	if (getenv("VSF_VERDICTS"))
+		fprintf(stderr, "==vsf== target restarted fresh: %s\n", why);
+}
+
+/* No target there (its fds were handed on or closed). */
+static void no_target(struct target_process *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->listen_fd = t->conn = t->log_fd = -1;
+}
+
+/* The kept target, when there is one and it still runs. */
+static bool take_kept(struct prun *r)
+{
+	bool alive = kept.pid && target_alive(&kept);
+
+	if (alive) {
+		r->t = kept;
+		stats.kept++;
+	} else if (kept.log_fd >= 0) {
+		stats.lost++;
+		say_restart("the kept target ended between inputs");
+		target_cleanup(&kept);
+	}
+	no_target(&kept);
+	return alive;
+}
+
+/* The start-up's requests, as target_state.h keys states by: "id/nfds ...". */
+static void startup_text(const struct prun *r, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < r->sess.nseen && n < len; i++)
+		n += (size_t)snprintf(buf + n, len - n, "%u/%u ", r->sess.seen[i].request,
+				      r->sess.seen_nfds[i]);
+}
+
+/*
+ * Stop a kept target that will not take this input, counted in *counter:
+ * a bug it reports meanwhile is this input's; a fresh one is due.
+ */
+static void drop_kept(struct prun *r, unsigned long long *counter, const char *why)
+{
+	(*counter)++;
+	say_restart(why);
+	target_stop(&r->t, 0);
+	backend_session_fini(&r->sess);
+	target_check_end(&r->where, &r->t, false);
+	target_cleanup(&r->t);
+}
+
+/*
+ * Kept mode, after a start-up: a fresh target's state is the baseline for
+ * its start-up (the newest one replaces an older); a kept target's must
+ * be the baseline's. False for a kept target that is not: it is dropped.
+ */
+static bool prove_clean(struct prun *r)
+{
+	struct target_state now, *base = NULL;
+	struct file_id log;
+	char startup[BACKEND_PEER_MAX_SEEN * 12], why[320], line[400];
+	bool same;
+
+	startup_text(r, startup, sizeof(startup));
+	if (file_id_of_fd(r->t.log_fd, &log) < 0 ||
+	    target_state_read(&now, r->t.pid, &log, startup) < 0) {
+		if (!r->t.kept)
+			return true;
+		snprintf(why, sizeof(why), "its state could not be read");
+		same = false;
+	} else {
+		for (size_t i = 0; i < MAX_BASELINES && !base; i++)
+			if (target_state_same_startup(&baselines[i], &now))
+				base = &baselines[i];
+		if (!r->t.kept) {
+			if (!base) /* a new start-up: the oldest baseline goes */
+				base = &baselines[MAX_BASELINES - 1];
+			target_state_free(base);
+			memmove(baselines + 1, baselines, (size_t)(base - baselines) * sizeof(*base));
+			baselines[0] = now;
+			return true;
+		}
+		same = base && target_state_same(base, &now, why, sizeof(why));
+		if (!base)
+			snprintf(why, sizeof(why), "no fresh start went through its start-up (%s)",
+				 startup);
+		target_state_free(&now);
+	}
+	if (same)
+		return true;
+	snprintf(line, sizeof(line), "the kept target's state is not a fresh start's: %s", why);
+	drop_kept(r, &stats.unclean, line);
+	return false;
+}
+
 static void start_target(struct prun *r)
 {
+	/* A kept target's start-up that is not used is no part of the run. */
+	uint64_t digest = r->digest;
 	int ret;
 
-	ret = target_start(&r->t, r->pt->command, r->prof->start_timeout_ms);
+again:
+	r->digest = digest;
+	r->was_kept = take_kept(r);
+	ret = r->was_kept ? 0 : target_start(&r->t, r->pt->command, r->prof->start_timeout_ms);
 	r->started = true;
 	liveness_check_arrived(&r->where, ret != -ETIMEDOUT, r->prof->start_timeout_ms,
 			       "its connection");
@@ -328,10 +479,19 @@ static void start_target(struct prun *r)
 	/* Quiet, but owed a reply we withheld: it may give up on it in its own time. */
 	if (ret == 0 && r->sess.withheld)
 		ret = serve_requests(r, r->prof->reply_timeout_ms, false, 0);
+	/* A kept target may have given up waiting for this start-up (a
+	 * timeout of its own while the engine worked between inputs): what
+	 * the start-up makes a target do is judged on a fresh one. */
+	if ((ret < 0 || !target_alive(&r->t)) && r->was_kept) {
+		drop_kept(r, &stats.lost, "the kept target left during its start-up");
+		goto again;
+	}
 	if (ret < 0 || !target_alive(&r->t)) {
 		gone_in_startup(r);
 		return;
 	}
+	if (r->pt->keep && !prove_clean(r))
+		goto again;
 	if (!r->offer_from_program)
 		reply_protocol_check_startup(&r->where, r->prof->sends, r->prof->nsends,
 					     r->sess.seen, r->sess.nseen);
@@ -343,6 +503,34 @@ static void start_target(struct prun *r)
 				 r->prof->reply_timeout_ms);
 	if (proc_fd_set(r->t.pid, r->fd_baseline, PROBE_FD_SCAN_LIMIT) < 0)
 		harness_setup_failed("reading the target's /proc/PID/fd");
+}
+
+/*
+ * Kept mode, after a clean input: let the target go and take its next
+ * connection. True when it came back (a bug it reported while letting go
+ * is this input's finding); it is kept for the next input then.
+ */
+static bool keep_target(struct prun *r)
+{
+	int ret;
+
+	backend_session_fini(&r->sess);
+	ret = target_release(&r->t);
+	if (ret == 0)
+		ret = target_retake(&r->t, r->prof->start_timeout_ms);
+	target_check_end(&r->where, &r->t, false);
+	if (ret == 0)
+		ret = target_log_forget(&r->t);
+	if (ret < 0) {
+		stats.lost++;
+		say_restart(ret == -ECHILD ? "the target ended instead of connecting again"
+					   : "the target did not connect again");
+		return false;
+	}
+	digest_u64(r, 0); /* as a target that ended by itself or on SIGTERM */
+	kept = r->t;
+	no_target(&r->t);
+	return true;
 }
 
 /* End the target's session: what it leaves behind, how it ends. */
@@ -367,6 +555,10 @@ static void stop_target(struct prun *r)
 		if (r->prof->shmem)
 			memory_truth_check_target_all(&r->memory, &r->model, r->sent, r->nsent,
 						      !r->model.channel_open);
+	}
+	if (r->pt->keep && target_alive(&r->t) && keep_target(r)) {
+		r->started = false;
+		return;
 	}
 	/* The backend channel stays open until the target is gone: a target
 	 * stuck reading it must still end on SIGTERM. */

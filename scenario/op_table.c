@@ -172,7 +172,7 @@ const struct op_desc op_descs[] = {
 };
 const size_t op_ndescs = sizeof(op_descs) / sizeof(op_descs[0]);
 
-const struct op_desc *op_desc(enum vsf_op_code code)
+static const struct op_desc *find_desc(enum vsf_op_code code)
 {
 	for (size_t i = 0; i < op_ndescs; i++)
 		if (op_descs[i].code == code)
@@ -180,15 +180,7 @@ const struct op_desc *op_desc(enum vsf_op_code code)
 	return NULL;
 }
 
-const struct op_desc *op_desc_by_name(const char *name)
-{
-	for (size_t i = 0; i < op_ndescs; i++)
-		if (!strcmp(op_descs[i].name, name))
-			return &op_descs[i];
-	return NULL;
-}
-
-const struct op_field *op_desc_field(const struct op_desc *d, enum op_field_kind kind)
+static const struct op_field *find_field(const struct op_desc *d, enum op_field_kind kind)
 {
 	for (size_t i = 0; i < d->nfields; i++)
 		if (d->fields[i].kind == kind)
@@ -196,7 +188,7 @@ const struct op_field *op_desc_field(const struct op_desc *d, enum op_field_kind
 	return NULL;
 }
 
-size_t op_fixed_len(const struct op_desc *d)
+static size_t fixed_len(const struct op_desc *d)
 {
 	size_t n = 0;
 
@@ -208,6 +200,62 @@ size_t op_fixed_len(const struct op_desc *d)
 			n = f->off + f->width;
 	}
 	return n;
+}
+
+/*
+ * What the decoder, encoder and mutator look up for every record, input
+ * after input, found once per op code before main() instead of walking the
+ * tables each time (a lookup before then walks them).
+ */
+static struct {
+	const struct op_desc *desc;
+	const struct op_field *field[OPF_PAIRS + 1];
+	size_t fixed_len;
+} by_code[256];
+
+__attribute__((constructor)) static void index_ops(void)
+{
+	for (size_t i = 0; i < op_ndescs; i++) {
+		const struct op_desc *d = &op_descs[i];
+
+		for (int kind = 0; kind <= OPF_PAIRS; kind++)
+			by_code[d->code].field[kind] = find_field(d, (enum op_field_kind)kind);
+		by_code[d->code].fixed_len = fixed_len(d);
+		by_code[d->code].desc = d;
+	}
+}
+
+const struct op_desc *op_desc(enum vsf_op_code code)
+{
+	if ((unsigned)code < 256 && by_code[code].desc)
+		return by_code[code].desc;
+	return find_desc(code);
+}
+
+const struct op_desc *op_desc_by_name(const char *name)
+{
+	for (size_t i = 0; i < op_ndescs; i++)
+		if (!strcmp(op_descs[i].name, name))
+			return &op_descs[i];
+	return NULL;
+}
+
+/* d is one of op_descs[] when its code's entry names it. */
+static bool indexed(const struct op_desc *d)
+{
+	return (unsigned)d->code < 256 && by_code[d->code].desc == d;
+}
+
+const struct op_field *op_desc_field(const struct op_desc *d, enum op_field_kind kind)
+{
+	if (indexed(d) && (unsigned)kind <= OPF_PAIRS)
+		return by_code[d->code].field[kind];
+	return find_field(d, kind);
+}
+
+size_t op_fixed_len(const struct op_desc *d)
+{
+	return indexed(d) ? by_code[d->code].fixed_len : fixed_len(d);
 }
 
 uint64_t op_field_get(const struct vsf_op *op, const struct op_field *f)

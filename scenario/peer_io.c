@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -93,9 +94,12 @@ static void take_fds(struct msghdr *mh, int *fds, size_t max_fds, size_t *nfds)
 	}
 }
 
-/* One recvmsg without waiting: bytes read, 0 at end of stream, or -errno. */
+/*
+ * One recvmsg without waiting: bytes read, 0 at end of stream, or -errno.
+ * *got_fds (may be NULL) is set when fds came with the bytes.
+ */
 static ssize_t recv_once(int sock, uint8_t *buf, size_t len, int *fds, size_t max_fds,
-			 size_t *nfds)
+			 size_t *nfds, bool *got_fds)
 {
 	union {
 		char buf[CMSG_SPACE(PEER_IO_MAX_FDS * sizeof(int))];
@@ -111,25 +115,42 @@ static ssize_t recv_once(int sock, uint8_t *buf, size_t len, int *fds, size_t ma
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -errno;
+	if (got_fds)
+		*got_fds = mh.msg_controllen > 0;
 	take_fds(&mh, fds, max_fds, nfds);
 	return n;
 }
 
-size_t peer_io_read_pending(int sock, uint8_t *buf, size_t cap, int *fds, size_t max_fds,
-			    size_t *nfds)
+/* Reads until EAGAIN, or with stop_short until a read short of cap without fds. */
+static size_t read_pending(int sock, uint8_t *buf, size_t cap, int *fds, size_t max_fds,
+			   size_t *nfds, bool stop_short)
 {
 	size_t got = 0;
 
 	if (nfds)
 		*nfds = 0;
 	while (got < cap) {
-		ssize_t n = recv_once(sock, buf + got, cap - got, fds, max_fds, nfds);
+		bool got_fds = false;
+		ssize_t n = recv_once(sock, buf + got, cap - got, fds, max_fds, nfds, &got_fds);
 
 		if (n <= 0)
 			break;
 		got += (size_t)n;
+		if (stop_short && got < cap && !got_fds)
+			break;
 	}
 	return got;
+}
+
+size_t peer_io_read_pending(int sock, uint8_t *buf, size_t cap, int *fds, size_t max_fds,
+			    size_t *nfds)
+{
+	return read_pending(sock, buf, cap, fds, max_fds, nfds, false);
+}
+
+size_t peer_io_read_written(int sock, uint8_t *buf, size_t cap)
+{
+	return read_pending(sock, buf, cap, NULL, 0, NULL, true);
 }
 
 int peer_io_recv_exact(int sock, uint8_t *buf, size_t len, int timeout_ms, int *fds,
@@ -138,7 +159,7 @@ int peer_io_recv_exact(int sock, uint8_t *buf, size_t len, int timeout_ms, int *
 	size_t got = 0;
 
 	while (got < len) {
-		ssize_t n = recv_once(sock, buf + got, len - got, fds, max_fds, nfds);
+		ssize_t n = recv_once(sock, buf + got, len - got, fds, max_fds, nfds, NULL);
 
 		if (n == -EAGAIN) {
 			int ret = wait_for(sock, POLLIN, timeout_ms);

@@ -34,6 +34,15 @@ int peer_io_send(int sock, const uint8_t *bytes, size_t len, size_t chunk, const
  */
 size_t peer_io_read_pending(int sock, uint8_t *buf, size_t cap, int *fds, size_t max_fds,
 			    size_t *nfds);
+/*
+ * The same, fds closed, from a unix stream socket written by this process
+ * alone, which has finished writing (the harness's replies): a read that
+ * returns less than it asked for and no fds has emptied the queue (the
+ * kernel joins the queued writes of one process into one read, stopping
+ * only at a write that carried fds), so it saves the read that would only
+ * say EAGAIN.
+ */
+size_t peer_io_read_written(int sock, uint8_t *buf, size_t cap);
 
 /*
  * Read exactly len bytes, waiting at most timeout_ms for each (<0: for

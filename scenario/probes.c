@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/uio.h>
@@ -39,17 +40,66 @@
 #define MADV_POPULATE_READ 22 /* Linux 5.14 */
 #endif
 
+/*
+ * One mapping of /proc/self/maps by address, without its text: the
+ * kernel's struct procmap_query and PROCMAP_QUERY (linux/fs.h, Linux
+ * 6.11), which older headers lack, under names of our own.
+ */
+struct maps_query {
+	uint64_t size;        /* of this struct */
+	uint64_t query_flags; /* 0: the mapping that holds query_addr */
+	uint64_t query_addr;
+	uint64_t vma_start, vma_end, vma_flags, vma_page_size, vma_offset, inode;
+	uint32_t dev_major, dev_minor, vma_name_size, build_id_size;
+	uint64_t vma_name_addr, build_id_addr;
+};
+#define MAPS_QUERY          _IOWR('f', 17, struct maps_query)
+#define MAPS_QUERY_READABLE 0x1
+#define MAPS_QUERY_WRITABLE 0x2
+#define MAPS_QUERY_EXEC     0x4
+#define MAPS_QUERY_SHARED   0x8 /* VM_MAYSHARE: the 's' of /proc/self/maps */
+
 /* A pipe the kernel copies through: EFAULT instead of SIGSEGV/SIGBUS. */
 static int probe_pipe[2] = { -1, -1 };
 /* Kept open: counting then costs a seek and a read, not an open and a close. */
 static int proc_fd_dir = -1, map_files_dir = -1;
+/* /proc/self/maps for MAPS_QUERY, -1 where the kernel has no such ioctl. */
+static int maps_fd = -1;
 /* fd numbers 0 .. fd_scan_len - 1, polled for nothing: POLLNVAL marks a closed one. */
 static struct pollfd fd_scan[PROBE_FD_SCAN_LIMIT];
 static nfds_t fd_scan_len;
 /* What this kernel lets the page probes use (found before main()). */
 static bool have_populate_read, have_vm_rw, kernel_populate_read, kernel_vm_rw;
+static bool have_maps_query;
 /* This process, for process_vm_readv: refreshed in a forked child. */
 static pid_t self_pid;
+
+/* MAPS_QUERY of the mapping that holds addr: 0, or -errno (-ENOENT: none there). */
+static int maps_query(const void *addr, struct maps_query *q)
+{
+	*q = (struct maps_query){ .size = sizeof(*q), .query_addr = (uintptr_t)addr };
+	/* Raw: MemorySanitizer does not know the ioctl fills q. */
+	if (syscall(SYS_ioctl, maps_fd, MAPS_QUERY, q) < 0)
+		return -errno;
+	UNPOISON(q, sizeof(*q));
+	return 0;
+}
+
+/* The maps of the process that opens them (its mm): a forked child opens its own. */
+static void open_maps_query(void)
+{
+	struct maps_query q;
+
+	if (maps_fd >= 0)
+		close(maps_fd);
+	maps_fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	/* Asked of a mapping sure to exist: the one that holds maps_fd. */
+	if (maps_fd >= 0 && maps_query(&maps_fd, &q) < 0) {
+		close(maps_fd);
+		maps_fd = -1;
+	}
+	have_maps_query = maps_fd >= 0;
+}
 
 /*
  * /proc/self/fd opened once names the process that opened it: a forked
@@ -68,6 +118,7 @@ static void open_proc_dirs(void)
 		harness_setup_failed("open /proc/self/fd");
 	/* Not every kernel lets a process list its own map_files: then -1. */
 	map_files_dir = open("/proc/self/map_files", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	open_maps_query();
 }
 
 /*
@@ -180,6 +231,7 @@ void probe_set_fast_pages(bool on)
 {
 	have_populate_read = on && kernel_populate_read;
 	have_vm_rw = on && kernel_vm_rw;
+	have_maps_query = on && maps_fd >= 0;
 }
 
 enum probe_page probe_free_page(void *addr, size_t page)
@@ -349,12 +401,34 @@ bool probe_maps_contain(const char *needle)
 	return found;
 }
 
+/* probe_maps_perms by MAPS_QUERY: true, false (nothing there), or -1 (failed). */
+static int query_perms(const void *addr, char perms[5])
+{
+	struct maps_query q;
+	int ret = maps_query(addr, &q);
+
+	if (ret == -ENOENT)
+		return 0;
+	if (ret < 0)
+		return -1;
+	perms[0] = q.vma_flags & MAPS_QUERY_READABLE ? 'r' : '-';
+	perms[1] = q.vma_flags & MAPS_QUERY_WRITABLE ? 'w' : '-';
+	perms[2] = q.vma_flags & MAPS_QUERY_EXEC ? 'x' : '-';
+	perms[3] = q.vma_flags & MAPS_QUERY_SHARED ? 's' : 'p';
+	perms[4] = '\0';
+	return 1;
+}
+
 bool probe_maps_perms(const void *addr, char perms[5])
 {
-	FILE *fp = fopen("/proc/self/maps", "re");
+	FILE *fp;
 	char line[512];
 	bool found = false;
+	int queried = have_maps_query ? query_perms(addr, perms) : -1;
 
+	if (queried >= 0)
+		return queried;
+	fp = fopen("/proc/self/maps", "re");
 	if (!fp)
 		harness_setup_failed("open /proc/self/maps");
 	while (!found && fgets(line, sizeof(line), fp)) {

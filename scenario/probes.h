@@ -36,7 +36,8 @@ size_t probe_read_many(void *const addrs[], size_t n, size_t len, uint8_t *out);
 size_t probe_write_many(void *const addrs[], size_t n, size_t len, const uint8_t *bytes);
 /*
  * Whether this kernel gives the page probes their one-call forms; turning
- * them off (tests do, to check the other way) uses the pipe and msync.
+ * them off (tests do, to check the other way) uses the pipe and msync, and
+ * reads /proc/self/maps as text for probe_maps_perms.
  */
 bool probe_fast_pages(void);
 void probe_set_fast_pages(bool on);
@@ -59,7 +60,10 @@ int probe_open_fds_below(int hi, uint64_t open_bits[PROBE_FD_SCAN_LIMIT / 64]);
 int probe_file_mappings(void);
 /* True if /proc/self/maps contains needle (one open and a read loop, no stdio). */
 bool probe_maps_contain(const char *needle);
-/* The permissions ("rw-s" and the like) of the mapping that holds addr. */
+/*
+ * The permissions ("rw-s" and the like) of the mapping that holds addr: one
+ * PROCMAP_QUERY ioctl (Linux 6.11), else /proc/self/maps read as text.
+ */
 bool probe_maps_perms(const void *addr, char perms[5]);
 
 #endif

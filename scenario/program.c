@@ -63,26 +63,45 @@ static void store_le(uint8_t *p, size_t width, uint64_t v)
 
 /* ---- decoding ---- */
 
+/*
+ * The first marker in p[0..n), or NULL. A loop rather than memmem: the
+ * sanitizers' memmem checks all n bytes before it searches, and the decoder
+ * searches from each record to the end of the input, so each input would
+ * cost as many checks as its length times its records.
+ */
 static const uint8_t *find_magic(const uint8_t *p, size_t n)
 {
-	return memmem(p, n, VSF_PROG_MAGIC, VSF_PROG_MAGIC_LEN);
+	const uint8_t *m = (const uint8_t *)VSF_PROG_MAGIC;
+
+	for (size_t i = 0; i + VSF_PROG_MAGIC_LEN <= n; i++)
+		if (p[i] == m[0] && !memcmp(p + i + 1, m + 1, VSF_PROG_MAGIC_LEN - 1))
+			return p + i;
+	return NULL;
+}
+
+int vsf_program_reserve(struct vsf_program *p, size_t n)
+{
+	struct vsf_op *ops;
+
+	if (n <= p->cap)
+		return 0;
+	if (n > SIZE_MAX / sizeof(*ops))
+		return -ENOMEM;
+	ops = realloc(p->ops, n * sizeof(*ops));
+	if (!ops)
+		return -ENOMEM;
+	p->ops = ops;
+	p->cap = n;
+	return 0;
 }
 
 static struct vsf_op *new_op(struct vsf_program *p)
 {
 	struct vsf_op *op;
 
-	if (p->nops == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 16;
-
-		if (cap < p->cap || cap > SIZE_MAX / sizeof(*op))
-			return NULL;
-		op = realloc(p->ops, cap * sizeof(*op));
-		if (!op)
-			return NULL;
-		p->ops = op;
-		p->cap = cap;
-	}
+	if (p->nops == p->cap &&
+	    (p->cap > SIZE_MAX / 2 || vsf_program_reserve(p, p->cap ? p->cap * 2 : 16) < 0))
+		return NULL;
 	op = &p->ops[p->nops++];
 	memset(op, 0, sizeof(*op));
 	return op;
@@ -215,10 +234,16 @@ static int add_record(struct vsf_program *p, const uint8_t *r, size_t n)
  */
 int vsf_program_decode(const uint8_t *buf, size_t len, struct vsf_program *p)
 {
+	memset(p, 0, sizeof(*p));
+	return vsf_program_redecode(buf, len, p);
+}
+
+int vsf_program_redecode(const uint8_t *buf, size_t len, struct vsf_program *p)
+{
 	const uint8_t *end, *rec, *next;
 	int ret = 0;
 
-	memset(p, 0, sizeof(*p));
+	p->nops = 0;
 	if (!len)
 		return 0;
 	end = buf + len;

@@ -290,6 +290,14 @@ struct vsf_program {
 
 /* Decode buf into p (ops point into buf, which must outlive p). 0 or -ENOMEM. */
 int vsf_program_decode(const uint8_t *buf, size_t len, struct vsf_program *p);
+/*
+ * The same into p's ops array as it is (grown when short), for a caller that
+ * decodes input after input: p starts zeroed and is freed once, at the end
+ * (or by a failed decode). Saves an allocation and its growth per input.
+ */
+int vsf_program_redecode(const uint8_t *buf, size_t len, struct vsf_program *p);
+/* Room for n ops in p's array, kept by redecode: 0 or -ENOMEM. */
+int vsf_program_reserve(struct vsf_program *p, size_t n);
 void vsf_program_free(struct vsf_program *p);
 /* Size pair i of a config op. */
 struct vsf_size_pair vsf_op_config_pair(const struct vsf_op *op, size_t i);

@@ -119,10 +119,23 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
+/* Listen on t->sock_path, in t->dir (made already). */
+static int listen_at_path(struct target_process *t)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+	memcpy(sa.sun_path, t->sock_path, strlen(t->sock_path) + 1);
+	t->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (t->listen_fd < 0)
+		return -errno;
+	if (bind(t->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(t->listen_fd, 1) < 0)
+		return -errno;
+	return 0;
+}
+
 static int listen_in_private_dir(struct target_process *t)
 {
 	const char *tmp = getenv("TMPDIR");
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int n;
 
 	if (!tmp || !*tmp)
@@ -138,13 +151,7 @@ static int listen_in_private_dir(struct target_process *t)
 	}
 	snprintf(t->sock_path, sizeof(t->sock_path), "%s/sock", t->dir);
 	snprintf(t->log_path, sizeof(t->log_path), "%s/stderr", t->dir);
-	memcpy(sa.sun_path, t->sock_path, strlen(t->sock_path) + 1);
-	t->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (t->listen_fd < 0)
-		return -errno;
-	if (bind(t->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(t->listen_fd, 1) < 0)
-		return -errno;
-	return 0;
+	return listen_at_path(t);
 }
 
 static int spawn(struct target_process *t, const char *cmd)
@@ -247,6 +254,52 @@ int target_start(struct target_process *t, const char *cmd, int timeout_ms)
 	if (err)
 		target_stop(t, 0);
 	return err;
+}
+
+int target_release(struct target_process *t)
+{
+	const char *slash = strrchr(t->sock_path, '/');
+	int err;
+
+	if (!t->pid || !slash)
+		return -ECHILD;
+	/* The same directory and name as at the start: mkdir fails if
+	 * anything else took the name meanwhile. */
+	snprintf(t->dir, sizeof(t->dir), "%.*s", (int)(slash - t->sock_path), t->sock_path);
+	if (mkdir(t->dir, 0700) < 0) {
+		err = -errno;
+		t->dir[0] = '\0';
+		return err;
+	}
+	err = listen_at_path(t);
+	if (err) {
+		close_fd(&t->listen_fd);
+		remove_names(t);
+		return err;
+	}
+	close_fd(&t->conn);
+	return 0;
+}
+
+int target_retake(struct target_process *t, int timeout_ms)
+{
+	int err = accept_connection(t, timeout_ms);
+
+	close_fd(&t->listen_fd);
+	remove_names(t);
+	if (err)
+		return err;
+	t->kept = true;
+	return 0;
+}
+
+int target_log_forget(struct target_process *t)
+{
+	/* The target writes through the same file description: its offset
+	 * goes back to 0 with ours. */
+	if (ftruncate(t->log_fd, 0) < 0 || lseek(t->log_fd, 0, SEEK_SET) < 0)
+		return -errno;
+	return 0;
 }
 
 enum target_end target_stop(struct target_process *t, int grace_ms)

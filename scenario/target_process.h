@@ -43,6 +43,7 @@ struct target_process {
 	enum target_end end;
 	int status;
 	bool stopped_by_us;        /* the end came from target_stop's signal */
+	bool kept;                 /* connected again after a target_release */
 	bool needed_sigkill;       /* it did not end on SIGTERM in time */
 };
 
@@ -60,6 +61,21 @@ char *target_command(const char *cmd, const char *path);
  * target_cleanup().
  */
 int target_start(struct target_process *t, const char *cmd, int timeout_ms);
+
+/*
+ * A target kept across inputs (one whose command makes it connect again
+ * when its backend goes): let it go and take it back. target_release
+ * listens again at the same path (the command line names it), then closes
+ * the front-end channel: the target sees its backend go and connects
+ * again. target_retake waits at most timeout_ms for that connection, then
+ * removes the names as target_start does. Both return 0, or -errno:
+ * -ECHILD when the target ended instead, -ETIMEDOUT when it did not
+ * connect (it runs on: stop it).
+ */
+int target_release(struct target_process *t);
+int target_retake(struct target_process *t, int timeout_ms);
+/* Empty the target's log: what it wrote so far was judged with its last session. 0 or -errno. */
+int target_log_forget(struct target_process *t);
 
 /* Whether the target still runs; reaps it, filling t->end, if not. */
 bool target_alive(struct target_process *t);

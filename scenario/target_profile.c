@@ -279,6 +279,12 @@ static int parse_value(struct profile_parser *ps, const char *key, const char *v
 		p->exits_on_disconnect = !strcmp(v, "exits");
 		return 0;
 	}
+	if (!strcmp(key, "keep")) {
+		if (strcmp(v, "reconnect") && strcmp(v, "no"))
+			return fail(ps, "keep takes reconnect or no, not '%s'", v);
+		p->keep_reconnects = !strcmp(v, "reconnect");
+		return 0;
+	}
 	return fail(ps, "unknown setting '%s'", key);
 }
 

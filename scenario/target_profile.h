@@ -12,6 +12,9 @@
  *   max-mappings 8            # its limit of live SHMEM mappings (0: the model's)
  *   max-reserved 0x4000000    # its limit of bytes of all regions (0: none)
  *   on-disconnect stays       # exits | stays when the backend closes
+ *   keep reconnect            # reconnect | no: its command makes it connect
+ *                             # again when the backend closes its front-end
+ *                             # channel, so it can be kept across inputs (no)
  *   start-timeout-ms 5000     # from start to its connection
  *   reply-timeout-ms 1000     # for each reply and each awaited request
  *   settle-ms 50              # no request for this long: start-up is over
@@ -65,6 +68,7 @@ struct target_profile {
 	char name[64];
 	bool shmem, reply_ack;
 	bool exits_on_disconnect;
+	bool keep_reconnects;       /* keep reconnect: it can be kept across inputs */
 	unsigned max_mappings;
 	uint32_t max_payload;
 	uint64_t max_reserved;

@@ -15,7 +15,8 @@
 #   campaign-report.sh counts DIR
 #       the driver's counters of a campaign against a front-end process,
 #       summed over its processes' DIR/<pid>.stats (fuzz_frontend_process.c):
-#       "inputs N messages N refused N deviations N not_applicable N restarts N"
+#       "inputs N messages N refused N deviations N not_applicable N restarts N
+#        kept N unclean N lost N"
 # A campaign against a front-end process (harness fuzz_frontend_process,
 # VSF_TARGET_CMD and VSF_TARGET_PROFILE set) gets, instead of the coverage of
 # src/, a section on its target: the command, the profile, how it was fuzzed
@@ -170,15 +171,17 @@ write() {
 
 counts() {
 	cat "$1"/*.stats 2>/dev/null | awk '{ for (i = 1; i < NF; i += 2) n[$i] += $(i + 1) }
-		END { printf "inputs %d messages %d refused %d deviations %d not_applicable %d restarts %d\n",
-			n["inputs"], n["messages"], n["refused"], n["deviations"], n["not_applicable"], n["restarts"] }'
+		END { printf "inputs %d messages %d refused %d deviations %d not_applicable %d restarts %d kept %d unclean %d lost %d\n",
+			n["inputs"], n["messages"], n["refused"], n["deviations"], n["not_applicable"], n["restarts"],
+			n["kept"], n["unclean"], n["lost"] }'
 }
 
 # The summary's section on a front-end process: what it is, how it was
 # fuzzed, and what the driver counted in DIR (fuzz_frontend_process's).
 target_section() {
-	local dir=$1 elapsed=$2 reaped inputs messages refused deviations na restarts
-	read -r _ inputs _ messages _ refused _ deviations _ na _ restarts <<<"$(counts "$dir/stats")"
+	local dir=$1 elapsed=$2 reaped inputs messages refused deviations na restarts kept unclean lost
+	read -r _ inputs _ messages _ refused _ deviations _ na _ restarts _ kept _ unclean _ lost \
+		<<<"$(counts "$dir/stats")"
 	reaped=$(cat "$dir/reaped" 2>/dev/null || echo "?")
 	echo
 	local mode=${VSF_TARGET_COVERAGE:-black-box}
@@ -187,7 +190,14 @@ target_section() {
 	echo "- command: \`$VSF_TARGET_CMD\`"
 	local none="(none: the rules of the model)"
 	echo "- profile: \`$(repo_path "${VSF_TARGET_PROFILE:-$none}")\`"
-	echo "- a fresh target process per input (docs/targets.md)."
+	local how="a fresh target process per input"
+	if [[ ${VSF_TARGET_KEEP:-} == 1 ]]; then
+		how="kept across inputs (VSF_TARGET_KEEP=1): $kept start-ups on a kept target;"
+		how+=" restarted fresh: $unclean for a state unlike a fresh start's, $lost for"
+		how+=" a target that did not come back; a finding on a kept target says so, and"
+		how+=" its reproducer starts a fresh one"
+	fi
+	echo "- $how (docs/targets.md)."
 	if [[ $mode == coverage-guided ]]; then
 		echo "- coverage-guided: the target is built with AFL++'s instrumentation"
 		echo "  (a map of ${VSF_TARGET_MAP_SIZE:-?} entries) and writes its edges into the campaign's map;"

@@ -28,13 +28,15 @@ findings_env() {
 # finding_replay REPLAY-BINARY INPUT LOG: run one input (at most 120 s), its
 # output in LOG; 0 when it ran clean. (In a group with stderr to /dev/null,
 # so that the shell's "Aborted" notice stays out.) Against a front-end
-# process (VSF_TARGET_CMD set), with a TMPDIR of its own: a replay that ends
-# on a finding leaves its target running (lib.sh's reap_targets), ended here.
+# process (VSF_TARGET_CMD set), a fresh target (never a kept one), with a
+# TMPDIR of its own: a replay that ends on a finding leaves its target
+# running (lib.sh's reap_targets), ended here.
 finding_replay() {
 	[[ -n ${VSF_TARGET_CMD:-} ]] || { { timeout 120 "$1" "$2" >"$3" 2>&1; } 2>/dev/null; return; }
 	local tmp status=0
 	tmp=$(mktemp -d "${TMPDIR:-/tmp}/vsf-run.XXXXXX")
-	{ TMPDIR=$tmp timeout 120 "$1" "$2" >"$3" 2>&1; } 2>/dev/null || status=$?
+	# A fresh target, whatever a campaign did: a finding must reproduce alone.
+	{ VSF_TARGET_KEEP=0 TMPDIR=$tmp timeout 120 "$1" "$2" >"$3" 2>&1; } 2>/dev/null || status=$?
 	reap_targets "$tmp" >/dev/null
 	rm -rf "$tmp"
 	return "$status"

@@ -30,8 +30,10 @@
 # both engines' tables and the coverage of src/ by both corpora together.
 # --frontend-cmd: a campaign against a front-end that runs as its own process
 # (docs/targets.md): harness fuzz_frontend_process plays each program against
-# a fresh target started from CMD ({socket}: the path of the socket it
-# connects to), judged under the target profile FILE; seeded with the
+# a target started from CMD ({socket}: the path of the socket it connects
+# to), fresh for each input unless the profile FILE says `keep reconnect`
+# (then kept across inputs while its state is a fresh one's:
+# VSF_TARGET_KEEP=1), judged under that profile; seeded with the
 # committed corpora of every harness and what in-process campaigns grew
 # (fuzz-out/*/<harness>/corpus; VSF_GROWN_SEEDS=0: not those), their
 # dictionaries merged. Output in fuzz-out/fuzz_frontend_process-<engine>/.
@@ -116,6 +118,10 @@ if [[ -n $frontend_cmd ]]; then
 	target=fuzz_frontend_process
 	targets=("$target")
 	export VSF_TARGET_CMD=$frontend_cmd VSF_TARGET_PROFILE=$profile
+	# Kept across inputs where the profile says the target can be.
+	if [[ -n $profile ]] && grep -qE '^keep[[:space:]]+reconnect' "$profile"; then
+		export VSF_TARGET_KEEP=1
+	fi
 elif [[ -n $profile || -n $target_map ]]; then
 	echo "fuzz.sh: --profile and --target-map-size go with --frontend-cmd" >&2
 	exit 2

@@ -95,11 +95,12 @@ minimize() {
 }
 
 declare -A count first
-order=() unreproduced=0
+order=() unreproduced=0 clean_raw=()
 for f in "${raw[@]}"; do
 	sig=$(signature_of "$f" "$t/raw.log")
 	if [[ -z $sig ]]; then
 		unreproduced=$((unreproduced + 1))
+		clean_raw+=("$f")
 		continue
 	fi
 	if [[ -z ${count[$sig]:-} ]]; then
@@ -134,4 +135,23 @@ for sig in "${order[@]}"; do
 		>>"$out/findings/index.md"
 	echo "triage.sh: [$n] ${count[$sig]} raw: $sig -> $d/report.md"
 done
-((unreproduced == 0)) || echo "triage.sh: $unreproduced raw finding(s) ran clean on replay (flaky, or a timeout/oom)"
+# Not dropped: a finding made on a kept target may need what earlier inputs left.
+if ((unreproduced > 0)); then
+	{
+		echo
+		echo "## Did not reproduce"
+		echo
+		if [[ ${VSF_TARGET_KEEP:-} == 1 ]]; then
+			echo "Found on a target kept across inputs (VSF_TARGET_KEEP=1), clean on a fresh"
+			echo "one: state-dependent (what earlier inputs left in the target), or flaky."
+			echo "The campaign's log has each one's report."
+		else
+			echo "Clean on replay: flaky, or a timeout or out-of-memory of the run."
+		fi
+		echo
+		for f in "${clean_raw[@]}"; do echo "- \`$(repo_path "$f")\`"; done
+	} >>"$out/findings/index.md"
+	echo "triage.sh: $unreproduced raw finding(s) ran clean on replay" \
+		"($([[ ${VSF_TARGET_KEEP:-} == 1 ]] && echo "found on a kept target: state-dependent, or flaky" ||
+			echo "flaky, or a timeout/oom"))"
+fi

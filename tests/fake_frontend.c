@@ -8,12 +8,16 @@
  *           message is answered with the mapping's address (8 bytes LE, 0
  *           when none). Exit 0 at the end of the stream.
  *   stay    connect, then never leave by itself (ignore the end of stream)
+ *   reconnect       connect, and connect again after each end of stream
+ *   reconnect-leak  the same, but each end of stream leaves a shared
+ *           mapping of a new memfd behind: a state that outlives a session
  *   abort   connect, print a sanitizer-like report line, abort()
  *   exit3   exit with status 3 without connecting
  *   silent  never connect
  */
 #define _GNU_SOURCE
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,6 +79,28 @@ static void serve(int s)
 	}
 }
 
+/* Session after session; with leak, each one leaves a mapping behind. */
+static void reconnect(int s, const char *path, bool leak)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	char c;
+
+	for (;;) {
+		while (read(s, &c, 1) > 0)
+			;
+		close(s);
+		if (leak) {
+			int fd = memfd_create("left-behind", MFD_CLOEXEC);
+
+			if (fd < 0 || ftruncate(fd, page) < 0 ||
+			    mmap(NULL, (size_t)page, PROT_READ, MAP_SHARED, fd, 0) == MAP_FAILED)
+				exit(1);
+			close(fd);
+		}
+		s = connect_to(path);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	int s;
@@ -96,6 +122,8 @@ int main(int argc, char **argv)
 		for (;;)
 			pause();
 	}
+	if (!strncmp(argv[1], "reconnect", 9))
+		reconnect(s, argv[2], !strcmp(argv[1], "reconnect-leak"));
 	serve(s);
 	return 0;
 }

@@ -83,7 +83,7 @@ grep -q "reproduced under fuzz_backend_channel: AddressSanitizer:use-after-poiso
 
 # 5. Triage: the same failure found twice (libFuzzer and AFL++ layout, the
 #    first with an extra op after the failing one, which minimizing drops) is one finding with 2 raw; a clean
-#    input is counted as not reproduced; input.min keeps the signature.
+#    input is counted as not reproduced, and listed; input.min keeps the signature.
 c=$t/campaign
 mkdir -p "$c/crashes" "$c/main/crashes"
 cp $canaries/fuzz_backend_channel/unmap-partial.txt "$t/up.txt"
@@ -98,6 +98,7 @@ dirs=("$c"/findings/*/)
 ((${#dirs[@]} == 1)) || fail "want 1 unique finding, got ${#dirs[@]}"
 grep -q '^- raw findings with this signature: 2' "${dirs[0]}report.md" || fail "raw count"
 grep -q '3 raw findings, 1 unique, 1 did not reproduce' "$c/findings/index.md" || fail "index.md"
+grep -q "^- \`.*crashes/crash-2\`" "$c/findings/index.md" || fail "index.md does not list the one that ran clean"
 for f in input input.min program.txt report.md; do
 	[[ -s ${dirs[0]}$f ]] || fail "finding lacks $f"
 done

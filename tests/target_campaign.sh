@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # A short campaign against a front-end process (label `target`):
-# scripts/fuzz.sh --frontend-cmd against our own vhost-shmem-frontend under
-# its full SHMEM profile, seeded with the committed corpora only
-# (VSF_GROWN_SEEDS=0). Its report must be written, with executions and
-# inputs played, no finding, and nothing may be left running: no engine, no
-# target, no socket directory. ENGINE libfuzzer (the default): this build's
-# program (ASan), fuzzed black-box; afl: the afl preset's program
-# (afl-clang-fast, ASan), which the report must call coverage-guided.
+# scripts/fuzz.sh --frontend-cmd against our own vhost-shmem-frontend (with
+# --reconnect: kept across inputs) under its full SHMEM profile, seeded with
+# the committed corpora only (VSF_GROWN_SEEDS=0). Its report must be
+# written, with executions and inputs played, the target kept, no finding,
+# and nothing may be left running: no engine, no target, no socket
+# directory. ENGINE libfuzzer (the default): this build's program (ASan),
+# fuzzed black-box; afl: the afl preset's program (afl-clang-fast, ASan),
+# which the report must call coverage-guided.
 # Usage: target_campaign.sh BUILD_DIR SOURCE_DIR [SECONDS [ENGINE]]
 set -euo pipefail
 bin=${1:?build dir} src=${2:?source dir} secs=${3:-30} engine=${4:-libfuzzer}
@@ -28,7 +29,8 @@ if [[ $engine == afl ]]; then
 	frontend=$src/build/afl/tools/vhost-shmem-frontend mode=coverage-guided
 fi
 [[ -x $frontend ]] || fail "no $frontend"
-cmd="$frontend --max-mappings 8 --allow-shrinkable-fds --timeout-ms 500 {socket}"
+# --reconnect: its profile says `keep reconnect`, so the campaign keeps it.
+cmd="$frontend --max-mappings 8 --allow-shrinkable-fds --timeout-ms 500 --reconnect {socket}"
 TMPDIR=$t VSF_GROWN_SEEDS=0 "$src/scripts/fuzz.sh" --frontend-cmd "$cmd" \
 	--profile "$src/scenario/targets/vhost-shmem-frontend.profile" --engine "$engine" \
 	--duration "${secs}s" --jobs 1 --out "$t/out" >"$t/log" 2>&1 || fail "fuzz.sh failed"
@@ -40,6 +42,8 @@ grep -q "fuzzed $mode" "$s" || fail "summary.md does not say the target is fuzze
 grep -qE '^\| [1-9][0-9]* \| [0-9.]+ \| [0-9]+ \| [0-9]+ \| 0 \| [0-9]+ \| [0-9]+ \| [0-9]+ \|$' "$s" ||
 	fail "no driver counts (or a deviation, which this profile names none of) in summary.md"
 grep -q 'No raw findings' "$s" || fail "a finding against our own program"
+grep -qE 'kept across inputs \(VSF_TARGET_KEEP=1\): [1-9][0-9]* start-ups on a kept target' "$s" ||
+	fail "the target was not kept (its profile says keep reconnect)"
 [[ -s $t/out/fuzz_frontend_process/progress.png ]] || fail "no plot"
 grep -qE '^\[ *[0-9]+s\] fuzz_frontend_process .*\| inputs [0-9]+' "$t/log" || fail "no progress line with the driver's counts"
 sleep 1

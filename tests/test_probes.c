@@ -121,6 +121,41 @@ TEST(probe_free_page_tells_reserved_accessible_and_released_apart)
 }
 
 /*
+ * A mapping's permissions, by the one-call query and from the text of
+ * /proc/self/maps alike: shared read-write and read-only file mappings, a
+ * private inaccessible reservation, private anonymous memory, and a hole.
+ */
+TEST(probe_maps_perms_by_query_and_by_text)
+{
+	const size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	const char *want[] = { "rw-s", "r--s", "---p", "rw-p", NULL };
+	int fd = memfd_create(FD_TABLE_MEMFD_NAME, MFD_CLOEXEC);
+	uint8_t *p = mmap(NULL, 5 * page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	SETUP(fd >= 0 && ftruncate(fd, (off_t)page) == 0 && p != MAP_FAILED);
+	SETUP(mmap(p, page, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) == p);
+	SETUP(mmap(p + page, page, PROT_READ, MAP_SHARED | MAP_FIXED, fd, 0) == p + page);
+	SETUP(mprotect(p + 3 * page, page, PROT_READ | PROT_WRITE) == 0);
+	SETUP(munmap(p + 4 * page, page) == 0);
+	for (int fast = 1; fast >= 0; fast--) {
+		probe_set_fast_pages(fast);
+		for (int i = 0; i < 5; i++) {
+			char perms[5] = "";
+			bool found = probe_maps_perms(p + i * page + 8, perms);
+
+			CHECK_EQ(found, want[i] != NULL);
+			if (want[i] && strcmp(perms, want[i]))
+				fprintf(stderr, "page %d (%s): %s, expected %s\n", i,
+					fast ? "query" : "text", perms, want[i]);
+			CHECK(!want[i] || !strcmp(perms, want[i]));
+		}
+	}
+	probe_set_fast_pages(true);
+	munmap(p, 4 * page);
+	close(fd);
+}
+
+/*
  * Reading and writing many pages at once stops at the first that faults,
  * says how many went whole, and writing leaves a read-only page alone.
  */

@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "peer_io.h"
@@ -59,6 +60,41 @@ TEST(started_target_connects_and_leaves_at_end_of_stream)
 	CHECK(!t.stopped_by_us);
 	target_cleanup(&t);
 	CHECK(access(t.log_path, F_OK) < 0);
+}
+
+TEST(released_target_is_taken_back_when_it_connects_again)
+{
+	struct target_process t;
+	char c;
+
+	CHECK_EQ(start(&t, "reconnect"), 0);
+	for (int i = 0; i < 3; i++) {
+		CHECK_EQ(target_release(&t), 0);
+		CHECK(t.conn < 0);
+		CHECK(access(t.sock_path, F_OK) == 0); /* where it connects again */
+		CHECK_EQ(target_retake(&t, START_MS), 0);
+		CHECK(t.conn >= 0 && t.kept);
+		CHECK(access(t.sock_path, F_OK) < 0); /* the name is gone again */
+		CHECK_EQ(recv(t.conn, &c, 1, MSG_DONTWAIT), -1); /* a live connection */
+	}
+	CHECK(write(t.log_fd, "x", 1) == 1);
+	CHECK_EQ(target_log_forget(&t), 0);
+	CHECK_EQ(lseek(t.log_fd, 0, SEEK_END), 0);
+	/* It ends on SIGTERM, or by itself when it finds no socket to connect to. */
+	CHECK(target_stop(&t, 0) != TARGET_RUNNING);
+	target_cleanup(&t);
+}
+
+TEST(released_target_that_leaves_instead)
+{
+	struct target_process t;
+
+	CHECK_EQ(start(&t, "serve"), 0); /* exits at the end of the stream */
+	CHECK_EQ(target_release(&t), 0);
+	CHECK_EQ(target_retake(&t, START_MS), -ECHILD);
+	CHECK_EQ(t.end, TARGET_EXITED);
+	CHECK(access(t.sock_path, F_OK) < 0);
+	target_cleanup(&t);
 }
 
 TEST(target_that_ignores_the_end_is_terminated)

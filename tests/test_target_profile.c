@@ -22,6 +22,7 @@ TEST(every_setting_is_read)
 		"max-mappings 4\n"
 		"max-reserved 0x1000000\n"
 		"on-disconnect stays\n"
+		"keep reconnect\n"
 		"start-timeout-ms 2000\n"
 		"reply-timeout-ms 300\n"
 		"settle-ms 20\n"
@@ -44,6 +45,7 @@ TEST(every_setting_is_read)
 	CHECK_EQ(p.max_mappings, 4);
 	CHECK_EQ(p.max_reserved, 0x1000000);
 	CHECK(!p.exits_on_disconnect);
+	CHECK(p.keep_reconnects);
 	CHECK_EQ(p.start_timeout_ms, 2000);
 	CHECK_EQ(p.reply_timeout_ms, 300);
 	CHECK_EQ(p.settle_ms, 20);
@@ -110,6 +112,7 @@ TEST(mistakes_are_errors_with_their_line)
 	expect_error("max-payload 5000\n", "max-payload takes a number up to 4096");
 	expect_error("deviation reply-protocol words reason\n", "deviation: \"words\" expected");
 	expect_error("on-disconnect leaves\n", "exits or stays");
+	expect_error("keep always\n", "keep takes reconnect or no");
 	expect_error("settle-ms 10 20\n", "settle-ms takes one value");
 	expect_error("reply-timeout-ms 0\n", "reply-timeout-ms must be at least 1");
 }

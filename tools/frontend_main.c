@@ -12,6 +12,12 @@
  * A backend without SHMEM gets a session with no region: the program stays
  * connected until the backend goes away or a signal arrives.
  *
+ * --reconnect: after a session, once the backend has closed the front-end
+ * channel, connect again for the next one (as QEMU's reconnect=1 does), so
+ * that a backend can hold session after session with one process (the
+ * out-of-process driver's kept mode). It ends on a signal, or with status 1
+ * when a negotiation fails or a connection cannot be made.
+ *
  * Exit status: 0 clean stop (signal, backend gone), 1 error (no socket,
  * refused, negotiation failed, lost framing), 2 usage.
  */
@@ -48,7 +54,8 @@ enum { EXIT_STOP = 0, EXIT_ERROR = 1, EXIT_USAGE = 2 };
 struct frontend_prog {
 	const char *sock_path;
 	const char *record_path;
-	bool verify, verbose;
+	bool verify, verbose, reconnect;
+	bool signalled;
 	struct vsf_options opts;
 	struct vsf_frontend *fe;
 	int conn;  /* the front-end channel */
@@ -62,7 +69,8 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: " PROG " [--verify] [--record FILE] [--features BITS] [--max-mappings N]\n"
-		"                            [--timeout-ms N] [--allow-shrinkable-fds] [-v]\n"
+		"                            [--timeout-ms N] [--allow-shrinkable-fds] [--reconnect]\n"
+		"                            [-v]\n"
 		"                            SOCKET_PATH\n"
 		"Connect to a vhost-user backend's unix socket, negotiate SHMEM, and serve its\n"
 		"SHMEM_MAP / SHMEM_UNMAP requests until it goes away or SIGINT/SIGTERM.\n"
@@ -77,6 +85,9 @@ static void usage(FILE *out)
 		"  --allow-shrinkable-fds  also map fds not sealed against shrinking\n"
 		"                    (F_SEAL_SHRINK); a backend may then truncate one under\n"
 		"                    its mapping, and reading there faults\n"
+		"  --reconnect       after the backend closes the connection, connect again\n"
+		"                    for another session (until a signal or a failed\n"
+		"                    negotiation; not with --record)\n"
 		"  -v, --verbose     also print the library's own log\n"
 		"Requests and verdicts are logged on stderr. Exit status: 0 clean stop,\n"
 		"1 error, 2 usage.\n");
@@ -405,7 +416,9 @@ static int stop_on_signal(struct frontend_prog *fp)
 	if (read(fp->sigfd, &si, sizeof(si)) != (ssize_t)sizeof(si))
 		return 1;
 	fprintf(stderr, PROG ": %s received, stopping (live mappings: %zu)\n",
-		si.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM", vsf_frontend_mapping_count(fp->fe));
+		si.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM",
+		fp->fe ? vsf_frontend_mapping_count(fp->fe) : 0);
+	fp->signalled = true;
 	return 0;
 }
 
@@ -440,6 +453,31 @@ static int serve(struct frontend_prog *fp)
 	}
 }
 
+/*
+ * --reconnect, after a session: wait until the backend has closed the
+ * front-end channel (0) or a signal came (0, fp->signalled).
+ */
+static int await_hangup(struct frontend_prog *fp)
+{
+	while (!fp->signalled) {
+		struct pollfd p[2] = {
+			{ .fd = fp->conn, .events = POLLIN },
+			{ .fd = fp->sigfd, .events = POLLIN },
+		};
+
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (p[1].revents)
+			stop_on_signal(fp);
+		else if (p[0].revents && check_frontend_channel(fp) == 0)
+			return 0;
+	}
+	return 0;
+}
+
 static int parse_args(struct frontend_prog *fp, int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -449,6 +487,7 @@ static int parse_args(struct frontend_prog *fp, int argc, char **argv)
 		{ "features", required_argument, NULL, 'f' },
 		{ "max-mappings", required_argument, NULL, 'm' },
 		{ "timeout-ms", required_argument, NULL, 't' },
+		{ "reconnect", no_argument, NULL, 'R' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -490,6 +529,9 @@ static int parse_args(struct frontend_prog *fp, int argc, char **argv)
 			}
 			fp->opts.io_timeout_ms = (int)v;
 			break;
+		case 'R':
+			fp->reconnect = true;
+			break;
 		case 'v':
 			fp->verbose = true;
 			break;
@@ -506,14 +548,86 @@ static int parse_args(struct frontend_prog *fp, int argc, char **argv)
 		usage(stderr);
 		return -EINVAL;
 	}
+	if (fp->reconnect && fp->record_path) {
+		fprintf(stderr, PROG ": --record takes one session: not with --reconnect\n");
+		return -EINVAL;
+	}
 	fp->sock_path = argv[optind];
 	return 0;
+}
+
+/*
+ * One session: connect, negotiate, serve. Returns EXIT_STOP or EXIT_ERROR;
+ * *negotiated says whether it got as far as serving.
+ */
+static int session(struct frontend_prog *fp, bool *negotiated)
+{
+	int status = EXIT_ERROR, ret;
+
+	*negotiated = false;
+	fp->messages = fp->accepted = fp->rejected = 0;
+	fp->conn = connect_socket(fp->sock_path, fp->opts.io_timeout_ms);
+	if (fp->conn < 0)
+		return EXIT_ERROR;
+	if (vsf_frontend_new(&fp->opts, &fp->fe) < 0) {
+		fprintf(stderr, PROG ": out of memory\n");
+		goto out;
+	}
+	if (fp->verbose)
+		vsf_frontend_set_log(fp->fe, log_line, NULL);
+	if (negotiate(fp) < 0)
+		goto out;
+	if (fp->record_path) {
+		ret = recorder_open(fp->record_path, fp->fe, &fp->rec);
+		if (ret < 0) {
+			fprintf(stderr, PROG ": record: cannot write %s: %s\n", fp->record_path,
+				strerror(-ret));
+			goto out;
+		}
+	}
+	if (fp->rec)
+		vsf_frontend_set_rx_hook(fp->fe, record_hook, fp);
+	if (fp->sigfd < 0)
+		fp->sigfd = open_signalfd();
+	if (fp->sigfd < 0) {
+		fprintf(stderr, PROG ": signalfd: %s\n", strerror(-fp->sigfd));
+		goto out;
+	}
+	*negotiated = true;
+	if (serve(fp) == 0)
+		status = EXIT_STOP;
+	fprintf(stderr, PROG ": %lu messages: %lu accepted, %lu rejected\n", fp->messages,
+		fp->accepted, fp->rejected);
+	if (fp->reconnect && await_hangup(fp) < 0)
+		status = EXIT_ERROR;
+out:
+	vsf_frontend_free(fp->fe); /* removes every mapping, closes the backend channel */
+	fp->fe = NULL;
+	if (fp->rec) {
+		unsigned long n = recorder_count(fp->rec), beyond = recorder_first_unreplayed(fp->rec);
+
+		ret = recorder_close(fp->rec);
+		if (ret < 0 || fp->record_err) {
+			fprintf(stderr, PROG ": record: %s is incomplete: %s\n", fp->record_path,
+				strerror(-(ret < 0 ? ret : fp->record_err)));
+			status = EXIT_ERROR;
+		} else {
+			fprintf(stderr, PROG ": recorded %lu messages in %s", n, fp->record_path);
+			if (beyond)
+				fprintf(stderr, " (a harness replays the first %lu only)", beyond - 1);
+			fputc('\n', stderr);
+		}
+	}
+	close(fp->conn);
+	fp->conn = -1;
+	return status;
 }
 
 int main(int argc, char **argv)
 {
 	struct frontend_prog fp = { .conn = -1, .sigfd = -1 };
-	int status = EXIT_ERROR, ret;
+	bool negotiated;
+	int status;
 
 	vsf_options_default(&fp.opts);
 	/* A device model reads what it maps: only fds that cannot shrink under it. */
@@ -521,58 +635,17 @@ int main(int argc, char **argv)
 	if (parse_args(&fp, argc, argv) < 0)
 		return EXIT_USAGE;
 	setvbuf(stdout, NULL, _IOLBF, 0);
-
-	fp.conn = connect_socket(fp.sock_path, fp.opts.io_timeout_ms);
-	if (fp.conn < 0)
-		return EXIT_ERROR;
-	if (vsf_frontend_new(&fp.opts, &fp.fe) < 0) {
-		fprintf(stderr, PROG ": out of memory\n");
-		goto out;
-	}
-	if (fp.verbose)
-		vsf_frontend_set_log(fp.fe, log_line, NULL);
-	if (negotiate(&fp) < 0)
-		goto out;
-	if (fp.record_path) {
-		ret = recorder_open(fp.record_path, fp.fe, &fp.rec);
-		if (ret < 0) {
-			fprintf(stderr, PROG ": record: cannot write %s: %s\n", fp.record_path,
-				strerror(-ret));
-			goto out;
-		}
-	}
-	if (fp.rec)
-		vsf_frontend_set_rx_hook(fp.fe, record_hook, &fp);
-	fp.sigfd = open_signalfd();
-	if (fp.sigfd < 0) {
+	/* Session after session, the same fds: a signal is caught from the start. */
+	if (fp.reconnect && (fp.sigfd = open_signalfd()) < 0) {
 		fprintf(stderr, PROG ": signalfd: %s\n", strerror(-fp.sigfd));
-		goto out;
+		return EXIT_ERROR;
 	}
-
-	if (serve(&fp) == 0)
-		status = EXIT_STOP;
-	fprintf(stderr, PROG ": %lu messages: %lu accepted, %lu rejected\n", fp.messages,
-		fp.accepted, fp.rejected);
-out:
-	vsf_frontend_free(fp.fe); /* removes every mapping, closes the backend channel */
-	if (fp.rec) {
-		unsigned long n = recorder_count(fp.rec), beyond = recorder_first_unreplayed(fp.rec);
-
-		ret = recorder_close(fp.rec);
-		if (ret < 0 || fp.record_err) {
-			fprintf(stderr, PROG ": record: %s is incomplete: %s\n", fp.record_path,
-				strerror(-(ret < 0 ? ret : fp.record_err)));
-			status = EXIT_ERROR;
-		} else {
-			fprintf(stderr, PROG ": recorded %lu messages in %s", n, fp.record_path);
-			if (beyond)
-				fprintf(stderr, " (a harness replays the first %lu only)", beyond - 1);
-			fputc('\n', stderr);
-		}
-	}
+	do
+		status = session(&fp, &negotiated);
+	while (fp.reconnect && negotiated && !fp.signalled);
+	if (fp.reconnect && negotiated)
+		status = EXIT_STOP; /* a signal ended it */
 	if (fp.sigfd >= 0)
 		close(fp.sigfd);
-	if (fp.conn >= 0)
-		close(fp.conn);
 	return status;
 }

@@ -2,11 +2,15 @@
 #   vhost-shmem-frontend --max-mappings 8 --allow-shrinkable-fds --timeout-ms 500 {socket}
 # with the limits the in-process harnesses give the library, so that the
 # committed corpora mean the same against it. Every rule is the model's.
+# With --reconnect before {socket} it can be kept across inputs
+# (VSF_TARGET_KEEP=1): it connects again once the driver has closed its
+# front-end channel. Without it, it exits then, and a fresh one starts.
 name vhost-shmem-frontend
 shmem yes
 reply-ack yes
 max-mappings 8
 on-disconnect exits
+keep reconnect
 start-timeout-ms 10000
 reply-timeout-ms 2000
 settle-ms 30
