@@ -19,8 +19,9 @@
 #        kept N unclean N lost N"
 # A campaign against a front-end process (harness fuzz_frontend_process,
 # VSF_TARGET_CMD and VSF_TARGET_PROFILE set) gets, instead of the coverage of
-# src/, a section on its target: the command, the profile, black-box, and
-# the driver's counts.
+# src/, a section on its target: the command, the profile, how it was fuzzed
+# (VSF_TARGET_COVERAGE: coverage-guided or black-box, lib.sh's
+# target_coverage), and the driver's counts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib.sh
@@ -183,7 +184,8 @@ target_section() {
 		<<<"$(counts "$dir/stats")"
 	reaped=$(cat "$dir/reaped" 2>/dev/null || echo "?")
 	echo
-	echo "## The target: a front-end process, fuzzed black-box"
+	local mode=${VSF_TARGET_COVERAGE:-black-box}
+	echo "## The target: a front-end process, fuzzed $mode"
 	echo
 	echo "- command: \`$VSF_TARGET_CMD\`"
 	local none="(none: the rules of the model)"
@@ -195,10 +197,17 @@ target_section() {
 		how+=" a target that did not come back; a finding on a kept target says so, and"
 		how+=" its reproducer starts a fresh one"
 	fi
-	echo "- $how (docs/targets.md); the target is not"
-	echo "  instrumented for the engine, so the campaign is black-box: the coverage"
-	echo "  above is the driver's own (its paths over the target's answers), not the"
-	echo "  target's."
+	echo "- $how (docs/targets.md)."
+	if [[ $mode == coverage-guided ]]; then
+		echo "- coverage-guided: the target is built with AFL++'s instrumentation"
+		echo "  (a map of ${VSF_TARGET_MAP_SIZE:-?} entries) and writes its edges into the campaign's map;"
+		echo "  the coverage above is the target's own, the driver's edges kept out."
+	else
+		echo "- black-box: the target is not instrumented for the engine (or the"
+		echo "  engine is libFuzzer, which cannot read AFL++'s map), so the coverage"
+		echo "  above is the driver's own (its paths over the target's answers), not"
+		echo "  the target's: the campaign mutates the corpora without seeing inside."
+	fi
 	echo
 	echo "| inputs played | inputs/s | messages | refused (as the profile says) | known deviations | ops not applicable | target restarts (connect ops) | targets a driver left, ended |"
 	echo "|---|---|---|---|---|---|---|---|"

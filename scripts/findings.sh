@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Sourced by repro.sh and triage.sh: reading a replay's log as a finding.
+# Sourced by repro.sh, triage.sh and the target scripts: reading a replay's log as a finding.
 #
 # A finding's signature is what two reports of one bug share:
 #   oracle <name> <op kind>: <what differed>    for an oracle violation (its
@@ -54,6 +54,27 @@ repro_command() {
 	else
 		echo "scripts/repro.sh $1 $(repo_path "$2")"
 	fi
+}
+
+# caught_by LOG: the oracle of the first violation, with the sanitizer
+# report when the target died of one, and the op where it was seen:
+# "`[oracle]` at op N (kind)" (target-canaries.sh's "by", and what
+# target-coverage-compare.sh matches a campaign's reports against).
+caught_by() {
+	local line oracle san at
+	line=$(grep -m1 -E '==vsf== (ERROR: )?ORACLE VIOLATION \[' "$1") || {
+		grep -q '==vsf== TIMEOUT' "$1" && { echo "timeout"; return; }
+		echo "exit status without a report"
+		return
+	}
+	oracle=$(sed -E 's/.*ORACLE VIOLATION \[([^]]+)\].*/\1/' <<<"$line")
+	at=$(sed -nE 's/.* at (op [0-9]+ \([^)]*\)).*/\1/p' <<<"$line")
+	if [[ $oracle == target-died ]]; then
+		san=$(grep -oE 'LeakSanitizer: detected memory leaks|(Address|Memory|UndefinedBehavior)Sanitizer: [A-Za-z-]+|runtime error: [a-z -]+|internal bug at [^ ]+:[0-9]+|killed by signal [0-9]+ \([A-Z]+\)|exited with status [0-9]+' <<<"$line" |
+			head -1 | sed 's|internal bug at .*/|internal bug at |') || san=""
+		oracle="target-died${san:+: $san}"
+	fi
+	echo "\`[$oracle]\`${at:+ at $at}"
 }
 
 # finding_signature LOG: print the signature; nothing (status 1) if the log

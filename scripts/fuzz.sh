@@ -6,6 +6,7 @@
 #                   [--sync-dir DIR [--role main|secondary]]   (AFL++ only)
 #   scripts/fuzz.sh --frontend-cmd 'CMD ... {socket} ...' [--profile FILE]
 #                   [--engine libfuzzer|afl] [--duration 10m] [--jobs N] [--out DIR]
+#                   [--target-map-size N]
 #
 # Defaults: libFuzzer, every harness (all), 10 minutes, all cores shared
 # between the harnesses, output in fuzz-out/<target>-<engine>/<harness>/
@@ -37,7 +38,12 @@
 # (fuzz-out/*/<harness>/corpus; VSF_GROWN_SEEDS=0: not those), their
 # dictionaries merged. Output in fuzz-out/fuzz_frontend_process-<engine>/.
 # The report adds the driver's counts (inputs played, refused, known
-# deviations, ops not applicable); the target is fuzzed black-box.
+# deviations, ops not applicable) and says how the target was fuzzed: with
+# --engine afl, a target built with AFL++'s instrumentation (afl-clang-fast;
+# found in the program the command runs, or --target-map-size N, its map
+# size, for a command that runs it through a wrapper; 0: not) shares the
+# campaign's coverage map and guides it; any other target is fuzzed
+# black-box, guided by the driver's own edges only (docs/targets.md).
 set -euo pipefail
 here=$PWD
 cd "$(dirname "$0")/.."
@@ -53,10 +59,10 @@ update_corpus=0
 sync_dir=""
 role=""
 peer="" # internal, from --engine both: the other engine's campaign directory
-frontend_cmd="" profile="" target_tmp="" run_env=()
+frontend_cmd="" profile="" target_tmp="" run_env=() target_map=""
 
 usage() {
-	sed -n '2,38p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,43p' "$0" | sed 's/^# \{0,1\}//'
 	echo "harnesses: $(tr '\n' ' ' <fuzz/harnesses.txt)"
 	exit "${1:-2}"
 }
@@ -74,6 +80,7 @@ while (($#)); do
 	--peer) peer=${2:?}; shift 2 ;;
 	--frontend-cmd) frontend_cmd=${2:?}; shift 2 ;;
 	--profile) profile=${2:?}; shift 2 ;;
+	--target-map-size) target_map=${2:?}; shift 2 ;;
 	-h|--help) usage 0 ;;
 	*) echo "fuzz.sh: unknown argument: $1" >&2; usage ;;
 	esac
@@ -115,8 +122,8 @@ if [[ -n $frontend_cmd ]]; then
 	if [[ -n $profile ]] && grep -qE '^keep[[:space:]]+reconnect' "$profile"; then
 		export VSF_TARGET_KEEP=1
 	fi
-elif [[ -n $profile ]]; then
-	echo "fuzz.sh: --profile goes with --frontend-cmd" >&2
+elif [[ -n $profile || -n $target_map ]]; then
+	echo "fuzz.sh: --profile and --target-map-size go with --frontend-cmd" >&2
 	exit 2
 elif [[ $target == all ]]; then
 	mapfile -t targets <fuzz/harnesses.txt
@@ -200,13 +207,20 @@ if [[ -n $frontend_cmd ]]; then
 				[[ ! -f $f || -e $out/$h/seeds/$src-${f##*/} ]] || cp "$f" "$out/$h/seeds/$src-${f##*/}"
 			done
 		done
-		cat "dict/$src.dict"
-	done <fuzz/harnesses.txt | awk '!/^#/ && NF && !seen[$0]++' >"$out/$h/merged.dict"
+	done <fuzz/harnesses.txt
+	merged_dict >"$out/$h/merged.dict"
 	runner_opts+=(--seeds "$out/$h/seeds" --dict "$out/$h/merged.dict")
+	# The target's own edges guide AFL++ when it is built with its instrumentation.
+	if [[ $engine == afl ]]; then
+		target_coverage "$frontend_cmd" "$PWD/build/afl/fuzz/$h" "$target_map"
+	else
+		export VSF_TARGET_COVERAGE=black-box
+	fi
 	target_tmp=$(mktemp -d "${TMPDIR:-/tmp}/vsf-fuzz.XXXXXX")
 	run_env=(env TMPDIR="$target_tmp" VSF_TARGET_STATS="$out/$h/stats")
 	echo "fuzz.sh: against $frontend_cmd (profile ${profile:-none, the rules of the model});" \
-		"$(find "$out/$h/seeds" -type f | wc -l) seeds, dictionary of $(wc -l <"$out/$h/merged.dict") entries"
+		"$(find "$out/$h/seeds" -type f | wc -l) seeds, dictionary of $(wc -l <"$out/$h/merged.dict") entries;" \
+		"$VSF_TARGET_COVERAGE${VSF_TARGET_MAP_SIZE:+ (a map of $VSF_TARGET_MAP_SIZE entries in the target)}"
 fi
 
 # The cores are shared: each harness gets jobs / harnesses of them (at least 1).

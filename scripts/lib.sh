@@ -89,3 +89,50 @@ timeout_ms() {
 	root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 	echo "$(sed -nE 's/^ *timeout *= *([0-9]+).*/\1/p' "$root/fuzz/$1.options")000"
 }
+
+# afl_map_size CMD: the coverage map size of the program a front-end command
+# runs when it is built with AFL++'s instrumentation (its first word that is
+# an executable carrying AFL++'s runtime: `env VAR=x prog ...` finds prog),
+# as `AFL_DUMP_MAP_SIZE=1 prog` prints it; nothing for any other target.
+afl_map_size() {
+	local words w bin
+	read -ra words <<<"$1"
+	for w in "${words[@]}"; do
+		[[ $w == *=* || $w == -* ]] && continue
+		bin=$(command -v -- "$w" 2>/dev/null) || continue
+		[[ -f $bin && -x $bin ]] || continue
+		grep -q AFL_DUMP_MAP_SIZE "$bin" 2>/dev/null || continue
+		AFL_DUMP_MAP_SIZE=1 "$bin" 2>/dev/null | head -n 1 || true
+		return 0
+	done
+}
+
+# target_coverage CMD DRIVER [MAP_SIZE]: how an AFL++ campaign of DRIVER (an
+# AFL++ build of fuzz_frontend_process) against the front-end command CMD is
+# guided; exports VSF_TARGET_COVERAGE, which the campaign's report reads. A
+# target built with AFL++'s instrumentation (found by afl_map_size, or its
+# map size given as MAP_SIZE when CMD runs it through a wrapper; 0: treat it
+# as uninstrumented) shares the campaign's map: "coverage-guided", with
+# VSF_TARGET_MAP_SIZE (the target's map; the driver then keeps its own edges
+# out, fuzz/afl_target_map.c) and AFL_MAP_SIZE (the larger of the two
+# programs' maps) exported. Any other target: "black-box", guided by the
+# driver's own edges only.
+target_coverage() {
+	local t=${3:-} d
+	[[ -n $t ]] || t=$(afl_map_size "$1")
+	if [[ -z $t || $t == 0 ]]; then
+		unset VSF_TARGET_MAP_SIZE
+		export VSF_TARGET_COVERAGE=black-box
+		return 0
+	fi
+	d=$(AFL_DUMP_MAP_SIZE=1 "$2" 2>/dev/null | head -n 1 || true)
+	export VSF_TARGET_MAP_SIZE=$t AFL_MAP_SIZE=$((t > ${d:-0} ? t : d)) VSF_TARGET_COVERAGE=coverage-guided
+}
+
+# merged_dict: the dictionaries of every harness of fuzz/harnesses.txt as
+# one, for the driver of a front-end process (it plays their programs).
+merged_dict() {
+	local h
+	while read -r h; do cat "dict/$h.dict"; done <fuzz/harnesses.txt |
+		awk '!/^#/ && NF && !seen[$0]++'
+}

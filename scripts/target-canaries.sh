@@ -99,25 +99,6 @@ run() {
 	return "$status"
 }
 
-# caught_by LOG: the oracle of the first violation, with the sanitizer
-# report when the target died of one; the op where it was seen.
-caught_by() {
-	local line oracle san at
-	line=$(grep -m1 -E '==vsf== (ERROR: )?ORACLE VIOLATION \[' "$1") || {
-		grep -q '==vsf== TIMEOUT' "$1" && { echo "timeout"; return; }
-		echo "exit status without a report"
-		return
-	}
-	oracle=$(sed -E 's/.*ORACLE VIOLATION \[([^]]+)\].*/\1/' <<<"$line")
-	at=$(sed -nE 's/.* at (op [0-9]+ \([^)]*\)).*/\1/p' <<<"$line")
-	if [[ $oracle == target-died ]]; then
-		san=$(grep -oE 'LeakSanitizer: detected memory leaks|(Address|Memory|UndefinedBehavior)Sanitizer: [A-Za-z-]+|runtime error: [a-z -]+|internal bug at [^ ]+:[0-9]+|killed by signal [0-9]+ \([A-Z]+\)|exited with status [0-9]+' <<<"$line" |
-			head -1 | sed 's|internal bug at .*/|internal bug at |') || san=""
-		oracle="target-died${san:+: $san}"
-	fi
-	echo "\`[$oracle]\`${at:+ at $at}"
-}
-
 # verdict LOG: how an input the oracles passed ended for the target.
 verdict() {
 	local v
