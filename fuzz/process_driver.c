@@ -781,9 +781,26 @@ static void set_answer(struct prun *r, const struct vsf_op *op)
 
 
 /*
+ * True while the target's requests have gone the way its profile's start-up
+ * list says: only then is the list a promise of what comes. A program's own
+ * offer can send it another way (a feature it leaves out skips the requests
+ * that need it), and the start-up check is not made then either.
+ */
+static bool on_profiled_path(const struct prun *r)
+{
+	size_t n = r->sess.nseen < r->prof->nsends ? r->sess.nseen : r->prof->nsends;
+
+	for (size_t i = 0; i < n; i++)
+		if (r->sess.seen[i].request != r->prof->sends[i])
+			return false;
+	return true;
+}
+
+/*
  * A wait op: serve the front-end channel until the target has sent request
  * nth times in this session, or the reply timeout passed; a liveness
- * finding then only if its profile says the request comes that often.
+ * finding then only if its profile says the request comes that often and
+ * the target is on the way its profile lists.
  */
 static void do_wait(struct prun *r, const struct vsf_op *op)
 {
@@ -809,7 +826,7 @@ static void do_wait(struct prun *r, const struct vsf_op *op)
 	}
 	digest_u64(r, backend_session_count(&r->sess, req));
 	if (r->session_over || backend_session_count(&r->sess, req) >= op->wait.nth ||
-	    profile_sends(r->prof, req) < op->wait.nth)
+	    profile_sends(r->prof, req) < op->wait.nth || !on_profiled_path(r))
 		return;
 	target_check_end(&r->where, &r->t, !target_alive(&r->t));
 	snprintf(what, sizeof(what), "%s (request %u) %u time%s", name ? name : "request", req,
