@@ -720,8 +720,8 @@ static void run_init(struct run *r, enum vsf_harness_kind kind, const struct vsf
  */
 static void run_finish(struct run *r)
 {
-	void *bases[VSF_MAX_SHMEM_REGIONS];
-	size_t nbases = 0;
+	struct vsf_region_info regions[VSF_MAX_SHMEM_REGIONS];
+	size_t nregions = 0;
 	struct fd_bits pooled = { { 0 } }, evicted = { { 0 } };
 	bool made_opath, keep;
 
@@ -731,14 +731,11 @@ static void run_finish(struct run *r)
 	resources_check_table_intact(&r->resources, &r->fds);
 	keep = keep_put_back(&r->keep, r->fe, &r->peer, &r->model, &r->memory, &r->where);
 	if (!keep) {
-		for (int id = 0; id < VSF_MAX_SHMEM_REGIONS; id++) {
-			struct vsf_region_info info;
-
-			if (vsf_frontend_region(r->fe, (uint8_t)id, &info))
-				bases[nbases++] = info.base;
-		}
+		for (int id = 0; id < VSF_MAX_SHMEM_REGIONS; id++)
+			if (vsf_frontend_region(r->fe, (uint8_t)id, &regions[nregions]))
+				nregions++;
 		vsf_frontend_free(r->fe);
-		resources_check_regions_gone(&r->resources, bases, nbases, r->model.page_size);
+		resources_check_regions_gone(&r->resources, regions, nregions);
 	}
 	r->fe = NULL;
 	close_fd(&r->peer);

@@ -158,13 +158,6 @@ void memory_truth_check_region_edges(const struct memory_truth *mt)
 
 #define TARGET_MAX_VMAS 64
 
-
-static bool is_reservation(const struct proc_mapping *m, const void *arg)
-{
-	(void)arg;
-	return !m->file.ino && !strcmp(m->perms, "---p");
-}
-
 void memory_truth_target_init(struct memory_truth_target *mt, const struct oracle_where *where,
 			      pid_t pid, const struct shadow_model *model, int wait_ms)
 {
@@ -176,7 +169,7 @@ void memory_truth_target_init(struct memory_truth_target *mt, const struct oracl
 	mt->pid = pid;
 	mt->model = model;
 	mt->wait_ms = wait_ms;
-	n = proc_mappings_where(pid, is_reservation, NULL, v, MEMORY_TRUTH_MAX_RESERVED);
+	n = proc_mappings_where(pid, proc_mapping_is_reservation, NULL, v, MEMORY_TRUTH_MAX_RESERVED);
 	if (n < 0) {
 		errno = -n;
 		harness_setup_failed("reading the target's /proc/PID/maps");

@@ -3,10 +3,10 @@
 #include "oracle_resources.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <string.h>
 #include <time.h>
-#include <sys/mman.h>
 
 #include "fault.h"
 #include "program.h"
@@ -158,13 +158,35 @@ void resources_check_table_intact(const struct resources *rs, const struct fd_ta
 		     "harness fd %d was closed or replaced behind its back", damaged);
 }
 
-void resources_check_regions_gone(const struct resources *rs, void *const bases[], size_t n,
-				  size_t page_size)
+/*
+ * Could the front-end have left this mapping? It maps the files it is sent
+ * shared, and reserves a region's range with inaccessible private anonymous
+ * memory. The other mappers in the process (the sanitizers' runtimes,
+ * libFuzzer, a thread starting up) make private memory they can use, and
+ * may do so at any time from another thread: the kernel puts a new mapping
+ * in the highest hole that fits, often the range a freed region left.
+ */
+static bool frontend_could_have_made(const struct proc_mapping *m)
 {
-	for (size_t i = 0; i < n; i++)
-		ORACLE_CHECK(rs->where, "resources",
-			     msync(bases[i], page_size, MS_ASYNC) < 0 && errno == ENOMEM,
-			     "region at %p still mapped after teardown", bases[i]);
+	return m->perms[3] == 's' || proc_mapping_is_reservation(m, NULL);
+}
+
+void resources_check_regions_gone(const struct resources *rs, const struct vsf_region_info regions[],
+				  size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		uintptr_t at = (uintptr_t)regions[i].base, end = at + regions[i].size;
+		struct proc_mapping m;
+
+		while (at < end && probe_mapping_from((void *)at, &m) && m.start < end) {
+			ORACLE_CHECK(rs->where, "resources", !frontend_could_have_made(&m),
+				     "region at %p still mapped after teardown (%#" PRIx64
+				     "-%#" PRIx64 " %s, inode %lu)",
+				     regions[i].base, m.start, m.end, m.perms,
+				     (unsigned long)m.file.ino);
+			at = m.end;
+		}
+	}
 }
 
 void resources_check_fd_set(const struct oracle_where *where, const uint64_t now[],

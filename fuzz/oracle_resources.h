@@ -28,6 +28,7 @@
 #include "proc_view.h"
 #include "oracles.h"
 #include "probes.h"
+#include "vhost_shmem.h"
 
 struct resources {
 	const struct oracle_where *where;
@@ -58,9 +59,13 @@ void resources_check_op(struct resources *rs, const struct fd_table *fds, const 
 
 /* Teardown, in this order. The driver's fds were not closed or replaced behind its back. */
 void resources_check_table_intact(const struct resources *rs, const struct fd_table *fds);
-/* The front-end is freed: none of its regions (n bases) is mapped any more. */
-void resources_check_regions_gone(const struct resources *rs, void *const bases[], size_t n,
-				  size_t page_size);
+/*
+ * The front-end is freed: nothing it made is left in the ranges of its n
+ * regions (no shared mapping, no reservation). What another mapper of the
+ * process put there since is not the front-end's (oracle_resources.c).
+ */
+void resources_check_regions_gone(const struct resources *rs, const struct vsf_region_info regions[],
+				  size_t n);
 /*
  * The table is closed: the fds open are the ones before the input, with
  * the pool's changes (fds it kept, fds it closed to make room).

@@ -18,6 +18,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/sysmacros.h>
 #include <sys/uio.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -58,6 +59,7 @@ struct maps_query {
 #define MAPS_QUERY_WRITABLE 0x2
 #define MAPS_QUERY_EXEC     0x4
 #define MAPS_QUERY_SHARED   0x8 /* VM_MAYSHARE: the 's' of /proc/self/maps */
+#define MAPS_QUERY_COVERING_OR_NEXT 0x10 /* query_flags: the mapping at query_addr or the next */
 
 /* A pipe the kernel copies through: EFAULT instead of SIGSEGV/SIGBUS. */
 static int probe_pipe[2] = { -1, -1 };
@@ -74,15 +76,21 @@ static bool have_maps_query;
 /* This process, for process_vm_readv: refreshed in a forked child. */
 static pid_t self_pid;
 
-/* MAPS_QUERY of the mapping that holds addr: 0, or -errno (-ENOENT: none there). */
-static int maps_query(const void *addr, struct maps_query *q)
+/* MAPS_QUERY of the mapping that holds addr (flags 0): 0, or -errno (-ENOENT: none there). */
+static int maps_query_flags(const void *addr, uint64_t flags, struct maps_query *q)
 {
-	*q = (struct maps_query){ .size = sizeof(*q), .query_addr = (uintptr_t)addr };
+	*q = (struct maps_query){ .size = sizeof(*q), .query_flags = flags,
+				  .query_addr = (uintptr_t)addr };
 	/* Raw: MemorySanitizer does not know the ioctl fills q. */
 	if (syscall(SYS_ioctl, maps_fd, MAPS_QUERY, q) < 0)
 		return -errno;
 	UNPOISON(q, sizeof(*q));
 	return 0;
+}
+
+static int maps_query(const void *addr, struct maps_query *q)
+{
+	return maps_query_flags(addr, 0, q);
 }
 
 /* The maps of the process that opens them (its mm): a forked child opens its own. */
@@ -401,6 +409,16 @@ bool probe_maps_contain(const char *needle)
 	return found;
 }
 
+/* The permissions of a MAPS_QUERY answer, as /proc/self/maps writes them. */
+static void query_perms_text(const struct maps_query *q, char perms[5])
+{
+	perms[0] = q->vma_flags & MAPS_QUERY_READABLE ? 'r' : '-';
+	perms[1] = q->vma_flags & MAPS_QUERY_WRITABLE ? 'w' : '-';
+	perms[2] = q->vma_flags & MAPS_QUERY_EXEC ? 'x' : '-';
+	perms[3] = q->vma_flags & MAPS_QUERY_SHARED ? 's' : 'p';
+	perms[4] = '\0';
+}
+
 /* probe_maps_perms by MAPS_QUERY: true, false (nothing there), or -1 (failed). */
 static int query_perms(const void *addr, char perms[5])
 {
@@ -411,11 +429,7 @@ static int query_perms(const void *addr, char perms[5])
 		return 0;
 	if (ret < 0)
 		return -1;
-	perms[0] = q.vma_flags & MAPS_QUERY_READABLE ? 'r' : '-';
-	perms[1] = q.vma_flags & MAPS_QUERY_WRITABLE ? 'w' : '-';
-	perms[2] = q.vma_flags & MAPS_QUERY_EXEC ? 'x' : '-';
-	perms[3] = q.vma_flags & MAPS_QUERY_SHARED ? 's' : 'p';
-	perms[4] = '\0';
+	query_perms_text(&q, perms);
 	return 1;
 }
 
@@ -439,4 +453,38 @@ bool probe_maps_perms(const void *addr, char perms[5])
 	}
 	fclose(fp);
 	return found;
+}
+
+/* probe_mapping_from by MAPS_QUERY: true, false (none), or -1 (failed). */
+static int query_mapping_from(const void *addr, struct proc_mapping *m)
+{
+	struct maps_query q;
+	int ret = maps_query_flags(addr, MAPS_QUERY_COVERING_OR_NEXT, &q);
+
+	if (ret == -ENOENT)
+		return 0;
+	if (ret < 0)
+		return -1;
+	*m = (struct proc_mapping){ .start = q.vma_start, .end = q.vma_end, .offset = q.vma_offset,
+				    .file = { makedev(q.dev_major, q.dev_minor), (ino_t)q.inode } };
+	query_perms_text(&q, m->perms);
+	return 1;
+}
+
+static bool ends_above(const struct proc_mapping *m, const void *addr)
+{
+	return m->end > (uintptr_t)addr;
+}
+
+bool probe_mapping_from(const void *addr, struct proc_mapping *m)
+{
+	int found = have_maps_query ? query_mapping_from(addr, m) : -1;
+
+	if (found < 0)
+		found = proc_mappings_where(getpid(), ends_above, addr, m, 1);
+	if (found < 0) {
+		errno = -found;
+		harness_setup_failed("read /proc/self/maps");
+	}
+	return found > 0;
 }

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "proc_view.h"
+
 /* True if one byte at addr can be read / written without a fault. */
 bool probe_readable(const void *addr);
 bool probe_writable(void *addr);
@@ -65,5 +67,11 @@ bool probe_maps_contain(const char *needle);
  * PROCMAP_QUERY ioctl (Linux 6.11), else /proc/self/maps read as text.
  */
 bool probe_maps_perms(const void *addr, char perms[5]);
+/*
+ * The lowest mapping that ends above addr (it holds addr or lies above it),
+ * as /proc/self/maps describes it: one PROCMAP_QUERY ioctl (Linux 6.11),
+ * else /proc/self/maps read as text. False if there is none.
+ */
+bool probe_mapping_from(const void *addr, struct proc_mapping *m);
 
 #endif

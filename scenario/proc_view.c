@@ -134,6 +134,12 @@ int proc_mappings_where(pid_t pid, bool (*keep)(const struct proc_mapping *m, co
 	return count;
 }
 
+bool proc_mapping_is_reservation(const struct proc_mapping *m, const void *arg)
+{
+	(void)arg;
+	return !m->file.ino && !strcmp(m->perms, "---p");
+}
+
 struct file_list {
 	const struct file_id *ids;
 	size_t n;

@@ -52,6 +52,13 @@ struct proc_mapping {
 };
 
 /*
+ * An inaccessible private anonymous mapping ("---p", no file): what a
+ * front-end reserves a region's range with. (arg is unused: the shape of
+ * proc_mappings_where's keep.)
+ */
+bool proc_mapping_is_reservation(const struct proc_mapping *m, const void *arg);
+
+/*
  * pid's mappings of the files ids[0..n), in address order, at most max of
  * them stored in out. Returns how many there are (possibly more than max),
  * or -errno.

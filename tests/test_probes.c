@@ -156,6 +156,43 @@ TEST(probe_maps_perms_by_query_and_by_text)
 }
 
 /*
+ * probe_mapping_from answers with the mapping that holds the address, or
+ * the next one above a hole, with its extent, permissions and file, by the
+ * query and as text alike: a shared file page, a two-page reservation, a
+ * hole, private anonymous memory.
+ */
+TEST(probe_mapping_from_by_query_and_by_text)
+{
+	const size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	int fd = memfd_create(FD_TABLE_MEMFD_NAME, MFD_CLOEXEC);
+	uint8_t *p = mmap(NULL, 5 * page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	struct file_id memfd;
+
+	SETUP(fd >= 0 && ftruncate(fd, (off_t)page) == 0 && p != MAP_FAILED);
+	SETUP(file_id_of_fd(fd, &memfd) == 0);
+	SETUP(mmap(p, page, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) == p);
+	SETUP(munmap(p + 3 * page, page) == 0);
+	SETUP(mprotect(p + 4 * page, page, PROT_READ | PROT_WRITE) == 0);
+	for (int fast = 1; fast >= 0; fast--) {
+		struct proc_mapping m;
+
+		probe_set_fast_pages(fast);
+		CHECK(probe_mapping_from(p + 8, &m));
+		CHECK(m.start == (uintptr_t)p && m.end == (uintptr_t)(p + page));
+		CHECK(!strcmp(m.perms, "rw-s") && m.file.ino == memfd.ino && m.file.dev == memfd.dev);
+		CHECK(probe_mapping_from(p + page + 8, &m));
+		CHECK(m.start == (uintptr_t)(p + page) && m.end == (uintptr_t)(p + 3 * page));
+		CHECK(proc_mapping_is_reservation(&m, NULL));
+		CHECK(probe_mapping_from(p + 3 * page, &m));
+		CHECK(m.start == (uintptr_t)(p + 4 * page) && !strcmp(m.perms, "rw-p") && !m.file.ino);
+	}
+	probe_set_fast_pages(true);
+	munmap(p, 3 * page);
+	munmap(p + 4 * page, page);
+	close(fd);
+}
+
+/*
  * Reading and writing many pages at once stops at the first that faults,
  * says how many went whole, and writing leaves a read-only page alone.
  */
