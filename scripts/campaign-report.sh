@@ -207,8 +207,8 @@ target_section() {
 		"$messages" "$refused" "$deviations" "$na" "$restarts" "$reaped"
 	echo
 	echo "Inputs played: every program the driver ran, counted by the driver"
-	echo "(libFuzzer's executions leave out its first pass over the seeds; an"
-	echo "input that is no program is not played). Refused: the target ended the"
+	echo "(the engines' executions also count inputs that are no program, which"
+	echo "are not played). Refused: the target ended the"
 	echo "session during start-up as its profile says; a known deviation ends its"
 	echo "input, counted, not a finding; ops not applicable (\`fault\`, \`add_region\`,"
 	echo "\`reset\`) act inside our own front-end only and are skipped. A driver"
