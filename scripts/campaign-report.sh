@@ -16,7 +16,7 @@
 #       the driver's counters of a campaign against a front-end process,
 #       summed over its processes' DIR/<pid>.stats (fuzz_frontend_process.c):
 #       "inputs N messages N refused N deviations N not_applicable N restarts N
-#        kept N unclean N lost N"
+#        kept N unclean N lost N refused_kept N"
 # A campaign against a front-end process (harness fuzz_frontend_process,
 # VSF_TARGET_CMD and VSF_TARGET_PROFILE set) gets, instead of the coverage of
 # src/, a section on its target: the command, the profile, black-box, and
@@ -170,16 +170,16 @@ write() {
 
 counts() {
 	cat "$1"/*.stats 2>/dev/null | awk '{ for (i = 1; i < NF; i += 2) n[$i] += $(i + 1) }
-		END { printf "inputs %d messages %d refused %d deviations %d not_applicable %d restarts %d kept %d unclean %d lost %d\n",
+		END { printf "inputs %d messages %d refused %d deviations %d not_applicable %d restarts %d kept %d unclean %d lost %d refused_kept %d\n",
 			n["inputs"], n["messages"], n["refused"], n["deviations"], n["not_applicable"], n["restarts"],
-			n["kept"], n["unclean"], n["lost"] }'
+			n["kept"], n["unclean"], n["lost"], n["refused_kept"] }'
 }
 
 # The summary's section on a front-end process: what it is, how it was
 # fuzzed, and what the driver counted in DIR (fuzz_frontend_process's).
 target_section() {
-	local dir=$1 elapsed=$2 reaped inputs messages refused deviations na restarts kept unclean lost
-	read -r _ inputs _ messages _ refused _ deviations _ na _ restarts _ kept _ unclean _ lost \
+	local dir=$1 elapsed=$2 reaped inputs messages refused deviations na restarts kept unclean lost refused_kept
+	read -r _ inputs _ messages _ refused _ deviations _ na _ restarts _ kept _ unclean _ lost _ refused_kept \
 		<<<"$(counts "$dir/stats")"
 	reaped=$(cat "$dir/reaped" 2>/dev/null || echo "?")
 	echo
@@ -191,7 +191,8 @@ target_section() {
 	local how="a fresh target process per input"
 	if [[ ${VSF_TARGET_KEEP:-} == 1 ]]; then
 		how="kept across inputs (VSF_TARGET_KEEP=1): $kept start-ups on a kept target;"
-		how+=" restarted fresh: $unclean for a state unlike a fresh start's, $lost for"
+		how+=" restarted fresh: $unclean for a state unlike a fresh start's, $refused_kept for"
+		how+=" a start-up the kept target left and a fresh one left too (a refusal), $lost for"
 		how+=" a target that did not come back; a finding on a kept target says so, and"
 		how+=" its reproducer starts a fresh one"
 	fi
