@@ -50,9 +50,9 @@ static void write_stats(void)
 	}
 	n = snprintf(line, sizeof(line),
 		     "inputs %llu messages %llu refused %llu deviations %llu not_applicable %llu "
-		     "restarts %llu kept %llu unclean %llu lost %llu\n",
+		     "restarts %llu kept %llu unclean %llu lost %llu refused_kept %llu\n",
 		     s->inputs, s->messages, s->refused, s->deviations, s->not_applicable,
-		     s->restarts, s->kept, s->unclean, s->lost);
+		     s->restarts, s->kept, s->unclean, s->lost, s->refused_kept);
 	fd = open(stats_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return;

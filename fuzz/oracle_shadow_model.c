@@ -248,13 +248,20 @@ void shadow_check_target_closes(const struct oracle_where *where, int fd, int ti
 	/* POLLHUP, not a read of 0 bytes: after our own shutdown(SHUT_RD) a
 	 * read returns 0 whatever the target did; POLLHUP on a unix stream
 	 * socket means its end is closed. Bytes it sends meanwhile are read
-	 * and dropped, so that poll does not return at once again. */
+	 * and dropped, so that poll does not return at once again. A signal
+	 * (libFuzzer's SIGALRM) ends no wait: the deadline does. */
 	while (!closed) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		uint64_t now = liveness_now();
 		uint8_t buf[256];
+		int n;
 
-		if (now >= deadline || poll(&pfd, 1, (int)((deadline - now) / 1000000) + 1) <= 0)
+		if (now >= deadline)
+			break;
+		n = poll(&pfd, 1, (int)((deadline - now) / 1000000) + 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
 			break;
 		closed = pfd.revents & (POLLHUP | POLLERR);
 		if (!closed && recv(fd, buf, sizeof(buf), MSG_DONTWAIT) == 0) {

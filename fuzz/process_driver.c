@@ -70,6 +70,7 @@ struct prun {
 	struct shadow_model model;
 	bool offer_from_program; /* a session op changed what the backend offers */
 	bool was_kept;           /* its target was kept from an earlier input */
+	bool kept_left;          /* a kept target left during this input's start-up */
 	/* The target's open fds once its start-up was over. */
 	uint64_t fd_baseline[PROBE_FD_SCAN_LIMIT / 64];
 	struct file_id sent[MAX_SENT_FILES]; /* files we sent it, to find them there */
@@ -397,12 +398,14 @@ static void startup_text(const struct prun *r, char *buf, size_t len)
 }
 
 /*
- * Stop a kept target that will not take this input, counted in *counter:
- * a bug it reports meanwhile is this input's; a fresh one is due.
+ * Stop a kept target that will not take this input, counted in *counter
+ * (unless NULL): a bug it reports meanwhile is this input's; a fresh one
+ * is due.
  */
 static void drop_kept(struct prun *r, unsigned long long *counter, const char *why)
 {
-	(*counter)++;
+	if (counter)
+		(*counter)++;
 	say_restart(why);
 	target_stop(&r->t, 0);
 	backend_session_fini(&r->sess);
@@ -483,9 +486,17 @@ again:
 	 * timeout of its own while the engine worked between inputs): what
 	 * the start-up makes a target do is judged on a fresh one. */
 	if ((ret < 0 || !target_alive(&r->t)) && r->was_kept) {
-		drop_kept(r, &stats.lost, "the kept target left during its start-up");
+		drop_kept(r, NULL, "the kept target left during its start-up");
+		r->kept_left = true;
 		goto again;
 	}
+	/* Counted once the fresh one shows why it left: a start-up it leaves
+	 * too (a refusal) or a kept target that gave up (lost). */
+	if (r->kept_left && (ret < 0 || !target_alive(&r->t)))
+		stats.refused_kept++;
+	else if (r->kept_left)
+		stats.lost++;
+	r->kept_left = false;
 	if (ret < 0 || !target_alive(&r->t)) {
 		gone_in_startup(r);
 		return;

@@ -63,11 +63,13 @@ void process_run_program(const struct process_target *pt, const struct vsf_progr
  * to VSF_TARGET_STATS). restarts: connect ops; kept: inputs that took a
  * kept target; unclean: kept targets stopped for a state unlike a fresh
  * one's; lost: targets let go that did not come back (or ended between
- * inputs).
+ * inputs, or left during a start-up a fresh target then went through);
+ * refused_kept: kept targets that left during a start-up a fresh target
+ * then left too (the start-up's refusal, judged on the fresh one).
  */
 struct process_stats {
 	unsigned long long inputs, messages, refused, deviations, not_applicable, restarts;
-	unsigned long long kept, unclean, lost;
+	unsigned long long kept, unclean, lost, refused_kept;
 };
 const struct process_stats *process_driver_stats(void);
 

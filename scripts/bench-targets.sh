@@ -17,7 +17,7 @@
 # The modes run in turn, ROUNDS times (default 3), and each row gives the
 # median: a machine whose load drifts moves all rows alike. The kept row
 # gives the driver's counters of its last round: start-ups on a kept
-# target, restarts for an unclean state, targets lost.
+# target, restarts for an unclean state, refusals, targets lost.
 # Usage: scripts/bench-targets.sh [--rounds N] [--inputs DIR] [--microvm] [--qemu-keep]
 #                                 [--no-qemu]
 set -euo pipefail

@@ -16,7 +16,7 @@
 #       the driver's counters of a campaign against a front-end process,
 #       summed over its processes' DIR/<pid>.stats (fuzz_frontend_process.c):
 #       "inputs N messages N refused N deviations N not_applicable N restarts N
-#        kept N unclean N lost N"
+#        kept N unclean N lost N refused_kept N"
 # A campaign against a front-end process (harness fuzz_frontend_process,
 # VSF_TARGET_CMD and VSF_TARGET_PROFILE set) gets, instead of the coverage of
 # src/, a section on its target: the command, the profile, how it was fuzzed
@@ -171,16 +171,16 @@ write() {
 
 counts() {
 	cat "$1"/*.stats 2>/dev/null | awk '{ for (i = 1; i < NF; i += 2) n[$i] += $(i + 1) }
-		END { printf "inputs %d messages %d refused %d deviations %d not_applicable %d restarts %d kept %d unclean %d lost %d\n",
+		END { printf "inputs %d messages %d refused %d deviations %d not_applicable %d restarts %d kept %d unclean %d lost %d refused_kept %d\n",
 			n["inputs"], n["messages"], n["refused"], n["deviations"], n["not_applicable"], n["restarts"],
-			n["kept"], n["unclean"], n["lost"] }'
+			n["kept"], n["unclean"], n["lost"], n["refused_kept"] }'
 }
 
 # The summary's section on a front-end process: what it is, how it was
 # fuzzed, and what the driver counted in DIR (fuzz_frontend_process's).
 target_section() {
-	local dir=$1 elapsed=$2 reaped inputs messages refused deviations na restarts kept unclean lost
-	read -r _ inputs _ messages _ refused _ deviations _ na _ restarts _ kept _ unclean _ lost \
+	local dir=$1 elapsed=$2 reaped inputs messages refused deviations na restarts kept unclean lost refused_kept
+	read -r _ inputs _ messages _ refused _ deviations _ na _ restarts _ kept _ unclean _ lost _ refused_kept \
 		<<<"$(counts "$dir/stats")"
 	reaped=$(cat "$dir/reaped" 2>/dev/null || echo "?")
 	echo
@@ -193,7 +193,8 @@ target_section() {
 	local how="a fresh target process per input"
 	if [[ ${VSF_TARGET_KEEP:-} == 1 ]]; then
 		how="kept across inputs (VSF_TARGET_KEEP=1): $kept start-ups on a kept target;"
-		how+=" restarted fresh: $unclean for a state unlike a fresh start's, $lost for"
+		how+=" restarted fresh: $unclean for a state unlike a fresh start's, $refused_kept for"
+		how+=" a start-up the kept target left and a fresh one left too (a refusal), $lost for"
 		how+=" a target that did not come back; a finding on a kept target says so, and"
 		how+=" its reproducer starts a fresh one"
 	fi
@@ -216,8 +217,8 @@ target_section() {
 		"$messages" "$refused" "$deviations" "$na" "$restarts" "$reaped"
 	echo
 	echo "Inputs played: every program the driver ran, counted by the driver"
-	echo "(libFuzzer's executions leave out its first pass over the seeds; an"
-	echo "input that is no program is not played). Refused: the target ended the"
+	echo "(the engines' executions also count inputs that are no program, which"
+	echo "are not played). Refused: the target ended the"
 	echo "session during start-up as its profile says; a known deviation ends its"
 	echo "input, counted, not a finding; ops not applicable (\`fault\`, \`add_region\`,"
 	echo "\`reset\`) act inside our own front-end only and are skipped. A driver"

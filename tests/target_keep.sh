@@ -4,6 +4,7 @@
 #      and regression inputs (one replay per harness, every input run
 #      twice), gives every input
 #      the verdict a fresh target per input gives, and was really kept;
+#      a refusal seed's start-up it leaves is counted refused_kept;
 #   2. a target that keeps a state change from one session to the next (a
 #      shared mapping left behind: tests/fake_frontend.c reconnect-leak) is
 #      not kept: the next input gets a fresh one, said and counted; the same
@@ -55,8 +56,13 @@ for h in "${harnesses[@]}"; do
 	((kept * 2 > inputs)) || fail "$h: $kept of $inputs runs took a kept target"
 	(($(count "fresh-$h" kept) == 0)) || fail "$h: a target was kept without VSF_TARGET_KEEP=1"
 	echo "$h: $inputs runs, verdicts as fresh; $kept on a kept target, restarts:" \
-		"unclean $(count "kept-$h" unclean), lost $(count "kept-$h" lost)"
+		"unclean $(count "kept-$h" unclean), refused_kept $(count "kept-$h" refused_kept)," \
+		"lost $(count "kept-$h" lost)"
+	refused_kept=$((${refused_kept:-0} + $(count "kept-$h" refused_kept)))
 done
+# The corpora's refusal seeds, on a kept target: a fresh one refuses them
+# too, and they are counted as refusals, not as kept targets lost.
+((refused_kept > 0)) || fail "no start-up counted refused_kept over the corpora's refusal seeds"
 
 # 2. A state kept from the session before: a fresh target instead.
 cat >"$t/fake.profile" <<'PROFILE'
