@@ -2,7 +2,8 @@
 /*
  * The log an embedder sees through vsf_frontend_set_log: the region list of
  * a config (and its "..." when it does not fit), a rejected message's reason
- * at WARN, an accepted one at INFO, and silence once the callback is unset.
+ * at WARN, an accepted one at INFO, what a device reset removes, and
+ * silence once the callback is unset.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -168,5 +169,23 @@ TEST(unset_callback_logs_nothing)
 	vsf_frontend_set_log(f.fe, NULL, NULL);
 	CHECK_EQ(configure_ids(&f, ids, 1), 0);
 	CHECK_EQ(log.n, 0);
+	fixture_fini(&f);
+}
+
+TEST(reset_logs_the_mappings_it_removes)
+{
+	static const int one_region[] = { 0, 16, -1 };
+	struct log_lines log = { 0 };
+	struct fixture f;
+	int fd = make_memfd(4, 1);
+
+	fixture_init_regions(&f, one_region);
+	CHECK_EQ(do_map(&f, 0, fd, 0, 0, f.page, false), 0);
+	CHECK_EQ(do_map(&f, 0, fd, 0, 4 * f.page, f.page, false), 0);
+	vsf_frontend_set_log(f.fe, collect, &log);
+	vsf_frontend_reset(f.fe);
+	CHECK_EQ(log.n, 1);
+	CHECK(find_line(&log, VSF_LOG_INFO, "device reset: removing 2 mappings") == 0);
+	close(fd);
 	fixture_fini(&f);
 }
