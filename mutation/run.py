@@ -147,13 +147,20 @@ class Levels:
 
     # ---- reach: which test and which corpus visits each mutant ----
 
+    def reach_names(self):
+        """The names reach() records: a unit test or a committed corpus each."""
+        return (['unit:' + t['name'] for t in self.unit_tests] +
+                ['corpus:' + name for name, _ in self.replays()])
+
     def reach(self):
         """{test or corpus name: set of mutant indexes it reaches}, cached."""
         cache = os.path.join(self.out, 'reach', 'reach.json')
         if os.path.exists(cache):
             with open(cache) as f:
                 data = json.load(f)
-            if data.get('mutants') == self.n and 'seconds' in data:
+            # A test added or removed since makes the cache stale, as a new build does.
+            if (data.get('mutants') == self.n and 'seconds' in data and
+                    sorted(data['reach']) == sorted(self.reach_names())):
                 self.seconds = data['seconds']
                 return {k: set(v) for k, v in data['reach'].items()}, data['baseline']
         reach, baseline, self.seconds = {}, {}, {}
