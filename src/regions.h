@@ -20,7 +20,6 @@
 #include "wire.h"
 
 struct vsf_region {
-	uint8_t shmid;
 	uint64_t size;
 	uint8_t *base;
 };
