@@ -122,6 +122,10 @@ static void *fault_mremap(void *old, size_t old_len, size_t new_len, int flags, 
 		va_end(ap);
 	}
 	if (fails_now(FAULT_MREMAP, new_addr, new_len)) {
+		/* The kernel unmaps a fixed target before the checks that fail with
+		 * these (mremap_to: do_munmap, then vma_to_resize, move_vma). */
+		if (new_addr && state.event.err != EINVAL)
+			real.munmap(new_addr, new_len);
 		errno = state.event.err;
 		return MAP_FAILED;
 	}

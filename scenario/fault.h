@@ -11,7 +11,10 @@
  * those take effect and then report the error. Linux releases an fd even
  * when close reports EIO or EINTR, and the front-end unmaps only whole
  * mappings, which the kernel never refuses; what is tested there is that an
- * error return is not misread.
+ * error return is not misread. And mremap to a fixed address: failing with
+ * anything but EINVAL it first unmaps the target, as the kernel does (its
+ * ENOMEM, EAGAIN and EFAULT come after it unmapped the target), leaving a
+ * hole the front-end must fill again.
  */
 #ifndef VSF_FAULT_H
 #define VSF_FAULT_H

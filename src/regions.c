@@ -123,7 +123,6 @@ int vsf_regions_add(struct vsf_regions *r, uint8_t shmid, uint64_t size, struct 
 		return vsf_error_set(err, e, "region %u: cannot reserve 0x%llx bytes: %s", shmid,
 				     (unsigned long long)size, strerror(-e));
 	}
-	reg->shmid = shmid;
 	reg->size = size;
 	reg->base = base;
 	r->region_by_id[shmid] = reg;
@@ -227,7 +226,7 @@ static int reserve_table_slot(struct vsf_regions *r, struct vsf_error *err)
 
 /* Checks shared by map and unmap: region, length, alignment, bounds. */
 static int check_range(const struct vsf_regions *r, uint8_t shmid, uint64_t shm_offset,
-		       uint64_t len, const struct vsf_region **out, struct vsf_error *err)
+		       uint64_t len, struct vsf_error *err)
 {
 	const struct vsf_region *reg = r->region_by_id[shmid];
 	bool overflow;
@@ -249,14 +248,12 @@ static int check_range(const struct vsf_regions *r, uint8_t shmid, uint64_t shm_
 				     "range 0x%llx+0x%llx outside region %u of 0x%llx bytes",
 				     (unsigned long long)shm_offset, (unsigned long long)len, shmid,
 				     (unsigned long long)reg->size);
-	*out = reg;
 	return 0;
 }
 
 int vsf_regions_prepare_map(struct vsf_regions *r, const struct vsf_mapping *m, int fd,
 			    struct vsf_change *change, struct vsf_error *err)
 {
-	const struct vsf_region *reg;
 	uint64_t fd_end;
 	bool busy;
 	struct statfs sfs;
@@ -264,7 +261,7 @@ int vsf_regions_prepare_map(struct vsf_regions *r, const struct vsf_mapping *m, 
 	void *staged;
 	int ret;
 
-	ret = check_range(r, m->shmid, m->shm_offset, m->len, &reg, err);
+	ret = check_range(r, m->shmid, m->shm_offset, m->len, err);
 	if (ret < 0)
 		return ret;
 	if (!page_aligned(r, m->fd_offset))
@@ -323,12 +320,11 @@ int vsf_regions_prepare_map(struct vsf_regions *r, const struct vsf_mapping *m, 
 int vsf_regions_prepare_unmap(struct vsf_regions *r, uint8_t shmid, uint64_t shm_offset,
 			      uint64_t len, struct vsf_change *change, struct vsf_error *err)
 {
-	const struct vsf_region *reg;
 	const struct vsf_mapping *m;
 	size_t i;
 	int ret;
 
-	ret = check_range(r, shmid, shm_offset, len, &reg, err);
+	ret = check_range(r, shmid, shm_offset, len, err);
 	if (ret < 0)
 		return ret;
 	i = mapping_lower_bound(r, shmid, shm_offset);

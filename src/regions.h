@@ -20,7 +20,6 @@
 #include "wire.h"
 
 struct vsf_region {
-	uint8_t shmid;
 	uint64_t size;
 	uint8_t *base;
 };
@@ -55,7 +54,8 @@ struct vsf_change {
 
 /* Empty, with the limits and rules of opts. */
 void vsf_regions_init(struct vsf_regions *r, const struct vsf_options *opts);
-/* Remove every mapping and release every region. */
+/* Remove every mapping and release every region and the mapping table: r is
+ * left empty, with its limits and rules, as vsf_regions_init left it. */
 void vsf_regions_destroy(struct vsf_regions *r);
 
 /* Validate a whole config (nregions, page multiples, total bound); creates nothing. */

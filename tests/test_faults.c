@@ -103,6 +103,9 @@ TEST(map_commit_fails_after_success_reply_closes_channel)
 	CHECK_EQ(vsf_frontend_mapping_count(f.fe), 0);
 	CHECK(!probe_readable(region_base(&f, 0) + 2 * f.page));
 	CHECK(!probe_readable(region_base(&f, 0) + 3 * f.page));
+	/* The failed mremap unmapped its target, as the kernel's does: reserved again, no hole. */
+	CHECK_EQ(probe_free_page(region_base(&f, 0) + 2 * f.page, f.page), PROBE_PAGE_RESERVED);
+	CHECK_EQ(probe_free_page(region_base(&f, 0) + 3 * f.page, f.page), PROBE_PAGE_RESERVED);
 	/* The staged mapping is gone too, and the received fd closed. */
 	CHECK_EQ(probe_file_mappings(), file_maps);
 	CHECK_EQ(probe_open_fds(), fds - 1); /* the backend channel */
