@@ -32,6 +32,12 @@ void vsf_test_setup_failed(const char *file, int line, const char *what)
 	abort();
 }
 
+void vsf_test_skip(const char *file, int line, const char *what)
+{
+	fprintf(stderr, "%s:%d: skipped, this machine lacks: %s (%s)\n", file, line, what, strerror(errno));
+	exit(77);
+}
+
 int main(int argc, char **argv)
 {
 	int ran = 0;

@@ -59,6 +59,9 @@ void vsf_test_register(const char *name, void (*fn)(void));
 /* Abort the test program on a failure of the test's own set-up. */
 #define SETUP(cond) do { if (!(cond)) vsf_test_setup_failed(__FILE__, __LINE__, #cond); } while (0)
 _Noreturn void vsf_test_setup_failed(const char *file, int line, const char *what);
+/* Skip the test (exit 77, CTest's "skipped") where the machine lacks what it needs. */
+#define SKIP_UNLESS(cond) do { if (!(cond)) vsf_test_skip(__FILE__, __LINE__, #cond); } while (0)
+_Noreturn void vsf_test_skip(const char *file, int line, const char *what);
 
 /* ---- fixture: a front-end attached to one end of a socketpair ---- */
 
