@@ -157,3 +157,29 @@ TEST(dispatch_short_payload_refused_before_decoding)
 	CHECK(d.out.reply);
 	vsf_regions_destroy(&d.regions);
 }
+
+/* The payload is decoded for the verdict only when it is a map's or an
+ * unmap's of exactly 40 bytes: not for a request above them, nor for a
+ * longer payload. */
+TEST(dispatch_decodes_only_maps_and_unmaps_of_their_size)
+{
+	const struct vsf_wire_mmap mm = { .len = 4096 };
+	static const struct {
+		uint32_t request, size;
+	} cases[] = {
+		{ VSF_BACKEND_SHMEM_UNMAP + 1, VSF_MMAP_PAYLOAD_SIZE },
+		{ 200, VSF_MMAP_PAYLOAD_SIZE },
+		{ VSF_BACKEND_SHMEM_MAP, VSF_MMAP_PAYLOAD_SIZE + 8 },
+		{ VSF_BACKEND_SHMEM_UNMAP, VSF_MMAP_PAYLOAD_SIZE + 8 },
+	};
+	struct dispatch d;
+
+	dispatch_init(&d);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		put_message(&d, cases[i].request, VSF_FLAG_VERSION, cases[i].size, &mm, -1);
+		CHECK(vsf_backend_dispatch(&d.regions, true, &d.rx, &d.out) < 0);
+		CHECK(!d.out.has_mm);
+		CHECK_EQ(d.out.mm.len, 0);
+	}
+	vsf_regions_destroy(&d.regions);
+}

@@ -316,6 +316,51 @@ TEST(close_and_munmap_errors_change_nothing)
 	close(fd);
 }
 
+/* A reset that leaves a mapping says so in the log, at ERROR. */
+TEST(reset_logs_the_mappings_it_could_not_remove)
+{
+	struct log_lines log = { 0 };
+	struct fixture f;
+	int fd = make_memfd(4, 0x2a);
+
+	fixture_init_regions(&f, two_regions);
+	CHECK_EQ(do_map(&f, 0, fd, 0, 0, f.page, false), 0);
+	CHECK_EQ(do_map(&f, 3, fd, 0, 0, f.page, false), 0);
+	vsf_frontend_set_log(f.fe, log_collect, &log);
+	SETUP(fault_arm(FAULT_MMAP, 0, ENOMEM));
+	vsf_frontend_reset(f.fe);
+	CHECK_EQ(vsf_frontend_mapping_count(f.fe), 1);
+	CHECK(log_find(&log, VSF_LOG_ERROR, "device reset: 1 mappings could not be removed") >= 0);
+	close(fd);
+	fixture_fini(&f);
+}
+
+/* Recycle counts the mappings it could not remove, and forgets the last
+ * error only once none is left. */
+TEST(recycle_forgets_the_last_error_only_when_every_mapping_went)
+{
+	struct fixture f;
+	char before[256];
+	int fd = make_memfd(4, 0x2b);
+
+	fixture_init_regions(&f, two_regions);
+	CHECK_EQ(do_map(&f, 0, fd, 0, 0, f.page, false), 0);
+	CHECK_EQ(do_map(&f, 3, fd, 0, 0, f.page, false), 0);
+	CHECK_EQ(do_unmap(&f, 0, 4 * f.page, f.page), -ENOENT);
+	snprintf(before, sizeof(before), "%s", vsf_frontend_last_error(f.fe));
+	CHECK(before[0] != '\0');
+	SETUP(fault_arm(FAULT_MMAP, 0, ENOMEM));
+	CHECK_EQ(vsf_frontend_recycle(f.fe), 1);
+	CHECK_EQ(vsf_frontend_mapping_count(f.fe), 1);
+	CHECK(!strcmp(vsf_frontend_last_error(f.fe), before));
+	CHECK_EQ(vsf_frontend_recycle(f.fe), 0);
+	CHECK_EQ(vsf_frontend_mapping_count(f.fe), 0);
+	CHECK(!strcmp(vsf_frontend_last_error(f.fe), ""));
+	check_channel_usable(&f);
+	close(fd);
+	fixture_fini(&f);
+}
+
 /* Arming checks its arguments: unknown calls and errnos a call cannot fail with arm nothing. */
 TEST(fault_arm_refuses_what_cannot_happen)
 {

@@ -284,12 +284,13 @@ TEST(wire_shmem_config_round_trip)
 
 	memset(&c, 0, sizeof(c));
 	c.nregions = 3;
+	c.padding = 0x0d0c0b0a;
 	c.memory_sizes[0] = 0x1000;
 	c.memory_sizes[200] = 0x0102030405060708ull;
 	c.memory_sizes[255] = 0x8000000000200000ull;
 	memset(buf, 0xee, sizeof(buf));
 	vsf_encode_shmem_config(&c, buf);
-	CHECK(!memcmp(buf, (const uint8_t[]){ 3, 0, 0, 0, 0, 0, 0, 0 }, 8));
+	CHECK(!memcmp(buf, (const uint8_t[]){ 3, 0, 0, 0, 0x0a, 0x0b, 0x0c, 0x0d }, 8));
 	CHECK(!memcmp(buf + 8, size0, 8));
 	CHECK(!memcmp(buf + 8 + 8 * 200, size200, 8));
 	CHECK(!memcmp(buf + 8 + 8 * 255, size255, 8));
@@ -301,5 +302,62 @@ TEST(wire_shmem_config_round_trip)
 	vsf_decode_shmem_config(buf, &d);
 	CHECK(!memcmp(&c, &d, sizeof(c)));
 	CHECK_EQ(d.nregions, 3);
+	CHECK_EQ(d.padding, 0x0d0c0b0a);
 	CHECK(d.memory_sizes[255] == 0x8000000000200000ull);
+}
+
+/* The defaults set every option, whatever the struct held. */
+TEST(options_default_sets_every_field)
+{
+	struct vsf_options o;
+
+	memset(&o, 0xa5, sizeof(o));
+	vsf_options_default(&o);
+	CHECK_EQ(o.max_mappings, 1024);
+	CHECK(o.max_reserved_bytes == 64ull << 30);
+	CHECK_EQ(o.io_timeout_ms, 5000);
+	CHECK(o.device_features == 0);
+	CHECK(!o.require_shrink_seal);
+}
+
+/* Freeing no front-end does nothing, as free(NULL). */
+TEST(free_of_null_does_nothing)
+{
+	vsf_frontend_free(NULL);
+}
+
+/* An index at or past the mapping count names no mapping. */
+TEST(mapping_past_the_last_is_none)
+{
+	struct vsf_mapping_info mi;
+	struct fixture f;
+	int fd = make_memfd(1, 0x41);
+
+	fixture_init_regions(&f, two_regions);
+	CHECK(!vsf_frontend_mapping(f.fe, 0, &mi));
+	CHECK_EQ(do_map(&f, 3, fd, 0, f.page, f.page, true), 0);
+	CHECK(vsf_frontend_mapping(f.fe, 0, &mi) && mi.shmid == 3 && mi.shm_offset == f.page);
+	CHECK(!vsf_frontend_mapping(f.fe, 1, &mi));
+	CHECK(!vsf_frontend_mapping(f.fe, 2, &mi));
+	CHECK(!vsf_frontend_mapping(f.fe, SIZE_MAX, &mi));
+	close(fd);
+	fixture_fini(&f);
+}
+
+/* A region added is no failure: the last error still names the last one,
+ * and nothing is logged at ERROR. */
+TEST(add_region_success_keeps_the_last_error)
+{
+	struct log_lines log = { 0 };
+	struct fixture f;
+	char before[256];
+
+	fixture_init_regions(&f, two_regions);
+	CHECK_EQ(vsf_frontend_add_region(f.fe, 3, f.page), -EEXIST);
+	snprintf(before, sizeof(before), "%s", vsf_frontend_last_error(f.fe));
+	vsf_frontend_set_log(f.fe, log_collect, &log);
+	CHECK_EQ(vsf_frontend_add_region(f.fe, 4, f.page), 0);
+	CHECK(!strcmp(vsf_frontend_last_error(f.fe), before));
+	CHECK_EQ(log_count(&log, VSF_LOG_ERROR), 0);
+	fixture_fini(&f);
 }

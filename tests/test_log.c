@@ -13,34 +13,6 @@
 
 #include "vsf_test.h"
 
-#define MAX_LINES 32
-
-struct log_lines {
-	size_t n;
-	enum vsf_log_level level[MAX_LINES];
-	char text[MAX_LINES][256];
-};
-
-static void collect(void *opaque, enum vsf_log_level level, const char *msg)
-{
-	struct log_lines *log = opaque;
-
-	if (log->n == MAX_LINES)
-		return;
-	log->level[log->n] = level;
-	snprintf(log->text[log->n], sizeof(log->text[0]), "%s", msg);
-	log->n++;
-}
-
-/* Index of the first line equal to text at level, or -1. */
-static int find_line(const struct log_lines *log, enum vsf_log_level level, const char *text)
-{
-	for (size_t i = 0; i < log->n; i++)
-		if (log->level[i] == level && !strcmp(log->text[i], text))
-			return (int)i;
-	return -1;
-}
-
 /* Configure one region of one page for each shmid in ids[0..n). */
 static int configure_ids(struct fixture *f, const int *ids, size_t n)
 {
@@ -58,9 +30,9 @@ TEST(config_logs_the_region_shmids)
 	struct fixture f;
 
 	fixture_init(&f, ALL_PROTOCOL_FEATURES, NULL);
-	vsf_frontend_set_log(f.fe, collect, &log);
+	vsf_frontend_set_log(f.fe, log_collect, &log);
 	CHECK_EQ(configure_ids(&f, ids, 3), 0);
-	CHECK(find_line(&log, VSF_LOG_INFO,
+	CHECK(log_find(&log, VSF_LOG_INFO,
 			"config: 3 shared memory regions (shmids 0,5,200)") >= 0);
 	fixture_fini(&f);
 }
@@ -79,7 +51,7 @@ static void check_truncated_list(int first, int n)
 	for (int i = 0; i < n; i++)
 		ids[i] = first + i;
 	fixture_init(&f, ALL_PROTOCOL_FEATURES, NULL);
-	vsf_frontend_set_log(f.fe, collect, &log);
+	vsf_frontend_set_log(f.fe, log_collect, &log);
 	CHECK_EQ(configure_ids(&f, ids, (size_t)n), 0);
 	CHECK_EQ(log.n, 1);
 	len = (size_t)snprintf(prefix, sizeof(prefix),
@@ -115,9 +87,9 @@ TEST(no_region_logs_an_empty_list)
 	struct fixture f;
 
 	fixture_init(&f, ALL_PROTOCOL_FEATURES, NULL);
-	vsf_frontend_set_log(f.fe, collect, &log);
+	vsf_frontend_set_log(f.fe, log_collect, &log);
 	CHECK_EQ(configure_ids(&f, NULL, 0), 0);
-	CHECK(find_line(&log, VSF_LOG_INFO, "config: 0 shared memory regions (shmids )") >= 0);
+	CHECK(log_find(&log, VSF_LOG_INFO, "config: 0 shared memory regions (shmids )") >= 0);
 	fixture_fini(&f);
 }
 
@@ -130,12 +102,12 @@ TEST(rejected_message_logs_its_reason_as_warning)
 	int fd = make_memfd(4, 1);
 
 	fixture_init_regions(&f, one_region);
-	vsf_frontend_set_log(f.fe, collect, &log);
+	vsf_frontend_set_log(f.fe, log_collect, &log);
 	/* Region 7 does not exist. */
 	peer_send_mmap(&f, VSF_BACKEND_SHMEM_MAP, 0, 7, 0, 0, f.page, 0, &fd, 1);
 	CHECK(handle(&f, &v) < 0 || v.result < 0);
 	CHECK(strlen(vsf_frontend_last_error(f.fe)) > 0);
-	CHECK(find_line(&log, VSF_LOG_WARN, vsf_frontend_last_error(f.fe)) >= 0);
+	CHECK(log_find(&log, VSF_LOG_WARN, vsf_frontend_last_error(f.fe)) >= 0);
 	close(fd);
 	fixture_fini(&f);
 }
@@ -149,11 +121,11 @@ TEST(accepted_message_logged_as_info)
 	int fd = make_memfd(4, 1);
 
 	fixture_init_regions(&f, one_region);
-	vsf_frontend_set_log(f.fe, collect, &log);
+	vsf_frontend_set_log(f.fe, log_collect, &log);
 	CHECK_EQ(do_map(&f, 0, fd, 0, 0, f.page, false), 0);
 	snprintf(accepted, sizeof(accepted), "%s accepted",
 		 vsf_backend_request_name(VSF_BACKEND_SHMEM_MAP));
-	CHECK(find_line(&log, VSF_LOG_INFO, accepted) >= 0);
+	CHECK(log_find(&log, VSF_LOG_INFO, accepted) >= 0);
 	close(fd);
 	fixture_fini(&f);
 }
@@ -165,7 +137,7 @@ TEST(unset_callback_logs_nothing)
 	struct fixture f;
 
 	fixture_init(&f, ALL_PROTOCOL_FEATURES, NULL);
-	vsf_frontend_set_log(f.fe, collect, &log);
+	vsf_frontend_set_log(f.fe, log_collect, &log);
 	vsf_frontend_set_log(f.fe, NULL, NULL);
 	CHECK_EQ(configure_ids(&f, ids, 1), 0);
 	CHECK_EQ(log.n, 0);
@@ -182,10 +154,10 @@ TEST(reset_logs_the_mappings_it_removes)
 	fixture_init_regions(&f, one_region);
 	CHECK_EQ(do_map(&f, 0, fd, 0, 0, f.page, false), 0);
 	CHECK_EQ(do_map(&f, 0, fd, 0, 4 * f.page, f.page, false), 0);
-	vsf_frontend_set_log(f.fe, collect, &log);
+	vsf_frontend_set_log(f.fe, log_collect, &log);
 	vsf_frontend_reset(f.fe);
 	CHECK_EQ(log.n, 1);
-	CHECK(find_line(&log, VSF_LOG_INFO, "device reset: removing 2 mappings") == 0);
+	CHECK(log_find(&log, VSF_LOG_INFO, "device reset: removing 2 mappings") == 0);
 	close(fd);
 	fixture_fini(&f);
 }

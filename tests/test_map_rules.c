@@ -125,6 +125,7 @@ enum case_fds {
 	FDS_PIPE,
 	FDS_DEVZERO,
 	FDS_SEALED,  /* a 1-page memfd sealed against writes */
+	FDS_TOO_MANY, /* the 4-page memfd, one more time than the channel takes */
 	FDS_KINDS
 };
 
@@ -157,7 +158,7 @@ static void make_fds(int fds[FDS_KINDS])
 
 	fds[FDS_MEMFD] = make_memfd(4, 1);
 	fds[FDS_MEMFD2] = make_memfd(2, 1);
-	fds[FDS_NONE] = fds[FDS_TWO] = -1;
+	fds[FDS_NONE] = fds[FDS_TWO] = fds[FDS_TOO_MANY] = -1;
 	SETUP(tmp >= 0 && ftruncate(tmp, (off_t)(4 * page())) == 0);
 	fds[FDS_RO_FILE] = open(path, O_RDONLY | O_CLOEXEC);
 	SETUP(fds[FDS_RO_FILE] >= 0);
@@ -183,10 +184,16 @@ static void send_case(struct fixture *f, const struct map_case *c, const int fds
 	};
 	struct vsf_wire_mmap m = { .shmid = c->shmid, .fd_offset = c->fd_offset,
 				   .shm_offset = c->shm_offset, .len = c->len, .flags = c->mflags };
-	int two[2] = { fds[FDS_MEMFD], fds[FDS_MEMFD] };
-	const int *send = c->fds == FDS_TWO ? two : &fds[c->fds];
-	size_t nfds = c->fds == FDS_NONE ? 0 : c->fds == FDS_TWO ? 2 : 1;
+	int same[VSF_MAX_FDS + 1]; /* FDS_TWO and FDS_TOO_MANY: the memfd again and again */
+	const int *send = same;
+	size_t nfds = c->fds == FDS_TWO ? 2 : c->fds == FDS_TOO_MANY ? VSF_MAX_FDS + 1 : 1;
 
+	for (size_t i = 0; i < VSF_MAX_FDS + 1; i++)
+		same[i] = fds[FDS_MEMFD];
+	if (c->fds == FDS_NONE)
+		nfds = 0;
+	else if (c->fds != FDS_TWO && c->fds != FDS_TOO_MANY)
+		send = &fds[c->fds];
 	SETUP(h.size <= sizeof(buf) - VSF_HEADER_SIZE);
 	vsf_encode_header(&h, buf);
 	vsf_encode_mmap(&m, buf + VSF_HEADER_SIZE);
@@ -482,6 +489,8 @@ TEST(rule_fd_count)
 		{ "map with two fds", MAP, .fds = FDS_TWO, .len = pg, .expect = -EBADMSG },
 		{ "map with one", MAP, .len = pg, .maps_after = 1 },
 		{ "unmap with an fd", UNMAP, .len = pg, .expect = -EBADMSG, .maps_after = 1 },
+		{ "unmap with more fds than the channel takes", UNMAP, .fds = FDS_TOO_MANY, .len = pg,
+		  .expect = -EBADMSG, .maps_after = 1 },
 		{ "unmap without", UNMAP, .fds = FDS_NONE, .len = pg },
 	};
 	struct fixture f;

@@ -91,9 +91,10 @@ static long now_ms(void)
 /*
  * Connect a new front-end to the fake backend scripted in s->fb; if
  * device_size is not 0, the device model adds region device_shmid first.
+ * The front-end logs into log, if not NULL.
  */
-static void session_run_with_region(struct session *s, const struct vsf_options *o,
-				    uint8_t device_shmid, uint64_t device_size)
+static void session_run_logged(struct session *s, const struct vsf_options *o,
+			       uint8_t device_shmid, uint64_t device_size, struct log_lines *log)
 {
 	pthread_t t;
 	int sv[2];
@@ -101,6 +102,8 @@ static void session_run_with_region(struct session *s, const struct vsf_options 
 
 	SETUP(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);
 	SETUP(vsf_frontend_new(o, &s->fe) == 0);
+	if (log)
+		vsf_frontend_set_log(s->fe, log_collect, log);
 	if (device_size)
 		SETUP(vsf_frontend_add_region(s->fe, device_shmid, device_size) == 0);
 	s->sock = sv[0];
@@ -115,9 +118,15 @@ static void session_run_with_region(struct session *s, const struct vsf_options 
 	CHECK(!s->fb.broken);
 }
 
+static void session_run_with_region(struct session *s, const struct vsf_options *o,
+				    uint8_t device_shmid, uint64_t device_size)
+{
+	session_run_logged(s, o, device_shmid, device_size, NULL);
+}
+
 static void session_run(struct session *s, const struct vsf_options *o)
 {
-	session_run_with_region(s, o, 0, 0);
+	session_run_logged(s, o, 0, 0, NULL);
 }
 
 /* Close the test's own fds: both ends of the front-end channel and the
@@ -335,25 +344,30 @@ TEST(connect_legacy_backend_refused)
 	vsf_frontend_free(s.fe);
 }
 
-/* GET_FEATURES must answer the same after SET_OWNER as before. */
+/* GET_FEATURES must answer the same after SET_OWNER as before: a bit more
+ * or a bit fewer is refused. */
 TEST(connect_features_changed_after_owner)
 {
 	uint64_t sizes[256] = { [0] = page() };
 	struct session s;
 	int fds = probe_open_fds();
 
-	fake_init(&s.fb, sizes);
-	s.fb.offer.features_after_owner = s.fb.offer.features | (1ull << 9);
-	session_run(&s, NULL);
-	CHECK_EQ(s.ret, -EPROTO);
-	CHECK(strstr(vsf_frontend_last_error(s.fe), "after SET_OWNER"));
-	CHECK(!saw_any(&s, VSF_REQ_GET_SHMEM_CONFIG));
-	CHECK(!saw_any(&s, VSF_REQ_SET_FEATURES));
-	CHECK_EQ(vsf_frontend_backend_fd(s.fe), -1);
-	CHECK_EQ(vsf_frontend_region_count(s.fe), 0);
-	session_close_fds(&s);
-	CHECK_EQ(probe_open_fds(), fds);
-	vsf_frontend_free(s.fe);
+	for (int fewer = 0; fewer <= 1; fewer++) {
+		fake_init(&s.fb, sizes);
+		/* fake_init offers device feature bit 0 besides VERSION_1 and PROTOCOL_FEATURES. */
+		s.fb.offer.features_after_owner = fewer ? s.fb.offer.features & ~1ull
+							: s.fb.offer.features | (1ull << 9);
+		session_run(&s, NULL);
+		CHECK_EQ(s.ret, -EPROTO);
+		CHECK(strstr(vsf_frontend_last_error(s.fe), "after SET_OWNER"));
+		CHECK(!saw_any(&s, VSF_REQ_GET_SHMEM_CONFIG));
+		CHECK(!saw_any(&s, VSF_REQ_SET_FEATURES));
+		CHECK_EQ(vsf_frontend_backend_fd(s.fe), -1);
+		CHECK_EQ(vsf_frontend_region_count(s.fe), 0);
+		session_close_fds(&s);
+		CHECK_EQ(probe_open_fds(), fds);
+		vsf_frontend_free(s.fe);
+	}
 }
 
 TEST(connect_without_reply_ack)
@@ -756,5 +770,95 @@ TEST(connect_fails_cleanly_when_a_call_fails)
 		CHECK_EQ(probe_open_fds(), fds);
 		vsf_frontend_free(s.fe);
 		fault_disarm();
+	}
+}
+
+/*
+ * The log of a connect: each request at DEBUG as it is sent, the protocol
+ * features and the features agreed and the config's regions at INFO.
+ */
+TEST(connect_logs_requests_and_what_was_agreed)
+{
+	uint64_t sizes[256] = { [0] = page(), [7] = page() };
+	const int n = (int)(sizeof(full_sequence) / sizeof(full_sequence[0]));
+	struct log_lines log = { 0 };
+	struct vsf_negotiated neg;
+	struct session s;
+	char line[256];
+	int k = 0;
+
+	fake_init(&s.fb, sizes);
+	session_run_logged(&s, NULL, 0, 0, &log);
+	CHECK_EQ(s.ret, 0);
+	/* The DEBUG lines are the requests, in the order sent. */
+	for (size_t i = 0; i < log.n; i++) {
+		if (log.level[i] != VSF_LOG_DEBUG)
+			continue;
+		if (k < n) {
+			snprintf(line, sizeof(line), "-> %s",
+				 vsf_frontend_request_name(full_sequence[k].request));
+			CHECK(!strcmp(log.text[i], line));
+		}
+		k++;
+	}
+	CHECK_EQ(k, n);
+	vsf_frontend_negotiated(s.fe, &neg);
+	snprintf(line, sizeof(line), "protocol features 0x%llx negotiated",
+		 (unsigned long long)neg.protocol_features);
+	CHECK(log_find(&log, VSF_LOG_INFO, line) >= 0);
+	snprintf(line, sizeof(line), "features 0x%llx acknowledged",
+		 (unsigned long long)neg.features);
+	CHECK(log_find(&log, VSF_LOG_INFO, line) >= 0);
+	CHECK(log_find(&log, VSF_LOG_INFO, "config: 2 shared memory regions (shmids 0,7)") >= 0);
+	CHECK_EQ(log_count(&log, VSF_LOG_INFO), 3);
+	CHECK_EQ(log_count(&log, VSF_LOG_ERROR) + log_count(&log, VSF_LOG_WARN), 0);
+	session_fini(&s);
+}
+
+/*
+ * A u64 reply (GET_FEATURES, GET_PROTOCOL_FEATURES, SET_BACKEND_REQ_FD's
+ * acknowledgement) of any size but 8 is refused with its size named, and
+ * nothing is taken from it: no session, no fd left behind.
+ */
+TEST(connect_u64_reply_of_the_wrong_size_refused)
+{
+	static const uint32_t requests[] = { VSF_REQ_GET_FEATURES, VSF_REQ_GET_PROTOCOL_FEATURES,
+					     VSF_REQ_SET_BACKEND_REQ_FD };
+	static const uint32_t bad_sizes[] = { 0, 4, 16 };
+	uint64_t sizes[256] = { [0] = page() };
+
+	for (size_t i = 0; i < sizeof(requests) / sizeof(requests[0]); i++) {
+		for (size_t j = 0; j < sizeof(bad_sizes) / sizeof(bad_sizes[0]); j++) {
+			struct backend_rule rule = {
+				.request = requests[i], .form = VSF_ANSWER_REPLY,
+				.id = VSF_ANSWER_NATURAL, .flags = VSF_REPLY_FLAGS,
+				.size = bad_sizes[j], .offset = VSF_ANSWER_NATURAL,
+				.csize = VSF_ANSWER_NATURAL, .cflags = VSF_ANSWER_NATURAL,
+			};
+			struct vsf_negotiated neg;
+			struct session s;
+			char want[64];
+			int fds = probe_open_fds();
+
+			fake_init(&s.fb, sizes);
+			rule.value = requests[i] == VSF_REQ_GET_FEATURES ? s.fb.offer.features
+				     : requests[i] == VSF_REQ_GET_PROTOCOL_FEATURES
+					     ? s.fb.offer.protocol_features
+					     : 0;
+			SETUP(backend_offer_add_rule(&s.fb.offer, &rule));
+			session_run(&s, NULL);
+			CHECK_EQ(s.ret, -EPROTO);
+			snprintf(want, sizeof(want), "reply size %u, expected 8", bad_sizes[j]);
+			CHECK(strstr(vsf_frontend_last_error(s.fe), want));
+			CHECK(strstr(vsf_frontend_last_error(s.fe),
+				     vsf_frontend_request_name(requests[i])));
+			vsf_frontend_negotiated(s.fe, &neg);
+			CHECK_EQ(neg.features_offered | neg.protocol_features_offered, 0);
+			CHECK_EQ(vsf_frontend_backend_fd(s.fe), -1);
+			CHECK(!saw_any(&s, VSF_REQ_SET_FEATURES));
+			session_close_fds(&s);
+			CHECK_EQ(probe_open_fds(), fds);
+			vsf_frontend_free(s.fe);
+		}
 	}
 }

@@ -198,6 +198,36 @@ void check_channel_usable(struct fixture *f)
 	close(fd);
 }
 
+/* ---- log ---- */
+
+void log_collect(void *opaque, enum vsf_log_level level, const char *msg)
+{
+	struct log_lines *log = opaque;
+
+	if (log->n == LOG_MAX_LINES)
+		return;
+	log->level[log->n] = level;
+	snprintf(log->text[log->n], sizeof(log->text[0]), "%s", msg);
+	log->n++;
+}
+
+int log_find(const struct log_lines *log, enum vsf_log_level level, const char *text)
+{
+	for (size_t i = 0; i < log->n; i++)
+		if (log->level[i] == level && !strcmp(log->text[i], text))
+			return (int)i;
+	return -1;
+}
+
+size_t log_count(const struct log_lines *log, enum vsf_log_level level)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < log->n; i++)
+		n += log->level[i] == level;
+	return n;
+}
+
 /* ---- process probes ---- */
 
 bool fd_is_open(int fd)

@@ -105,6 +105,23 @@ int do_unmap(struct fixture *f, uint8_t shmid, uint64_t shm_offset, uint64_t len
 /* The channel still works: a map then unmap at region 0 offset 15 pages succeeds. */
 void check_channel_usable(struct fixture *f);
 
+/* ---- the log an embedder sees: a vsf_log_fn that keeps the lines ---- */
+
+#define LOG_MAX_LINES 32
+
+struct log_lines {
+	size_t n; /* lines past LOG_MAX_LINES are dropped */
+	enum vsf_log_level level[LOG_MAX_LINES];
+	char text[LOG_MAX_LINES][256];
+};
+
+/* A vsf_log_fn: opaque is a struct log_lines. */
+void log_collect(void *opaque, enum vsf_log_level level, const char *msg);
+/* Index of the first line equal to text at level, or -1. */
+int log_find(const struct log_lines *log, enum vsf_log_level level, const char *text);
+/* Lines at level. */
+size_t log_count(const struct log_lines *log, enum vsf_log_level level);
+
 /* ---- process probes: scenario/probes.h, and ---- */
 bool fd_is_open(int fd);
 /* Base of region shmid (the test fails if there is none). */
