@@ -343,6 +343,25 @@ def read_results(path):
     return done
 
 
+def from_empty_sample(mutants, corpus_reach, n, path):
+    """The first n reached mutants of the committed sample (path), in its
+    order (a run stopped early holds a random part of it); ids this build
+    lacks are said and skipped, and a sample too short for n is topped up by a
+    random draw from the rest of the reached mutants."""
+    by_id = {m['id']: m for m in mutants if m['index'] in corpus_reach}
+    with open(path) as f:
+        listed = [line.split()[0] for line in f if line.strip() and not line.startswith('#')]
+    gone = [i for i in listed if i not in by_id]
+    if gone:
+        print('from empty: %d sampled mutants are not in this build (src/ changed), skipped: %s'
+              % (len(gone), ', '.join(gone)), file=sys.stderr)
+    chosen = [i for i in listed if i in by_id][:n]
+    if len(chosen) < n:
+        rest = sorted(set(by_id) - set(chosen))
+        chosen += random.Random(25).sample(rest, min(n - len(chosen), len(rest)))
+    return [by_id[i] for i in chosen]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--build', required=True)
@@ -377,10 +396,8 @@ def main():
     if '2m' in levels and not a.msan_build:
         sys.exit('level 2m needs --msan-build (the mutation-msan build)')
     if a.from_empty:
-        pool = sorted(m['id'] for m in mutants if m['index'] in corpus_reach)
-        # in the sample's own order: a run stopped early holds a random part of it
-        by_id = {m['id']: m for m in mutants}
-        mutants = [by_id[i] for i in random.Random(25).sample(pool, min(a.from_empty, len(pool)))]
+        mutants = from_empty_sample(mutants, corpus_reach, a.from_empty,
+                                    os.path.join(a.source, 'mutation', 'sample.txt'))
         levels = ['empty']
     suffix = '-naive' if a.naive else '-afl' if a.afl_build else ''
     if a.from_empty and a.afl_build:

@@ -22,7 +22,8 @@
 # with --report) is written: scores per file, operator and level, the
 # survivors, the equivalent mutants marked in mutation/equivalent.txt (a
 # mark that names no mutant of the build fails the run: it is stale).
-# --from-empty N: a fixed sample of N reached mutants, each fuzzed 60 s by
+# --from-empty N: the first N reached mutants of mutation/sample.txt (one
+# fixed sample for every configuration), each fuzzed 60 s by
 # libFuzzer alone from an empty input (the report gives the share killed
 # with its 95% interval). --naive: level 3 and from empty with the naive
 # raw-wire baseline (bench_naive_wire) instead of the structure-aware
@@ -47,7 +48,7 @@ while (($#)); do
 	--list) list=1; shift ;;
 	--quick) quick=1; shift ;;
 	--build-dir) build=${2:?}; shift 2 ;;  # an existing mutation build (CTest's)
-	-h|--help) sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "mutation.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
