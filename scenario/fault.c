@@ -9,7 +9,7 @@
 
 #include "syscalls.h"
 
-/* enum fault_call follows the table's order. */
+/* enum fault_call follows the table's order; the clock comes after the calls. */
 enum {
 #define VSF_SYSCALL_INDEX(name, ret, params) SYSCALL_INDEX_##name,
 	VSF_SYSCALL_LIST(VSF_SYSCALL_INDEX)
@@ -21,7 +21,9 @@ _Static_assert(SYSCALL_INDEX_mmap == FAULT_MMAP && SYSCALL_INDEX_mremap == FAULT
 		       SYSCALL_INDEX_sendmsg == FAULT_SENDMSG && SYSCALL_INDEX_fstat == FAULT_FSTAT &&
 		       SYSCALL_INDEX_fstatfs == FAULT_FSTATFS && SYSCALL_INDEX_poll == FAULT_POLL &&
 		       SYSCALL_INDEX_socketpair == FAULT_SOCKETPAIR &&
-		       SYSCALL_INDEX_close == FAULT_CLOSE && SYSCALL_COUNT == FAULT_CALL_COUNT,
+		       SYSCALL_INDEX_close == FAULT_CLOSE &&
+		       SYSCALL_INDEX_clock_gettime == FAULT_CALL_COUNT &&
+		       SYSCALL_COUNT == FAULT_CALL_COUNT + 1,
 	       "enum fault_call and VSF_SYSCALL_LIST differ");
 
 static struct {
@@ -29,6 +31,7 @@ static struct {
 	enum fault_call call;
 	unsigned left; /* calls of it to let through first */
 	int err;
+	size_t short_bytes; /* a short send: what it lets through (err 0) */
 	bool fired;
 	struct fault_event event;
 } state;
@@ -58,6 +61,19 @@ bool fault_arm(unsigned call, unsigned after, int err)
 	state.call = (enum fault_call)call;
 	state.left = after;
 	state.err = e;
+	state.short_bytes = 0;
+	return true;
+}
+
+bool fault_arm_short_send(unsigned after, size_t bytes)
+{
+	if (!bytes)
+		return false;
+	state.armed = true;
+	state.call = FAULT_SENDMSG;
+	state.left = after;
+	state.err = 0;
+	state.short_bytes = bytes;
 	return true;
 }
 
@@ -144,9 +160,32 @@ static ssize_t fault_recvmsg(int fd, struct msghdr *mh, int flags)
 	return fails_now(FAULT_RECVMSG, NULL, 0) ? fail_with(-1) : real.recvmsg(fd, mh, flags);
 }
 
+/* sendmsg of the first `keep` bytes of mh's data, with all its control messages. */
+static ssize_t send_short(int fd, const struct msghdr *mh, int flags, size_t keep)
+{
+	struct iovec iov[8]; /* the front-end sends from two at most */
+	struct msghdr cut = *mh;
+	size_t n = 0;
+
+	for (size_t i = 0; i < mh->msg_iovlen && n < sizeof(iov) / sizeof(iov[0]) && keep; i++) {
+		iov[n] = mh->msg_iov[i];
+		if (iov[n].iov_len > keep)
+			iov[n].iov_len = keep;
+		keep -= iov[n].iov_len;
+		n++;
+	}
+	cut.msg_iov = iov;
+	cut.msg_iovlen = n;
+	return real.sendmsg(fd, &cut, flags);
+}
+
 static ssize_t fault_sendmsg(int fd, const struct msghdr *mh, int flags)
 {
-	return fails_now(FAULT_SENDMSG, NULL, 0) ? fail_with(-1) : real.sendmsg(fd, mh, flags);
+	size_t keep = state.short_bytes;
+
+	if (!fails_now(FAULT_SENDMSG, NULL, keep))
+		return real.sendmsg(fd, mh, flags);
+	return keep ? send_short(fd, mh, flags, keep) : fail_with(-1);
 }
 
 static int fault_fstat(int fd, struct stat *st)
@@ -161,7 +200,12 @@ static int fault_fstatfs(int fd, struct statfs *sfs)
 
 static int fault_poll(struct pollfd *fds, nfds_t nfds, int timeout)
 {
-	return fails_now(FAULT_POLL, NULL, 0) ? fail_with(-1) : real.poll(fds, nfds, timeout);
+	/* A driven clock does not move while the front-end waits: no wait at all. */
+	bool driven = fault_clock_note_wait(timeout);
+
+	if (fails_now(FAULT_POLL, NULL, 0))
+		return fail_with(-1);
+	return real.poll(fds, nfds, driven ? 0 : timeout);
 }
 
 static int fault_socketpair(int domain, int type, int protocol, int sv[2])
@@ -177,6 +221,11 @@ static int fault_close(int fd)
 	if (close_watch)
 		close_watch(fd, ret < 0 ? errno : 0);
 	return fails_now(FAULT_CLOSE, NULL, 0) ? fail_with(-1) : ret;
+}
+
+static int fault_clock_gettime(clockid_t clk, struct timespec *ts)
+{
+	return fault_clock_reading(clk, ts) ? 0 : real.clock_gettime(clk, ts);
 }
 
 /* Before main(): every input, the first included, runs with the same table. */

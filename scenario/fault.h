@@ -21,8 +21,13 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
-/* The calls, in the order of VSF_SYSCALL_LIST (src/syscalls.h). */
+/*
+ * The calls, in the order of VSF_SYSCALL_LIST (src/syscalls.h). The table's
+ * last entry, clock_gettime, is not one of them: the clock is driven
+ * (fault_clock_drive), never failed.
+ */
 enum fault_call {
 	FAULT_MMAP,
 	FAULT_MREMAP,
@@ -37,7 +42,10 @@ enum fault_call {
 	FAULT_CALL_COUNT
 };
 
-/* What fired: the call, its errno, and for mmap and munmap the range. */
+/*
+ * What fired: the call, its errno (0 for a short send), for mmap and munmap
+ * the range, for a short send the bytes it let through at most (len).
+ */
 struct fault_event {
 	enum fault_call call;
 	int err;
@@ -62,13 +70,21 @@ int fault_errno_for(unsigned call, int err);
  * is unknown or err is not one it can fail with.
  */
 bool fault_arm(unsigned call, unsigned after, int err);
+/*
+ * Arm a short send: the sendmsg after `after` more sends only the first
+ * `bytes` bytes it is given (its fds go with them), as a socket with little
+ * room does; the one after it sends whole again. Replaces an armed fault.
+ * False (nothing armed) if bytes is 0: a send of bytes never sends none.
+ */
+bool fault_arm_short_send(unsigned after, size_t bytes);
 void fault_disarm(void);
 /* The fault that fired since the last call, if one did (then it is forgotten). */
 bool fault_take_fired(struct fault_event *ev);
 
 /*
  * Whether a failure of this call with this errno is one the front-end
- * retries without a trace (EINTR; EAGAIN on a socket, followed by a wait).
+ * retries without a trace (EINTR; EAGAIN on a socket, followed by a wait;
+ * a short send, whose rest goes next).
  */
 bool fault_is_transient(const struct fault_event *ev);
 
@@ -89,5 +105,23 @@ void fault_watch_close(fault_close_watch_fn fn);
  * tests/no_canaries.sh checks).
  */
 unsigned long fault_file_maps_made(void);
+
+/*
+ * A clock the test drives, for the front-end's deadlines (fault_clock.c):
+ * from now on the front-end's clock_gettime(CLOCK_MONOTONIC) returns these
+ * readings in turn (at most FAULT_CLOCK_READINGS, the last again once they
+ * run out), and its poll waits for no time whatever its timeout: it says
+ * what is ready at once, 0 (timed out) if nothing is. Each poll's timeout
+ * is recorded, an injected failure's too: the waits a deadline asked for.
+ */
+#define FAULT_CLOCK_READINGS 16
+void fault_clock_drive(const struct timespec *readings, size_t n);
+/* The real clock and poll again. */
+void fault_clock_release(void);
+/* The timeouts of the polls since fault_clock_drive, up to max; how many there were. */
+size_t fault_clock_waits(int *timeouts, size_t max);
+/* For the wrappers (fault.c): the next reading if clk is driven; record a wait if it is. */
+bool fault_clock_reading(clockid_t clk, struct timespec *ts);
+bool fault_clock_note_wait(int timeout_ms);
 
 #endif

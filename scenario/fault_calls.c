@@ -75,7 +75,7 @@ bool fault_is_transient(const struct fault_event *ev)
 	switch (ev->call) {
 	case FAULT_RECVMSG:
 	case FAULT_SENDMSG:
-		return ev->err == EINTR || ev->err == EAGAIN;
+		return ev->err == EINTR || ev->err == EAGAIN || ev->err == 0; /* 0: a short send */
 	case FAULT_POLL:
 		return ev->err == EINTR;
 	default:

@@ -36,7 +36,7 @@ int vsf_channel_recv(int fd, int timeout_ms, struct vsf_rx *rx, struct vsf_error
 int vsf_channel_send(int fd, int timeout_ms, const struct vsf_wire_header *hdr,
 		     const void *payload, const int *fds, size_t nfds, struct vsf_error *err);
 
-/* Close every fd still held by rx. */
+/* Close every fd still held by rx; its slots say -1 after, and nfds 0. */
 void vsf_rx_close_fds(struct vsf_rx *rx);
 
 #endif

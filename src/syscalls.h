@@ -7,7 +7,8 @@
  * function itself. In the faultable build of the same sources
  * (vhost_shmem_faultable: the harnesses and tests) it is a call through the
  * table vsf_syscalls, which the fault injector (scenario/fault.h) may point
- * elsewhere, to make the k-th next call of one of them fail.
+ * elsewhere, to make the k-th next call of one of them fail, or (the clock)
+ * to let a test drive the time the deadlines see.
  */
 #ifndef VSF_SYSCALLS_H
 #define VSF_SYSCALLS_H
@@ -18,6 +19,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/vfs.h>
+#include <time.h>
 
 /* X(name, return type, parameters): every entry, in this order. */
 #define VSF_SYSCALL_LIST(X)                                                             \
@@ -30,7 +32,8 @@
 	X(fstatfs, int, (int fd, struct statfs *sfs))                                     \
 	X(poll, int, (struct pollfd *fds, nfds_t nfds, int timeout))                      \
 	X(socketpair, int, (int domain, int type, int protocol, int sv[2]))               \
-	X(close, int, (int fd))
+	X(close, int, (int fd))                                                           \
+	X(clock_gettime, int, (clockid_t clk, struct timespec *ts))
 
 struct vsf_syscalls {
 #define VSF_SYSCALL_FIELD(name, ret, params) ret(*name) params;

@@ -53,7 +53,7 @@ if [[ -e $faultable ]] && ! nm -a "$faultable" | grep -w vsf_syscalls >/dev/null
 fi
 if [[ -e $faultable ]]; then
 	# The calls of VSF_SYSCALL_LIST (src/syscalls.h), with their 64-bit names.
-	mapfile -t calls < <(sed -n 's/^[[:space:]]*X(\([a-z]*\),.*/\1/p' "$src/src/syscalls.h")
+	mapfile -t calls < <(sed -n 's/^[[:space:]]*X(\([a-z_]*\),.*/\1/p' "$src/src/syscalls.h")
 	((${#calls[@]} >= 10)) || { echo "FAIL: found ${#calls[@]} calls in src/syscalls.h" >&2; exit 1; }
 	pattern="^($(IFS='|'; echo "${calls[*]}"))(64)?$"
 	direct=$(nm -A -u "$faultable" | awk -v p="$pattern" '$NF ~ p && $1 !~ /:syscalls\.c\.o:$/ { print $1, $NF }')

@@ -165,10 +165,14 @@ TEST(reply_send_fails_change_committed_channel_closes)
 	fixture_fini(&f);
 }
 
-/* A failed read loses framing: the channel closes, the message's fds with it. */
+/*
+ * A failed read loses framing: the channel closes, the message's fds with
+ * it, and the caller sees the read's errno (ENOTCONN is no reset, EBADF no
+ * "try again").
+ */
 TEST(receive_fails_closes_channel_and_fds)
 {
-	static const int errs[] = { ENOMEM, EFAULT, ECONNRESET };
+	static const int errs[] = { ENOMEM, EFAULT, ECONNRESET, ENOTCONN, EBADF };
 
 	for (size_t i = 0; i < sizeof(errs) / sizeof(errs[0]); i++) {
 		struct fixture f;
@@ -179,7 +183,7 @@ TEST(receive_fails_closes_channel_and_fds)
 		fixture_init_regions(&f, two_regions);
 		fds = probe_open_fds();
 		SETUP(fault_arm(FAULT_RECVMSG, 0, errs[i]));
-		CHECK(send_mmap(&f, fd, 0, f.page, &v, &value) < 0);
+		CHECK_EQ(send_mmap(&f, fd, 0, f.page, &v, &value), -errs[i]);
 		CHECK(!v.received);
 		CHECK_EQ(value, -1);
 		CHECK_EQ(vsf_frontend_backend_fd(f.fe), -1);
