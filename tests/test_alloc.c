@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "vsf_test.h"
 
@@ -59,4 +60,24 @@ TEST(new_fails_with_enomem_when_memory_runs_out)
 	CHECK_EQ(vsf_frontend_new(NULL, &fe), -ENOMEM);
 	CHECK(fe == untouched);
 	CHECK(!fail_next_malloc);
+}
+
+/* A region whose record cannot be allocated is not added: -ENOMEM with a
+ * reason, no reservation, and the same region can be added afterwards. */
+TEST(add_region_fails_with_enomem_when_memory_runs_out)
+{
+	struct vsf_region_info ri;
+	struct fixture f;
+
+	fixture_init(&f, ALL_PROTOCOL_FEATURES, NULL);
+	fail_next_calloc = true;
+	CHECK_EQ(vsf_frontend_add_region(f.fe, 7, 4 * f.page), -ENOMEM);
+	CHECK(!fail_next_calloc);
+	CHECK(strstr(vsf_frontend_last_error(f.fe), "out of memory") != NULL);
+	CHECK_EQ(vsf_frontend_region_count(f.fe), 0);
+	CHECK(!vsf_frontend_region(f.fe, 7, &ri));
+	CHECK_EQ(vsf_frontend_add_region(f.fe, 7, 4 * f.page), 0);
+	CHECK(vsf_frontend_region(f.fe, 7, &ri));
+	CHECK_EQ(ri.size, 4 * f.page);
+	fixture_fini(&f);
 }
