@@ -406,6 +406,10 @@ def main():
         sys.exit('level 3 needs --fuzz-build (the mutation-libfuzzer build)')
     results = os.path.join(a.out, 'results.tsv')
     done = read_results(results)
+    # The fuzz levels skip mutants marked equivalent: the score leaves them
+    # out, and 30-60 s each of fuzzing would buy nothing.
+    with open(os.path.join(a.source, 'mutation', 'equivalent.txt')) as f:
+        marked = {line.split()[0] for line in f if line.strip() and not line.startswith('#')}
     lock = threading.Lock()
 
     def record(m, level, verdict, cpu, detail):
@@ -426,6 +430,8 @@ def main():
                 if done[key] == 'killed':
                     return
                 continue
+            if level in ('3', 'empty') and m['id'] in marked:
+                return
             if level == '1':
                 verdict, cpu, detail = lv.level1(m, reach)
             elif level == '2':
