@@ -10,15 +10,13 @@
 
 #define CMPLOG_SHM_ENV "__AFL_CMPLOG_SHM_ID"
 
-void cmplog_operands_open(struct cmplog_operands *t)
+static void attach(struct cmplog_operands *t)
 {
 	const char *id = getenv(CMPLOG_SHM_ENV);
 	struct shmid_ds ds;
 	void *map;
 
-	t->map = NULL;
-	t->n = 0;
-	t->said = false;
+	t->tried = true;
 	if (!id || !*id) {
 		fprintf(stderr, "vsf: no CMPLOG map (afl-fuzz without -c): field values without "
 				"comparison operands\n");
@@ -75,6 +73,8 @@ void cmplog_operands_refresh(struct cmplog_operands *t)
 	const uint8_t *pairs;
 	bool room = true;
 
+	if (!t->tried)
+		attach(t);
 	if (!t->map)
 		return;
 	/* The map changes only during a CMPLOG run, and afl-fuzz makes none
@@ -109,6 +109,5 @@ void cmplog_operands_close(struct cmplog_operands *t)
 {
 	if (t->map)
 		shmdt(t->map);
-	t->map = NULL;
-	t->n = 0;
+	memset(t, 0, sizeof(*t));
 }

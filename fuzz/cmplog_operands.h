@@ -31,20 +31,22 @@
 /* The distinct operands kept from one read of the map. */
 #define CMPLOG_MAX_OPERANDS 4096
 
+/* Zeroed: no map attached yet. */
 struct cmplog_operands {
 	const uint8_t *map; /* NULL: no map to read */
+	bool tried;         /* the map was looked for */
+	bool said;          /* the first table read was reported */
 	uint64_t values[CMPLOG_MAX_OPERANDS];
 	size_t n;
-	bool said; /* the first table read was reported */
 };
 
 /*
- * Attach the map afl-fuzz names in the environment; says on stderr once
- * what it found. Without a map (afl-fuzz without -c), or one of another
- * layout, the table stays empty.
+ * The table from the map as it is now: the distinct operands of its integer
+ * comparisons. The first call attaches the map the environment names (afl-fuzz
+ * names it only after it loaded the library) and says on stderr what it found;
+ * without a map (afl-fuzz without -c), or with one of another layout, the
+ * table stays empty.
  */
-void cmplog_operands_open(struct cmplog_operands *t);
-/* The table from the map as it is now: the distinct operands of its integer comparisons. */
 void cmplog_operands_refresh(struct cmplog_operands *t);
 void cmplog_operands_close(struct cmplog_operands *t);
 

@@ -72,7 +72,6 @@ void *afl_custom_init(void *afl, unsigned int seed)
 		return NULL;
 	}
 	am->seed = seed;
-	cmplog_operands_open(&am->cmplog);
 	am->new_entry = true;
 	vsf_mutator_set_field_source(am->m, cmplog_field, am);
 	return am;
