@@ -59,6 +59,8 @@ struct vsf_mutator {
 	uint64_t rng;
 	uint32_t requests[MUT_MAX_REQUESTS];
 	size_t nrequests;
+	vsf_field_source field_source; /* the engine's field values, or NULL */
+	void *field_source_opaque;
 	uint64_t page;
 	struct vsf_op ops[MUT_MAX_OPS];
 	size_t nops;
@@ -114,6 +116,12 @@ void vsf_mutator_set_requests(struct vsf_mutator *m, const uint32_t *requests, s
 	m->nrequests = 0;
 	for (size_t i = 0; i < n && m->nrequests < MUT_MAX_REQUESTS; i++)
 		m->requests[m->nrequests++] = requests[i];
+}
+
+void vsf_mutator_set_field_source(struct vsf_mutator *m, vsf_field_source fn, void *opaque)
+{
+	m->field_source = fn;
+	m->field_source_opaque = opaque;
 }
 
 /* A front-end request: mostly one the target is known to send. */
@@ -853,7 +861,41 @@ static uint64_t interesting(struct vsf_mutator *m, struct vsf_op *op, const stru
 	}
 }
 
-/* Set one field: from another op of the program (± a page, ± a byte), an interesting value, or a nudge. */
+/* A value of the mutator's own for f: from another op of the program (± a
+ * page, ± a byte), an interesting value, or a nudge. */
+static uint64_t own_value(struct vsf_mutator *m, struct vsf_op *op, const struct field *f)
+{
+	uint64_t v;
+
+	switch (below(m, 10)) {
+	case 0:
+	case 1:
+	case 2:
+	case 3:
+		if (!pool_value(m, f, &v))
+			v = interesting(m, op, f);
+		switch (below(m, 6)) {
+		case 0:
+			return v + m->page;
+		case 1:
+			return v - m->page;
+		case 2:
+			return v + (chance(m, 50) ? 1 : -1ull);
+		default:
+			return v;
+		}
+	case 4:
+	case 5:
+	case 6:
+	case 7:
+		return interesting(m, op, f);
+	default:
+		return le_load(f->p, f->width) + (chance(m, 50) ? m->page : -m->page);
+	}
+}
+
+/* Set one field: now and then from the engine's source (the operands the
+ * code compares against), else to a value of the mutator's own. */
 static bool mut_field(struct vsf_mutator *m)
 {
 	struct field f[64];
@@ -868,37 +910,11 @@ static bool mut_field(struct vsf_mutator *m)
 	if (!n)
 		return false;
 	f[0] = f[below(m, n)];
-	switch (below(m, 10)) {
-	case 0:
-	case 1:
-	case 2:
-	case 3:
-		if (!pool_value(m, &f[0], &v))
-			v = interesting(m, op, &f[0]);
-		switch (below(m, 6)) {
-		case 0:
-			v += m->page;
-			break;
-		case 1:
-			v -= m->page;
-			break;
-		case 2:
-			v += chance(m, 50) ? 1 : -1ull;
-			break;
-		default:
-			break;
-		}
-		break;
-	case 4:
-	case 5:
-	case 6:
-	case 7:
-		v = interesting(m, op, &f[0]);
-		break;
-	default:
-		v = le_load(f[0].p, f[0].width) + (chance(m, 50) ? m->page : -m->page);
-		break;
-	}
+	if (m->field_source && below(m, VSF_FIELD_SOURCE_SHARE) == 0 &&
+	    m->field_source(m->field_source_opaque, f[0].p, f[0].width))
+		v = le_load(f[0].p, f[0].width);
+	else
+		v = own_value(m, op, &f[0]);
 	if (f[0].role == OP_R_SIZE && op->code == VSF_OP_FD && v > VSF_PROG_MAX_FD_SIZE)
 		v = VSF_PROG_MAX_FD_SIZE;
 	le_store(f[0].p, f[0].width, v);

@@ -17,9 +17,11 @@
  * requests the target is known to send: vsf_mutator_set_requests) and raw
  * messages (a map turned into its
  * wire bytes, header fields, payload size, chunking), and splices op ranges
- * of two programs. Byte-level mutation stays with the engine: libFuzzer's
- * own mutators are called for a small share of the inputs, and AFL++ runs
- * its havoc stage beside the custom one.
+ * of two programs. A share of the field changes takes the field's bytes
+ * from the engine (vsf_mutator_set_field_source): values the code under
+ * test compares against. Byte-level mutation stays with the engine:
+ * libFuzzer's own mutators are called for a small share of the inputs, and
+ * AFL++ runs its havoc stage beside the custom one.
  *
  * Every output decodes into exactly the ops that were encoded (a mutation
  * whose bytes would re-frame is dropped) and stays within the input caps of
@@ -28,6 +30,7 @@
 #ifndef VSF_MUTATOR_H
 #define VSF_MUTATOR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -42,6 +45,18 @@ void vsf_mutator_free(struct vsf_mutator *m);
  * what the shipped profiles list and the GETs a front-end reads.
  */
 void vsf_mutator_set_requests(struct vsf_mutator *m, const uint32_t *requests, size_t n);
+
+/*
+ * An engine's source of field values, for one field change in
+ * VSF_FIELD_SOURCE_SHARE (when set): fn rewrites the field's width bytes
+ * (1 to 8, little-endian) in place and returns false when it has nothing to
+ * offer (the mutator then picks a value of its own). libFuzzer's adapter
+ * hands the bytes to LLVMFuzzerMutate (its comparison table and the
+ * dictionary), AFL++'s writes an operand CMPLOG logged. NULL: none.
+ */
+#define VSF_FIELD_SOURCE_SHARE 4
+typedef bool (*vsf_field_source)(void *opaque, uint8_t *p, size_t width);
+void vsf_mutator_set_field_source(struct vsf_mutator *m, vsf_field_source fn, void *opaque);
 
 /*
  * Mutate the program in data[0..size) (one to a few stacked mutations,

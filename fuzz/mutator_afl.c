@@ -3,13 +3,22 @@
  * AFL++'s custom mutator library for the structure-aware mutator
  * (mutator.h): AFL_CUSTOM_MUTATOR_LIBRARY=.../libvsf_afl_mutator.so. AFL++
  * runs its own havoc stage beside it (unless AFL_CUSTOM_MUTATOR_ONLY), which
- * keeps byte-level mutation. Queue entries it made have "vsf-program" in
- * their names.
+ * keeps byte-level mutation and its CMPLOG stage. Queue entries it made
+ * have "vsf-program" in their names.
+ *
+ * The program mutator's field source (mutator.h) is the operands of the
+ * comparisons CMPLOG logged for the queue entry being fuzzed
+ * (cmplog_operands.h), each also off by one: AFL++'s own CMPLOG stage
+ * writes an operand only where the input's bytes hold the other one, while
+ * a field value from the table reaches any field of any op, inserted ones
+ * too, in a program that stays well-formed.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmplog_operands.h"
 #include "mutator.h"
 
 struct afl_mutator {
@@ -17,13 +26,41 @@ struct afl_mutator {
 	uint64_t seed;
 	uint8_t *copy; /* the fallback's output */
 	size_t copy_cap;
+	struct cmplog_operands cmplog;
+	bool new_entry; /* a queue entry was picked: read the map again */
 };
 
 void *afl_custom_init(void *afl, unsigned int seed);
+uint8_t afl_custom_queue_get(void *data, const uint8_t *filename);
 size_t afl_custom_fuzz(void *data, uint8_t *buf, size_t buf_size, uint8_t **out_buf,
 		       uint8_t *add_buf, size_t add_buf_size, size_t max_size);
 const char *afl_custom_describe(void *data, size_t max_description_len);
 void afl_custom_deinit(void *data);
+
+/* A field set to a logged operand, or one off it (a comparison's boundary). */
+static bool cmplog_field(void *opaque, uint8_t *p, size_t width)
+{
+	struct afl_mutator *am = opaque;
+	uint64_t r, v;
+
+	if (!am->cmplog.n)
+		return false;
+	am->seed = am->seed * 6364136223846793005ull + 1442695040888963407ull;
+	r = am->seed >> 16;
+	v = am->cmplog.values[r % am->cmplog.n];
+	switch ((r >> 32) % 4) {
+	case 0:
+		v++;
+		break;
+	case 1:
+		v--;
+		break;
+	default:
+		break;
+	}
+	memcpy(p, &v, width); /* little-endian: the low bytes */
+	return true;
+}
 
 void *afl_custom_init(void *afl, unsigned int seed)
 {
@@ -35,7 +72,19 @@ void *afl_custom_init(void *afl, unsigned int seed)
 		return NULL;
 	}
 	am->seed = seed;
+	am->new_entry = true;
+	vsf_mutator_set_field_source(am->m, cmplog_field, am);
 	return am;
+}
+
+/* AFL++ picked a queue entry to fuzz: its CMPLOG stage comes next, then ours. */
+uint8_t afl_custom_queue_get(void *data, const uint8_t *filename)
+{
+	struct afl_mutator *am = data;
+
+	(void)filename;
+	am->new_entry = true;
+	return 1; /* fuzz it */
 }
 
 /*
@@ -80,6 +129,10 @@ size_t afl_custom_fuzz(void *data, uint8_t *buf, size_t buf_size, uint8_t **out_
 	const uint8_t *out;
 	size_t n;
 
+	if (am->new_entry) {
+		cmplog_operands_refresh(&am->cmplog);
+		am->new_entry = false;
+	}
 	am->seed = am->seed * 6364136223846793005ull + 1442695040888963407ull;
 	/* One in eight: splice with the other input AFL++ hands over. */
 	if (add_buf && add_buf_size && (am->seed >> 61) == 0)
@@ -104,6 +157,7 @@ void afl_custom_deinit(void *data)
 	struct afl_mutator *am = data;
 
 	vsf_mutator_free(am->m);
+	cmplog_operands_close(&am->cmplog);
 	free(am->copy);
 	free(am);
 }

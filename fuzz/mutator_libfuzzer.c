@@ -6,6 +6,12 @@
  * that framing and parser bugs stay reachable. VSF_MUTATOR=off leaves all
  * mutation to libFuzzer, for comparisons. With VSF_TARGET_PROFILE set, the
  * answer and wait ops it makes mostly name the requests that profile lists.
+ *
+ * The program mutator's field source (mutator.h) is LLVMFuzzerMutate on the
+ * field's own bytes: among libFuzzer's mutators, the one that writes the
+ * other operand of a comparison the library made (its table of recent
+ * comparisons, TORC) and the -dict entries, so the values the code compares
+ * against land in fields of a program that stays well-formed.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -37,6 +43,25 @@ static void use_profile(struct vsf_mutator *m)
 		vsf_mutator_set_requests(m, prof.sends, prof.nsends);
 }
 
+/* A field's bytes mutated by libFuzzer in place, at their width: bytes it
+ * erased are zero (the high bytes of a little-endian number). */
+static bool libfuzzer_field(void *opaque, uint8_t *p, size_t width)
+{
+	uint8_t buf[8];
+	size_t n;
+
+	(void)opaque;
+	if (width > sizeof(buf))
+		return false;
+	memcpy(buf, p, width);
+	n = LLVMFuzzerMutate(buf, width, width);
+	if (!n || n > width)
+		return false;
+	memset(buf + n, 0, width - n);
+	memcpy(p, buf, width);
+	return true;
+}
+
 /* The mutator, or NULL when VSF_MUTATOR=off; says once which is in use. */
 static struct vsf_mutator *get_mutator(void)
 {
@@ -51,6 +76,7 @@ static struct vsf_mutator *get_mutator(void)
 			if (!mutator)
 				abort();
 			use_profile(mutator);
+			vsf_mutator_set_field_source(mutator, libfuzzer_field, NULL);
 		}
 		fprintf(stderr, "vsf: %s\n",
 			mutator ? "structure-aware program mutator in use (VSF_MUTATOR=off: "

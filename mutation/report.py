@@ -191,7 +191,8 @@ def render(title, mutants, stale, cpu, runs, samples, plot, results):
                   'or corpus counted): %d of %d sampled mutants killed, %.1f%% (95%% interval '
                   '%.1f%%-%.1f%%).' % (
                       'the naive raw-wire baseline' if level.endswith('naive') else
-                      'libFuzzer with the structure-aware mutator', k, len(sample),
+                      'AFL++ with CMPLOG and the structure-aware mutator' if level.endswith('afl')
+                      else 'libFuzzer with the structure-aware mutator', k, len(sample),
                       100.0 * k / len(sample), 100 * lo, 100 * hi), '']
     naive3 = [r['3-naive'][0] for r in results.values() if '3-naive' in r]
     if naive3:

@@ -17,14 +17,16 @@ ASan cannot see. Level 3 (engine libfuzzer): a libFuzzer run
 of S seconds (default 30, shared by the harnesses whose corpus reaches the
 mutant) from the committed corpora, in the --fuzz-build (preset
 mutation-libfuzzer); killed by a finding that the unmutated build replays
-clean. --afl-build DIR: level 3 with AFL++ instead (CMPLOG from DIR-cmplog,
-the structure-aware mutator library of build/default; level "3-afl").
+clean. --afl-build DIR: level 3 with AFL++ instead (DIR the
+mutation-afl-cmplog build, fuzzed with -c 0; the structure-aware mutator
+library of build/default; level "3-afl").
 --naive: level 3 and from empty with the raw-wire baseline instead (levels
 "3-naive", "empty-naive"). --from-empty N: instead, a sample of N
 of the reached mutants (the same for every run: a fixed seed over the
 sorted ids of the build) each
 fuzzed by libFuzzer alone from an empty input, --fuzz-seconds shared by every
-harness; level "empty" in the results.
+harness; level "empty" in the results (with --afl-build: AFL++ from a 1-byte
+input, level "empty-afl").
 
 A mutant killed at one level is not run at the next; a mutant the committed
 corpora never reach is "not-reached" and run at no level.
@@ -255,34 +257,40 @@ class Levels:
             return verdict, cpu + c, detail
         return 'survived', cpu, ''
 
-    def level3_afl(self, m, reach, afl_build, seconds):
+    def level3_afl(self, m, reach, afl_build, seconds, from_empty=False):
         """AFL++ (CMPLOG and the structure-aware mutator library, as
         bench-bugs.sh runs it) from the committed corpora, until the first
-        crash; a finding is confirmed as libFuzzer's is."""
-        harnesses = self.reaching(m, reach)
+        crash; a finding is confirmed as libFuzzer's is. from_empty: every
+        harness from one 1-byte input (AFL++ wants a non-empty one), as
+        bench-bugs.sh's empty corpus."""
+        harnesses = self.harnesses if from_empty else self.reaching(m, reach)
         cpu = 0.0
         each = max(10, seconds // max(1, len(harnesses)))
         for h in harnesses:
-            work = os.path.join(self.out, 'fuzz-afl', m['id'].replace(':', '_'), h)
+            kind = 'empty-afl' if from_empty else 'fuzz-afl'
+            work = os.path.join(self.out, kind, m['id'].replace(':', '_'), h)
             subprocess.run(['rm', '-rf', work], check=True)
             os.makedirs(os.path.join(work, 'seeds'))
-            for d in ('corpus/' + h, 'corpus/regressions/' + h):
+            if from_empty:
+                with open(os.path.join(work, 'seeds', 'one-byte'), 'w') as f:
+                    f.write('\n')
+            for d in () if from_empty else ('corpus/' + h, 'corpus/regressions/' + h):
                 path = os.path.join(self.source, d)
                 for f in sorted(os.listdir(path)) if os.path.isdir(path) else ():
                     subprocess.run(['cp', os.path.join(path, f),
                                     os.path.join(work, 'seeds', d.replace('/', '_') + '-' + f)],
                                    check=True)
-            binary = os.path.join(afl_build, 'fuzz', h)
-            cmplog = os.path.join(afl_build + '-cmplog', 'fuzz', h)
+            # The CMPLOG build is the target, with -c 0 (scripts/afl-env.sh says why).
+            cmplog = os.path.join(afl_build, 'fuzz', h)
             script = ('. scripts/afl-env.sh; afl-fuzz -i "$1/seeds" -o "$1/afl" -x "$2" -V "$3" '
-                      '-m none -t 10000 -c "$4" -- "$5" >"$1/log" 2>&1; afl_kill_orphans "$4"')
+                      '-m none -t 10000 -c 0 -- "$4" >"$1/log" 2>&1; afl_kill_orphans "$4"')
             env = dict(self.env, VSF_MUTANT=m['id'], AFL_BENCH_UNTIL_CRASH='1',
                        AFL_CUSTOM_MUTATOR_LIBRARY=os.path.join(
                            self.source, 'build', 'default', 'fuzz', 'libvsf_afl_mutator.so'))
             start = time.monotonic()
             _, _, c = run(['bash', '-c', script, 'afl', work,
-                           os.path.join(self.source, 'dict', h + '.dict'), str(each), cmplog,
-                           binary], env, each + 120, self.source)
+                           os.path.join(self.source, 'dict', h + '.dict'), str(each), cmplog],
+                          env, each + 120, self.source)
             # the fork server's children are not waited for: afl-fuzz keeps one core busy
             cpu += max(c, time.monotonic() - start)
             crashes = os.path.join(work, 'afl', 'default', 'crashes')
@@ -293,7 +301,8 @@ class Levels:
             subprocess.run(['rm', '-rf', os.path.join(work, 'seeds'),
                             os.path.join(work, 'afl', 'default', 'queue')], check=True)
             if seed_crash:
-                return 'killed', cpu, '%s: a committed input crashes' % h
+                return 'killed', cpu, '%s: %s crashes' % (
+                    h, 'the 1-byte input' if from_empty else 'a committed input')
             if not found:
                 continue
             verdict, c, detail = self.confirm(h, os.path.join(crashes, found[0]))
@@ -374,7 +383,7 @@ def main():
     ap.add_argument('--msan-build', help='the mutation-msan build, for level 2m')
     ap.add_argument('--fuzz-seconds', type=int, default=30)
     ap.add_argument('--from-empty', type=int, metavar='N', help='the from-empty sample instead')
-    ap.add_argument('--afl-build', help='the mutation-afl build (and its -cmplog twin): level 3 '
+    ap.add_argument('--afl-build', help='the mutation-afl-cmplog build: level 3 and from empty '
                     'with AFL++ instead of libFuzzer')
     ap.add_argument('--naive', action='store_true',
                     help='level 3 and from empty with the naive raw-wire baseline')
@@ -400,8 +409,6 @@ def main():
                                     os.path.join(a.source, 'mutation', 'sample.txt'))
         levels = ['empty']
     suffix = '-naive' if a.naive else '-afl' if a.afl_build else ''
-    if a.from_empty and a.afl_build:
-        sys.exit('from empty with AFL++ is not there yet')
     if ('3' in levels or a.from_empty) and not (a.fuzz_build or a.afl_build):
         sys.exit('level 3 needs --fuzz-build (the mutation-libfuzzer build)')
     results = os.path.join(a.out, 'results.tsv')
@@ -438,9 +445,9 @@ def main():
                 verdict, cpu, detail = lv.level2(m, reach, baseline)
             elif level == '2m':
                 verdict, cpu, detail = lv.level2(m, reach, None, os.path.abspath(a.msan_build))
-            elif a.afl_build and level == '3':
+            elif a.afl_build and level in ('3', 'empty'):
                 verdict, cpu, detail = lv.level3_afl(m, reach, os.path.abspath(a.afl_build),
-                                                     a.fuzz_seconds)
+                                                     a.fuzz_seconds, from_empty=level == 'empty')
             else:
                 verdict, cpu, detail = lv.level3(m, reach, os.path.abspath(a.fuzz_build),
                                                  a.fuzz_seconds, from_empty=level == 'empty',

@@ -7,6 +7,13 @@ export AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_AFFINIT
 export ASAN_OPTIONS=abort_on_error=1:symbolize=0:detect_leaks=1:allocator_may_return_null=1
 export UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1
 
+# CMPLOG: the CMPLOG build is the target itself, with `-c 0`. AFL++ 4.04c
+# (Debian 12's) starts its CMPLOG fork server from the target's path, not
+# from the binary -c names (the process bears the CMPLOG binary's name and
+# runs the plain one), so `-c CMPLOG_BINARY -- PLAIN_BINARY` logs no
+# comparison at all. The CMPLOG build has the plain build's coverage too.
+# docs/fuzzing.md, "Comparison operands in fields".
+
 # AFL++'s CMPLOG fork server runs in a session of its own and can outlive
 # afl-fuzz, stopped and re-parented to init: kill those left of binary $1,
 # never one whose afl-fuzz still runs.

@@ -68,7 +68,7 @@ csv=$out/trials.csv
 
 lf=$root/build/canary-libfuzzer/fuzz
 lf_msan=$root/build/canary-libfuzzer-msan/fuzz
-afl=$root/build/canary-afl/fuzz
+# AFL++ fuzzes the CMPLOG build itself (-c 0: scripts/afl-env.sh says why).
 afl_cmplog=$root/build/canary-afl-cmplog/fuzz
 afl_mutator=$root/build/default/fuzz/libvsf_afl_mutator.so
 
@@ -102,9 +102,7 @@ build() {
 		build_preset canary-libfuzzer-msan fuzz_frontend_session fuzz_frontend_session_replay
 	fi
 	if [[ $configs_s == *" afl-mutator "* ]]; then
-		for preset in canary-afl canary-afl-cmplog; do
-			build_preset $preset "${harnesses[@]}"
-		done
+		build_preset canary-afl-cmplog "${harnesses[@]}"
 		build_preset default vsf_afl_mutator
 	fi
 }
@@ -175,7 +173,7 @@ run_trial() {
 			export AFL_CUSTOM_MUTATOR_LIBRARY=$afl_mutator AFL_BENCH_UNTIL_CRASH=1
 			timeout -k 10 $((limit + 60)) afl-fuzz -i "$work/corpus" -o "$work/afl" \
 				-x "$root/dict/$harness.dict" -V "$limit" -m none -t 10000 \
-				-c "$afl_cmplog/$harness" -- "$afl/$harness" >"$log" 2>&1 &
+				-c 0 -- "$afl_cmplog/$harness" >"$log" 2>&1 &
 			echo $! >"$work/pid"
 			wait $!
 		)

@@ -34,8 +34,9 @@ done
 [[ $role == main || $role == secondary ]] || { echo "fuzz-afl.sh: role must be main or secondary" >&2; exit 2; }
 bin=$root/build/afl/fuzz/$target
 cmplog=$root/build/afl-cmplog/fuzz/$target
-with_cmplog=()
-((use_cmplog)) && with_cmplog=(-c "$cmplog")
+# The CMPLOG instance fuzzes the CMPLOG build itself (-c 0: scripts/afl-env.sh says why).
+with_cmplog=() cmplog_bin=$bin
+((use_cmplog)) && with_cmplog=(-c 0) cmplog_bin=$cmplog
 
 # shellcheck source=scripts/lib.sh
 . scripts/lib.sh
@@ -68,15 +69,15 @@ common=(-i "$seed_dir" -o "$afl_out" -x "$dict" -V "$secs" -m none -t "$(timeout
 echo "fuzz.sh: AFL++ on $target for ${secs}s with $jobs instance(s) (${names[*]}) in $afl_out, custom mutator $AFL_CUSTOM_MUTATOR_LIBRARY; logs $out/*.log"
 pids=()
 for i in "${!names[@]}"; do
-	n=${names[i]}
+	n=${names[i]} prog=$cmplog_bin
 	if ((i > 0)); then
-		opt=(-S "$n")
+		opt=(-S "$n") prog=$bin
 	elif [[ $role == main ]]; then
 		opt=(-M "$n" "${with_cmplog[@]}" "${foreign[@]}")
 	else
 		opt=(-S "$n" "${with_cmplog[@]}")
 	fi
-	afl-fuzz "${opt[@]}" "${common[@]}" -- "$bin" >"$out/$n.log" 2>&1 &
+	afl-fuzz "${opt[@]}" "${common[@]}" -- "$prog" >"$out/$n.log" 2>&1 &
 	pids+=($!)
 	[[ -z $sync ]] || ln -sfn "$afl_out/$n" "$out/$n"
 done

@@ -6,7 +6,7 @@
 #
 #   scripts/mutation.sh [--levels 1,2,2m[,3]] [--engine libfuzzer|afl] [--jobs N]
 #                       [--out DIR] [--report FILE]
-#   scripts/mutation.sh --from-empty N [--naive] [--jobs N] [--out DIR] [--report FILE]
+#   scripts/mutation.sh --from-empty N [--naive | --engine afl] [--jobs N] [--out DIR] [--report FILE]
 #   scripts/mutation.sh --list
 #   scripts/mutation.sh --quick
 #
@@ -16,7 +16,7 @@
 # with no mutant on), then runs each mutant the committed corpora reach at
 # each level until one kills it (level 3: 30 s of libFuzzer, in the
 # mutation-libfuzzer build, for the survivors of 1 and 2; --engine afl:
-# AFL++ with CMPLOG and the structure-aware mutator, mutation-afl builds). OUT/results.tsv
+# AFL++ with CMPLOG and the structure-aware mutator, mutation-afl-cmplog build). OUT/results.tsv
 # (default OUT=mutation-out) gets a line per mutant and level as each is
 # decided; a rerun skips what is there, so a run can be stopped and resumed. Then OUT/report.md (and FILE
 # with --report) is written: scores per file, operator and level, the
@@ -24,8 +24,9 @@
 # mark that names no mutant of the build fails the run: it is stale).
 # --from-empty N: the first N reached mutants of mutation/sample.txt (one
 # fixed sample for every configuration), each fuzzed 60 s by
-# libFuzzer alone from an empty input (the report gives the share killed
-# with its 95% interval). --naive: level 3 and from empty with the naive
+# libFuzzer alone from an empty input (--engine afl: AFL++ with CMPLOG and
+# the structure-aware mutator from a 1-byte input; the report gives the
+# share killed with its 95% interval). --naive: level 3 and from empty with the naive
 # raw-wire baseline (bench_naive_wire) instead of the structure-aware
 # mutator, for the comparison. --list: every mutant, one a line. --quick: the mutants of
 # mutation/quick.txt, each with the outcome it must have (CTest label
@@ -48,7 +49,7 @@ while (($#)); do
 	--list) list=1; shift ;;
 	--quick) quick=1; shift ;;
 	--build-dir) build=${2:?}; shift 2 ;;  # an existing mutation build (CTest's)
-	-h|--help) sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "mutation.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -89,12 +90,11 @@ if [[ $levels == *2m* ]]; then
 	build_preset mutation-msan "${harnesses[@]/%/_replay}" >/dev/null
 	fuzz=(--msan-build build/mutation-msan)
 fi
-if [[ $engine == afl && $levels == *3* ]]; then
+if [[ $engine == afl && ($levels == *3* || -n $empty) ]]; then
 	mapfile -t harnesses <fuzz/harnesses.txt
 	build_preset default vsf_afl_mutator >/dev/null
-	build_preset mutation-afl "${harnesses[@]}" >/dev/null
 	build_preset mutation-afl-cmplog "${harnesses[@]}" >/dev/null
-	fuzz+=(--afl-build build/mutation-afl)
+	fuzz+=(--afl-build build/mutation-afl-cmplog)
 elif [[ $levels == *3* || -n $empty ]]; then
 	mapfile -t harnesses <fuzz/harnesses.txt
 	build_preset mutation-libfuzzer "${harnesses[@]}" bench_naive_wire >/dev/null

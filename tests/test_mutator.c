@@ -14,6 +14,7 @@
 
 #include "mutator.h"
 #include "program.h"
+#include "program_checks.h"
 #include "vsf_test.h"
 
 #define MAX_SIZE 4096
@@ -36,64 +37,6 @@ static const char *const starts[] = {
 	"send\nsend chunk=2\nsend\n",
 };
 
-static size_t text_to_bin(const char *text, uint8_t *out, size_t max)
-{
-	struct vsf_buf b = { 0 };
-	char err[128];
-	size_t n;
-
-	SETUP(vsf_program_parse_text(text, &b, err, sizeof(err)) == 0);
-	SETUP(b.len <= max);
-	n = b.len;
-	if (n)
-		memcpy(out, b.data, n);
-	free(b.data);
-	return n;
-}
-
-/*
- * Binary -> ops -> binary is exact, and binary -> text -> binary too. With
- * no_bytes, no op decodes as raw bytes: none was re-framed by a mutation.
- */
-static void check_program(const uint8_t *data, size_t size, bool no_bytes)
-{
-	struct vsf_program p;
-	struct vsf_buf again = { 0 }, from_text = { 0 };
-	char *text = NULL, err[128];
-	size_t text_len = 0;
-	FILE *fp;
-
-	CHECK(size <= MAX_SIZE);
-	CHECK_EQ(vsf_program_decode(data, size, &p), 0);
-	CHECK(p.nops <= VSF_PROG_MAX_OPS);
-	for (size_t i = 0; i < p.nops; i++) {
-		const struct vsf_op *op = &p.ops[i];
-
-		if (no_bytes)
-			CHECK(op->code != VSF_OP_BYTES);
-		CHECK(op->nfds <= VSF_PROG_MAX_OP_FDS);
-		CHECK(op->data_len <= VSF_PROG_MAX_DATA);
-		if (op->code == VSF_OP_FD)
-			CHECK(op->fd.size <= VSF_PROG_MAX_FD_SIZE);
-		if (op->code == VSF_OP_CONFIG)
-			CHECK(op->config.npairs <= VSF_PROG_MAX_SIZES);
-		CHECK_EQ(vsf_op_encode(op, &again), 0);
-	}
-	CHECK_EQ(again.len, size);
-	CHECK(again.len == size && !memcmp(again.data, data, size));
-
-	fp = open_memstream(&text, &text_len);
-	SETUP(fp);
-	vsf_program_print(&p, fp);
-	fclose(fp);
-	CHECK_EQ(vsf_program_parse_text(text, &from_text, err, sizeof(err)), 0);
-	CHECK(from_text.len == size && !memcmp(from_text.data, data, size));
-	free(text);
-	free(again.data);
-	free(from_text.data);
-	vsf_program_free(&p);
-}
-
 TEST(mutator_output_always_decodes_and_round_trips)
 {
 	struct vsf_mutator *m = vsf_mutator_new();
@@ -102,7 +45,7 @@ TEST(mutator_output_always_decodes_and_round_trips)
 
 	SETUP(m);
 	for (size_t s = 0; s < sizeof(starts) / sizeof(starts[0]); s++) {
-		size_t size = text_to_bin(starts[s], cur, sizeof(cur));
+		size_t size = program_from_text(starts[s], cur, sizeof(cur));
 
 		/* Chains of mutations, as a fuzzer applies them to its own outputs. */
 		for (uint64_t seed = 1; seed <= 3000; seed++, steps++) {
@@ -111,13 +54,13 @@ TEST(mutator_output_always_decodes_and_round_trips)
 
 			if (out != cur) {
 				changed++;
-				check_program(out, n, true);
+				check_program_round_trips(out, n, MAX_SIZE, true);
 				CHECK(n != size || memcmp(out, cur, n)); /* a mutation changes bytes */
 				memcpy(cur, out, n);
 				size = n;
 			}
 			if (seed % 200 == 0) /* start over now and then, or the chain only grows */
-				size = text_to_bin(starts[s], cur, sizeof(cur));
+				size = program_from_text(starts[s], cur, sizeof(cur));
 		}
 	}
 	/* Nearly every call changes something. */
@@ -143,16 +86,16 @@ TEST(mutator_random_bytes_and_crossover)
 			a[j] = (uint8_t)random();
 		out = vsf_mutator_mutate(m, a, an, MAX_SIZE, (uint64_t)i, &n);
 		if (out != a) {
-			check_program(out, n, false);
+			check_program_round_trips(out, n, MAX_SIZE, false);
 			CHECK(n != an || memcmp(out, a, n)); /* not the input re-encoded as it was */
 		}
 		/* Splice two programs. */
-		an = text_to_bin(starts[1 + i % 2], a, sizeof(a));
-		bn = text_to_bin(starts[2 - i % 2], b, sizeof(b));
+		an = program_from_text(starts[1 + i % 2], a, sizeof(a));
+		bn = program_from_text(starts[2 - i % 2], b, sizeof(b));
 		out = vsf_mutator_crossover(m, a, an, b, bn, MAX_SIZE, (uint64_t)i, &n);
 		if (out != a) {
 			spliced++;
-			check_program(out, n, true);
+			check_program_round_trips(out, n, MAX_SIZE, true);
 			CHECK(n > an);
 		}
 		/* A cap smaller than the input: nothing larger comes out. */
@@ -199,7 +142,7 @@ TEST(mutator_reaches_overlapping_map)
 {
 	struct vsf_mutator *m = vsf_mutator_new();
 	static uint8_t start[MAX_SIZE];
-	size_t size = text_to_bin(starts[1], start, sizeof(start));
+	size_t size = program_from_text(starts[1], start, sizeof(start));
 	int steps = -1;
 
 	SETUP(m);
@@ -223,7 +166,7 @@ TEST(mutator_answers_the_targets_requests)
 	static const uint32_t sends[] = { 24 /* GET_CONFIG */, 17 /* GET_QUEUE_NUM */ };
 	struct vsf_mutator *m = vsf_mutator_new();
 	static uint8_t start[MAX_SIZE];
-	size_t size = text_to_bin(starts[1], start, sizeof(start));
+	size_t size = program_from_text(starts[1], start, sizeof(start));
 	unsigned ops = 0, known = 0, forms = 0;
 
 	SETUP(m);
@@ -251,5 +194,62 @@ TEST(mutator_answers_the_targets_requests)
 	CHECK(ops >= 50);
 	CHECK(known * 10 >= ops * 7);
 	CHECK_EQ(forms & 0xf, 0xf); /* reply, withhold, cut, always */
+	vsf_mutator_free(m);
+}
+
+/* An engine's field source that writes a marker no mutation of ours makes. */
+#define MARKER 0xc0ffee42u
+static const uint8_t marker_bytes[] = { 0x42, 0xee, 0xff, 0xc0 };
+static unsigned source_calls;
+
+static bool marker_source(void *opaque, uint8_t *p, size_t width)
+{
+	uint64_t v = MARKER;
+
+	CHECK(opaque == &source_calls);
+	CHECK(width == 1 || width == 2 || width == 4 || width == 8);
+	source_calls++;
+	memcpy(p, &v, width);
+	return true;
+}
+
+/* Programs with the marker in a field of 4 or 8 bytes, of 2000 mutations of starts[2]. */
+static unsigned marked_outputs(struct vsf_mutator *m)
+{
+	static uint8_t start[MAX_SIZE];
+	size_t size = program_from_text(starts[2], start, sizeof(start));
+	unsigned marked = 0;
+
+	for (uint64_t seed = 1; seed <= 2000; seed++) {
+		size_t n;
+		const uint8_t *out = vsf_mutator_mutate(m, start, size, MAX_SIZE, seed, &n);
+
+		if (out == start)
+			continue;
+		check_program_round_trips(out, n, MAX_SIZE, true);
+		marked += memmem(out, n, marker_bytes, sizeof(marker_bytes)) != NULL;
+	}
+	return marked;
+}
+
+/* A share of the field changes takes the engine's bytes, which land in
+ * fields of programs that round-trip; without a source, none. */
+TEST(mutator_field_source_values_land_in_valid_programs)
+{
+	struct vsf_mutator *m = vsf_mutator_new();
+	unsigned with, without;
+
+	SETUP(m);
+	vsf_mutator_set_field_source(m, marker_source, &source_calls);
+	with = marked_outputs(m);
+	printf("the source was asked %u times, %u programs of 2000 carry its value\n", source_calls,
+	       with);
+	CHECK(source_calls >= 50);
+	CHECK(with >= 30);
+	vsf_mutator_set_field_source(m, NULL, NULL);
+	source_calls = 0;
+	without = marked_outputs(m);
+	CHECK_EQ(without, 0);
+	CHECK_EQ(source_calls, 0);
 	vsf_mutator_free(m);
 }
