@@ -139,6 +139,38 @@ TEST(send_takes_fds_up_to_the_limit)
 	close_all(fds, VSF_MAX_FDS + 1);
 }
 
+/*
+ * The send fails with an errno that is not EINTR or EAGAIN (EBADF's 9 among
+ * them, below EAGAIN's 11): the send ends with it at once, no wait for room
+ * and no second try, and nothing reaches the peer.
+ */
+TEST(send_that_fails_is_reported_as_it_failed_without_a_wait)
+{
+	static const struct timespec still = { 1, 0 };
+	struct vsf_wire_header hdr = { VSF_BACKEND_SHMEM_UNMAP, VSF_FLAG_VERSION, 0 };
+	const int *errs;
+	size_t n = fault_errnos(FAULT_SENDMSG, &errs);
+
+	for (size_t i = 0; i < n; i++) {
+		struct vsf_error err = { 0 };
+		uint8_t byte;
+		int sv[2], waits[1];
+
+		if (errs[i] == EINTR || errs[i] == EAGAIN)
+			continue;
+		socket_pair(sv);
+		fault_clock_drive(&still, 1); /* records every wait */
+		SETUP(fault_arm(FAULT_SENDMSG, 0, errs[i]));
+		CHECK_EQ(vsf_channel_send(sv[0], 100, &hdr, NULL, NULL, 0, &err), -errs[i]);
+		CHECK(strstr(err.reason, "sendmsg") != NULL);
+		CHECK_EQ(fault_clock_waits(waits, 1), 0);
+		CHECK_EQ(recv(sv[1], &byte, 1, MSG_DONTWAIT), -1);
+		fault_clock_release();
+		fault_disarm();
+		close_all(sv, 2);
+	}
+}
+
 /* The wait for room fails: the send ends with that errno, not as a timeout. */
 TEST(send_wait_that_fails_is_reported_as_it_failed)
 {

@@ -113,7 +113,8 @@ TEST(map_commit_fails_after_success_reply_closes_channel)
 	fixture_fini(&f);
 }
 
-TEST(unmap_commit_fails_keeps_mapping_closes_channel)
+/* The commit puts the reservation back with mmap(MAP_FIXED), which fails with err. */
+static void check_unmap_commit_fails(int err)
 {
 	struct fixture f;
 	struct vsf_verdict v;
@@ -123,9 +124,7 @@ TEST(unmap_commit_fails_keeps_mapping_closes_channel)
 
 	fixture_init_regions(&f, two_regions);
 	CHECK_EQ(do_map(&f, 0, fd, 0, 0, 2 * f.page, false), 0);
-	/* The commit puts the reservation back with mmap(MAP_FIXED). */
-	/* EAGAIN, as an mlock limit gives it: not taken for "no message pending". */
-	SETUP(fault_arm(FAULT_MMAP, 0, EAGAIN));
+	SETUP(fault_arm(FAULT_MMAP, 0, err));
 	CHECK_EQ(send_mmap(&f, -1, 0, 2 * f.page, &v, &value), -ENOTRECOVERABLE);
 	CHECK_EQ(value, 0);
 	CHECK(!v.committed);
@@ -141,6 +140,20 @@ TEST(unmap_commit_fails_keeps_mapping_closes_channel)
 	CHECK(!probe_readable(region_base(&f, 0)));
 	close(fd);
 	fixture_fini(&f);
+}
+
+/*
+ * Whatever errno the commit's mmap fails with: EAGAIN, as an mlock limit
+ * gives it, is not taken for "no message pending", nor EPERM (-1, as a
+ * seccomp filter gives it) for success.
+ */
+TEST(unmap_commit_fails_keeps_mapping_closes_channel)
+{
+	const int *errs;
+	size_t n = fault_errnos(FAULT_MMAP, &errs);
+
+	for (size_t i = 0; i < n; i++)
+		check_unmap_commit_fails(errs[i]);
 }
 
 /* The reply cannot be sent: the change stands (it was accepted), the channel closes. */
@@ -251,8 +264,8 @@ TEST(interrupted_wait_waits_again)
 	fixture_fini(&f);
 }
 
-/* A reset that cannot reserve one range again keeps that mapping (it is still there). */
-TEST(reset_keeps_the_mapping_it_cannot_remove)
+/* A reset that cannot reserve one range again (mmap fails with err) keeps that mapping. */
+static void check_reset_keeps_the_mapping(int err)
 {
 	struct fixture f;
 	struct vsf_mapping_info mi;
@@ -262,7 +275,7 @@ TEST(reset_keeps_the_mapping_it_cannot_remove)
 	CHECK_EQ(do_map(&f, 0, fd, 0, 0, f.page, false), 0);
 	CHECK_EQ(do_map(&f, 0, fd, 0, 4 * f.page, f.page, false), 0);
 	CHECK_EQ(do_map(&f, 3, fd, 0, 0, f.page, false), 0);
-	SETUP(fault_arm(FAULT_MMAP, 1, ENOMEM)); /* the second mapping's */
+	SETUP(fault_arm(FAULT_MMAP, 1, err)); /* the second mapping's */
 	vsf_frontend_reset(f.fe);
 	CHECK_EQ(vsf_frontend_mapping_count(f.fe), 1);
 	CHECK(vsf_frontend_mapping(f.fe, 0, &mi) && mi.shmid == 0 && mi.shm_offset == 4 * f.page);
@@ -277,22 +290,42 @@ TEST(reset_keeps_the_mapping_it_cannot_remove)
 	fixture_fini(&f);
 }
 
-/* One region of a config cannot be reserved: none is made. */
+/* A mapping the kernel would not replace is still there, whatever the errno (EPERM's -1 too). */
+TEST(reset_keeps_the_mapping_it_cannot_remove)
+{
+	const int *errs;
+	size_t n = fault_errnos(FAULT_MMAP, &errs);
+
+	for (size_t i = 0; i < n; i++)
+		check_reset_keeps_the_mapping(errs[i]);
+}
+
+/*
+ * One region of a config cannot be reserved: none is made, and the call
+ * fails with mmap's errno, whichever it is (EPERM's -1, as a seccomp filter
+ * gives it, too). So does a region added alone.
+ */
 TEST(config_reservation_fails_all_or_nothing)
 {
 	uint64_t sizes[256] = { [0] = 16 * 4096, [5] = 4 * 4096, [9] = 4 * 4096 };
-	struct fixture f;
+	const int *errs;
+	size_t n = fault_errnos(FAULT_MMAP, &errs);
 
-	fixture_init(&f, ALL_PROTOCOL_FEATURES, NULL);
-	SETUP(fault_arm(FAULT_MMAP, 2, ENOMEM));
-	CHECK_EQ(vsf_frontend_configure(f.fe, 3, sizes), -ENOMEM);
-	CHECK_EQ(vsf_frontend_region_count(f.fe), 0);
-	CHECK_EQ(vsf_frontend_configure(f.fe, 3, sizes), 0);
-	CHECK_EQ(vsf_frontend_region_count(f.fe), 3);
-	SETUP(fault_arm(FAULT_MMAP, 0, ENOMEM));
-	CHECK_EQ(vsf_frontend_add_region(f.fe, 7, 4096), -ENOMEM);
-	CHECK_EQ(vsf_frontend_region_count(f.fe), 3);
-	fixture_fini(&f);
+	for (size_t i = 0; i < n; i++) {
+		struct fixture f;
+
+		fixture_init(&f, ALL_PROTOCOL_FEATURES, NULL);
+		SETUP(fault_arm(FAULT_MMAP, 2, errs[i]));
+		CHECK_EQ(vsf_frontend_configure(f.fe, 3, sizes), -errs[i]);
+		CHECK_EQ(vsf_frontend_region_count(f.fe), 0);
+		CHECK(strstr(vsf_frontend_last_error(f.fe), strerror(errs[i])));
+		CHECK_EQ(vsf_frontend_configure(f.fe, 3, sizes), 0);
+		CHECK_EQ(vsf_frontend_region_count(f.fe), 3);
+		SETUP(fault_arm(FAULT_MMAP, 0, errs[i]));
+		CHECK_EQ(vsf_frontend_add_region(f.fe, 7, 4096), -errs[i]);
+		CHECK_EQ(vsf_frontend_region_count(f.fe), 3);
+		fixture_fini(&f);
+	}
 }
 
 /* close and munmap report an error after doing their work: nothing is kept or retried. */

@@ -747,6 +747,7 @@ TEST(connect_fails_cleanly_when_a_call_fails)
 		{ FAULT_RECVMSG, 1, ENOMEM },    /* the protocol features */
 		{ FAULT_RECVMSG, 0, ECONNRESET },
 		{ FAULT_MMAP, 0, ENOMEM },       /* the config's region, after SET_FEATURES */
+		{ FAULT_MMAP, 0, EPERM },        /* the same, -1: as a seccomp filter refuses */
 	};
 	uint64_t sizes[256] = { [0] = GIB };
 
