@@ -37,12 +37,13 @@ import json
 import os
 import random
 import signal
-import struct
 import subprocess
 import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+
+import infection
 
 UNIT_LABELS = {'regression'}  # a unit test has no label, or only these
 
@@ -55,16 +56,6 @@ def read_mutants(build):
             out.append({'index': int(index), 'id': mid, 'file': file, 'line': int(line_no),
                         'col': int(col), 'op': op, 'orig': orig, 'repl': repl})
     return out
-
-
-def read_counts(path, n):
-    """reached[] of a VSF_MUTANT_COUNTS file (mutation/runtime/mutant.h)."""
-    with open(path, 'rb') as f:
-        data = f.read()
-    magic, count = data[:8], struct.unpack_from('=I', data, 8)[0]
-    if magic.rstrip(b'\0') != b'vsfmut1' or count != n:
-        sys.exit('%s: not a counts file of this build' % path)
-    return struct.unpack_from('=%dQ' % n, data, 16)
 
 
 RUNNING = set()  # process groups of the runs under way
@@ -147,6 +138,13 @@ class Levels:
 
     # ---- reach: which test and which corpus visits each mutant ----
 
+    def read_counts(self, path):
+        """(reached, triggered) of a VSF_MUTANT_COUNTS file of this build."""
+        try:
+            return infection.read_counts(path, self.n)
+        except infection.CountsError as e:
+            sys.exit(str(e))
+
     def reach_names(self):
         """The names reach() records: a unit test or a committed corpus each."""
         return (['unit:' + t['name'] for t in self.unit_tests] +
@@ -175,7 +173,7 @@ class Levels:
             self.seconds[name] = time.monotonic() - start
             if code != 0:
                 sys.exit('%s fails with no mutant on (%s): fix the build first' % (name, code))
-            hit = read_counts(counts, self.n) if os.path.exists(counts) else [0] * self.n
+            hit = self.read_counts(counts)[0] if os.path.exists(counts) else [0] * self.n
             reach[name] = {i for i, c in enumerate(hit) if c}
             return out
         for t in self.unit_tests:
