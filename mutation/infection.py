@@ -2,9 +2,15 @@
 """How far a run got with the mutant switched on (docs/mutation.md): its
 VSF_MUTANT_COUNTS files (mutation/runtime/mutant.h) and the class they give a
 survivor of a fuzz level, as run.py writes it in the results and report.py
-reads it back."""
+reads it back.
+
+  infection.py MUTANTS_TSV ID COUNTS...
+
+prints the class of mutant ID after the runs that wrote the COUNTS files.
+"""
 import os
 import struct
+import sys
 
 MAGIC = b'vsfmut2'  # mutant.h's VSF_MUTANT_COUNTS_MAGIC: the layout of the file
 
@@ -46,3 +52,19 @@ def survivor_class(index, paths, n):
 def class_of(detail):
     """The class a results line's detail names, or None."""
     return next((c for c in CLASSES if detail.startswith(c)), None)
+
+
+def main():
+    mutants_tsv, mid, *paths = sys.argv[1:]
+    with open(mutants_tsv) as f:
+        ids = [line.split('\t')[1] for line in f]
+    if mid not in ids:
+        sys.exit('%s: no mutant %s' % (mutants_tsv, mid))
+    try:
+        print(survivor_class(ids.index(mid), paths, len(ids)))
+    except CountsError as e:
+        sys.exit(str(e))
+
+
+if __name__ == '__main__':
+    main()

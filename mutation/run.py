@@ -214,6 +214,27 @@ class Levels:
             return 'survived', cpu, '%s: finding %s also without the mutant' % (h, name)
         return 'killed', cpu, '%s: %s' % (h, name)
 
+    def fresh_counts(self, work, counts):
+        """A VSF_MUTANT_COUNTS file for a fuzz run in work, none left from an
+        earlier run; added to counts."""
+        path = os.path.join(work, 'mutant.counts')
+        if os.path.exists(path):
+            os.unlink(path)
+        counts.append(path)
+        return path
+
+    def fuzz_detail(self, m, verdict, counts, detail=''):
+        """A fuzz level's detail: for a survivor, how far the fuzzer got with
+        m first (not reached, reached but not triggered, triggered but not
+        detected: infection.py), from the counts files of its runs."""
+        if verdict != 'survived':
+            return detail
+        try:
+            cls = infection.survivor_class(m['index'], counts, self.n)
+        except infection.CountsError as e:
+            sys.exit(str(e))
+        return cls + ('; ' + detail if detail else '')
+
     def reaching(self, m, reach):
         """The harnesses whose committed corpus reaches mutant m."""
         return [h for h in self.harnesses
@@ -227,7 +248,7 @@ class Levels:
         backend channel's bytes, no program format, dictionary or mutator)."""
         harnesses = (['bench_naive_wire'] if naive else self.harnesses if from_empty else
                      self.reaching(m, reach))
-        cpu = 0.0
+        cpu, counts = 0.0, []
         each = max(10, seconds // max(1, len(harnesses)))
         for h in harnesses:
             kind = ('empty' if from_empty else 'fuzz') + ('-naive' if naive else '')
@@ -242,7 +263,9 @@ class Levels:
                    '-artifact_prefix=' + work + '/', os.path.join(work, 'corpus')] + seeds
             if not naive:
                 cmd.insert(1, '-dict=' + os.path.join(self.source, 'dict', h + '.dict'))
-            code, _, c = run(cmd, dict(self.env, VSF_MUTANT=m['id']), each + 60, work)
+            code, _, c = run(cmd, dict(self.env, VSF_MUTANT=m['id'],
+                                       VSF_MUTANT_COUNTS=self.fresh_counts(work, counts)),
+                             each + 60, work)
             cpu += c
             subprocess.run(['rm', '-rf', os.path.join(work, 'corpus')], check=True)
             found = sorted(f for f in os.listdir(work) if f.split('-')[0] in
@@ -250,15 +273,15 @@ class Levels:
             if code == 0 or not found:
                 continue
             verdict, c, detail = self.confirm(h, os.path.join(work, found[0]))
-            return verdict, cpu + c, detail
-        return 'survived', cpu, ''
+            return verdict, cpu + c, self.fuzz_detail(m, verdict, counts, detail)
+        return 'survived', cpu, self.fuzz_detail(m, 'survived', counts)
 
     def level3_afl(self, m, reach, afl_build, seconds):
         """AFL++ (CMPLOG and the structure-aware mutator library, as
         bench-bugs.sh runs it) from the committed corpora, until the first
         crash; a finding is confirmed as libFuzzer's is."""
         harnesses = self.reaching(m, reach)
-        cpu = 0.0
+        cpu, counts = 0.0, []
         each = max(10, seconds // max(1, len(harnesses)))
         for h in harnesses:
             work = os.path.join(self.out, 'fuzz-afl', m['id'].replace(':', '_'), h)
@@ -275,6 +298,7 @@ class Levels:
             script = ('. scripts/afl-env.sh; afl-fuzz -i "$1/seeds" -o "$1/afl" -x "$2" -V "$3" '
                       '-m none -t 10000 -c "$4" -- "$5" >"$1/log" 2>&1; afl_kill_orphans "$4"')
             env = dict(self.env, VSF_MUTANT=m['id'], AFL_BENCH_UNTIL_CRASH='1',
+                       VSF_MUTANT_COUNTS=self.fresh_counts(work, counts),
                        AFL_CUSTOM_MUTATOR_LIBRARY=os.path.join(
                            self.source, 'build', 'default', 'fuzz', 'libvsf_afl_mutator.so'))
             start = time.monotonic()
@@ -295,8 +319,8 @@ class Levels:
             if not found:
                 continue
             verdict, c, detail = self.confirm(h, os.path.join(crashes, found[0]))
-            return verdict, cpu + c, detail
-        return 'survived', cpu, ''
+            return verdict, cpu + c, self.fuzz_detail(m, verdict, counts, detail)
+        return 'survived', cpu, self.fuzz_detail(m, 'survived', counts)
 
     def level2(self, m, reach, baseline, build=None):
         """The corpus replay; in another build (MemorySanitizer's) a failing
