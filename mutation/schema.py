@@ -425,8 +425,11 @@ def generate_mutants(src, schema, spans):
                     switch = 'vsf_mutant_on'
                     t = lambda k, text: 'vsf_mutant_trigger(%d, (%s) != 0), 0' % (k, text)
             k = schema.add(src, fname, s[0], 'return', orig, alt, seen)
-            src.add_wrap(value, lambda text, n, k=k, t=t, switch=switch: one_line(
-                chain([(k, t(k, text))], text, switch), text))
+
+            def wrap(text, n, k=k, t=t, switch=switch):
+                out = chain([(k, t(k, text))], text, switch)
+                return one_line(out, text) if text in t(k, text) else out
+            src.add_wrap(value, wrap)
 
         def cond(node, orig, s):
             k = schema.add(src, fname, s[0], 'cond', orig, 'negate', seen)
