@@ -190,13 +190,18 @@ class Schema:
         return m['index']
 
 
-def chain(indexes_and_texts, orig, switch='vsf_mutant_on'):
-    """(on(a) ? A : on(b) ? B : orig); switch vsf_mutant_changes for
-    mutations that change something at every visit (mutant.h)"""
+def chain(indexes_and_texts, orig):
+    """(on(a) ? A : on(b) ? B : orig)"""
     out = '('
     for k, t in indexes_and_texts:
-        out += '%s(%d) ? (%s) : ' % (switch, k, t)
+        out += 'vsf_mutant_on(%d) ? (%s) : ' % (k, t)
     return out + '(%s))' % orig
+
+
+def changes(k, text):
+    """text, the value of mutant k, which differs from the original's at
+    every visit (a constant changed): each counts as a trigger."""
+    return 'vsf_mutant_trigger(%d, 1), %s' % (k, text)
 
 
 def one_line(out, text):
@@ -277,14 +282,15 @@ def arithmetic(k, op, alt, l, r):
     if op in OVERFLOW_BUILTINS:
         out += '__typeof__(%s) %s; __builtin_%s_overflow(%s, %s, &%s); ' % (
             m, o, OVERFLOW_BUILTINS[op], l, r, o)
-        changed = '%s != %s' % (m, o)
+        compare = 'vsf_mutant_compare(%d, %s, %s)' % (k, m, o)
     else:
-        changed = '%s != (%s %s %s)' % (m, l, op, r)
+        compare = 'vsf_mutant_compare(%d, %s, %s %s %s)' % (k, m, l, op, r)
         if op in ('/', '%'):
-            changed = '%s == 0 || %s' % (r, changed)
+            compare = '%s == 0 ? vsf_mutant_trigger(%d, 1) : %s' % (r, k, compare)
         elif op in ('<<', '>>'):
-            changed = '(unsigned long long)%s >= 8 * sizeof(%s) || %s' % (r, m, changed)
-    return out + 'vsf_mutant_trigger(%d, %s); %s; ' % (k, changed, m)
+            compare = '(unsigned long long)%s >= 8 * sizeof(%s) ? vsf_mutant_trigger(%d, 1) : %s' \
+                % (r, m, k, compare)
+    return out + '%s; %s; ' % (compare, m)
 
 
 def compound(k, op, alt, p, r):
@@ -296,7 +302,7 @@ def compound(k, op, alt, p, r):
         out += '__builtin_%s_overflow(*%s, %s, &%s); ' % (OVERFLOW_BUILTINS[op[:-1]], p, r, o)
     else:
         out += '%s = *%s %s %s; ' % (o, p, op[:-1], r)
-    return out + '*%s %s %s; vsf_mutant_trigger(%d, *%s != %s); *%s; ' % (p, alt, r, k, p, o, p)
+    return out + '*%s %s %s; vsf_mutant_compare(%d, *%s, %s); *%s; ' % (p, alt, r, k, p, o, p)
 
 
 def logical(k, op, a, b, b_pure):
@@ -400,8 +406,8 @@ def generate_mutants(src, schema, spans):
             alts = [('plus1', '%s + 1')] + ([('minus1', '%s - 1')] if value != 1 else []) + \
                 ([('zero', '%s * 0')] if value else [])
             ks = [(schema.add(src, fname, s[0], 'const', orig, name, seen), t) for name, t in alts]
-            src.add_wrap(node, lambda text, n, ks=ks: chain([(k, t % text) for k, t in ks], text,
-                                                            'vsf_mutant_changes'))
+            src.add_wrap(node, lambda text, n, ks=ks: chain(
+                [(k, changes(k, t % text)) for k, t in ks], text))
 
         def ret(node, orig, s):
             inner = [c for c in node.get('inner', []) if isinstance(c, dict)]
@@ -414,20 +420,18 @@ def generate_mutants(src, schema, spans):
             # a value other than the original's at every visit, but where a
             # zero replaces a value that can be zero: pure, it is compared;
             # impure, its effects are lost (a change)
-            switch = 'vsf_mutant_changes'
             if ret_type in ('bool', '_Bool'):
-                alt, t = 'negate', lambda k, text: '!(%s)' % text
+                alt, t = 'negate', lambda k, text: changes(k, '!(%s)' % text)
             elif normalize(vt) == '0':
-                alt, t = 'minus1', lambda k, text: '-1'
+                alt, t = 'minus1', lambda k, text: changes(k, '-1')
+            elif is_pure(value, pure_calls):
+                alt, t = 'zero', lambda k, text: 'vsf_mutant_compare(%d, 0, %s), 0' % (k, text)
             else:
-                alt, t = 'zero', lambda k, text: '0'
-                if is_pure(value, pure_calls):
-                    switch = 'vsf_mutant_on'
-                    t = lambda k, text: 'vsf_mutant_trigger(%d, (%s) != 0), 0' % (k, text)
+                alt, t = 'zero', lambda k, text: changes(k, '0')
             k = schema.add(src, fname, s[0], 'return', orig, alt, seen)
 
-            def wrap(text, n, k=k, t=t, switch=switch):
-                out = chain([(k, t(k, text))], text, switch)
+            def wrap(text, n, k=k, t=t):
+                out = chain([(k, t(k, text))], text)
                 return one_line(out, text) if text in t(k, text) else out
             src.add_wrap(value, wrap)
 
@@ -462,7 +466,8 @@ def generate_mutants(src, schema, spans):
             # an expression still, whatever the statement around it
             spans[node['id']] = ds
             src.add_wrap(node, lambda text, n, k=k:
-                         'vsf_mutant_changes(%d) ? (void)0 : (void)(%s)' % (k, text))
+                         'vsf_mutant_on(%d) ? vsf_mutant_trigger(%d, 1) : (void)(%s)'
+                         % (k, k, text))
 
         def is_statement_of(node, parent):
             """node is a statement of parent's (not its condition, nor a for

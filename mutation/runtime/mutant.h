@@ -13,7 +13,10 @@
  * (a replaced operator, a forced condition, a return value), or at every
  * visit where no original value is left to compare (a constant changed, a
  * statement deleted). A mutant not switched on costs one call and one branch
- * at each visit, as it did before triggers were counted. With
+ * at each visit, as it did before triggers were counted; the counting adds
+ * no branch and no traced comparison (the functions below are not
+ * instrumented for coverage), so it gives a fuzzer no feedback that a real
+ * bug would not give. With
  * VSF_MUTANT_COUNTS=FILE the counts live in that file, shared by every process
  * of a run and kept when one dies (as VSF_CANARY_COUNTS).
  */
@@ -30,12 +33,12 @@ extern const char *const vsf_mutant_ids[];
 /* Count a visit of mutant k; true when it is the one switched on. */
 bool vsf_mutant_on(unsigned k);
 
-/* As vsf_mutant_on; when k is on, its mutation changes something at every
- * visit (a constant, a deleted statement): the visit counts as a trigger. */
-bool vsf_mutant_changes(unsigned k);
-
 /* Mutant k is on: count a trigger when changed. */
 void vsf_mutant_trigger(unsigned k, bool changed);
+
+/* Mutant k is on: count a trigger when its value differs from the
+ * original's (integers of one type, as unsigned 64-bit). */
+void vsf_mutant_compare(unsigned k, uint64_t mutated, uint64_t original);
 
 /* Mutant k is on: mutated, counting a trigger when it differs from original. */
 bool vsf_mutant_pick(unsigned k, bool mutated, bool original);
