@@ -259,8 +259,8 @@ def is_pointerish(node):
 
 def operand(node, text, name, pure_calls):
     """(declaration, expression): an operand evaluated once by the mutated
-    code. A pure one stays as it is (evaluated again for the original's
-    value, which changes nothing; a literal stays a null pointer constant),
+    code. A pure one is written as it is (evaluated again for the original's
+    value, which changes nothing, and typed as in the original expression),
     any other goes into a temporary."""
     if is_pure(node, pure_calls):
         return '', '(%s)' % text
@@ -425,7 +425,7 @@ def generate_mutants(src, schema, spans):
             elif normalize(vt) == '0':
                 alt, t = 'minus1', lambda k, text: changes(k, '-1')
             elif is_pure(value, pure_calls):
-                alt, t = 'zero', lambda k, text: 'vsf_mutant_compare(%d, 0, %s), 0' % (k, text)
+                alt, t = 'zero', lambda k, text: 'vsf_mutant_compare(%d, 0, (%s)), 0' % (k, text)
             else:
                 alt, t = 'zero', lambda k, text: changes(k, '0')
             k = schema.add(src, fname, s[0], 'return', orig, alt, seen)
