@@ -282,7 +282,7 @@ def render(title, mutants, stale, cpu, runs, samples, plot, results):
               '|---|---|---|---|---|---|']
     for m in sorted((m for m in mutants if m['status'] == 'survived'),
                     key=lambda m: (m['file'], m['line'])):
-        fuzzed = ', '.join(engine + fuzz_class(results[m['id']][level])
+        fuzzed = '; '.join(engine + fuzz_class(results[m['id']][level])
                            for level, engine in (('3', 'libFuzzer'), ('3-afl', 'AFL++'))
                            if level in results.get(m['id'], {})) or 'not yet'
         lines.append('| %s:%d | %s | `%s` | %s | %s | `%s` |' % (
