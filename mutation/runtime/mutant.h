@@ -14,9 +14,9 @@
  * visit where no original value is left to compare (a constant changed, a
  * statement deleted). A mutant not switched on costs one call and one branch
  * at each visit, as it did before triggers were counted; the counting adds
- * no branch and no traced comparison (the functions below are not
- * instrumented for coverage), so it gives a fuzzer no feedback that a real
- * bug would not give. With
+ * no branch and no traced comparison of a mutated value with the original's
+ * (the functions below are not instrumented for coverage), so it gives a
+ * fuzzer no feedback that a real bug would not give. With
  * VSF_MUTANT_COUNTS=FILE the counts live in that file, shared by every process
  * of a run and kept when one dies (as VSF_CANARY_COUNTS).
  */
