@@ -11,6 +11,8 @@ import argparse
 import collections
 import sys
 
+import infection
+
 FUZZ_SECONDS = 30       # level 3: per engine, from the committed corpora
 FROM_EMPTY_SECONDS = 60  # per engine, from an empty input
 FROM_EMPTY_SAMPLE = 200
@@ -157,6 +159,65 @@ def wilson(k, n, z=1.96):
     return centre - half, centre + half
 
 
+def fuzz_class(result):
+    """': <class>' of a fuzz level's survivor (infection.py), or ''."""
+    verdict, _, detail = result
+    cls = infection.class_of(detail) if verdict == 'survived' else None
+    return ': ' + cls if cls else ''
+
+
+FUZZ_ENGINES = {'': 'libFuzzer', 'afl': 'AFL++', 'naive': 'the naive raw-wire baseline'}
+
+
+def fuzz_level_name(level):
+    """'level 3, AFL++' for 3-afl, 'from empty, libFuzzer' for empty."""
+    base, _, engine = level.partition('-')
+    return '%s, %s' % ('level 3' if base == '3' else 'from empty',
+                       FUZZ_ENGINES.get(engine, engine))
+
+
+def by_class(mutants, results):
+    """The survivors of each fuzz level by how far the fuzzer got with them:
+    not reached, reached but not triggered, triggered but not detected
+    (run.py writes the class in the detail, from the mutant's counters); the
+    from-empty survivors listed with theirs."""
+    levels = sorted({level for r in results.values() for level in r
+                     if level.startswith(('3', 'empty'))})
+    if not levels:
+        return []
+    out = ['', '## The fuzzers\' survivors by class', '',
+           'How far each fuzz run got with a mutant it did not kill, from the mutant\'s '
+           'counters (its switch reached; its mutation changing a value or the state: '
+           'triggered): **not reached** by the fuzzer, **reached, not triggered** (no '
+           'input made the mutated code compute anything else), **triggered, not '
+           'detected** (the change happened, no oracle saw it). Runs from before the '
+           'counter have no class.', '',
+           '| fuzz level | survived | %s | no class |' % ' | '.join(infection.CLASSES),
+           '|---|---:|---:|---:|---:|---:|']
+    scored = {m['id'] for m in mutants if m['status'] != 'equivalent'}
+    for level in levels:
+        rows = [r[level] for mid, r in results.items() if level in r and mid in scored]
+        survived = [infection.class_of(detail) for verdict, _, detail in rows
+                    if verdict == 'survived']
+        c = collections.Counter(survived)
+        out.append('| %s | %d | %s | %d |' % (fuzz_level_name(level), len(survived), ' | '.join(
+            str(c[cls]) for cls in infection.CLASSES), c[None]))
+    for level in (level for level in levels if level.startswith('empty')):
+        out += ['', '### Survivors %s' % fuzz_level_name(level), '',
+                '| where | operator | original | mutation | class | id |',
+                '|---|---|---|---|---|---|']
+        survivors = [m for m in mutants if m['id'] in scored and
+                     results.get(m['id'], {}).get(level, ('',))[0] == 'survived']
+        order = {cls: i for i, cls in enumerate(infection.CLASSES)}
+        for m in sorted(survivors, key=lambda m: (
+                order.get(infection.class_of(results[m['id']][level][2]), len(order)),
+                m['file'], m['line'])):
+            out.append('| %s:%d | %s | `%s` | %s | %s | `%s` |' % (
+                m['file'], m['line'], m['op'], m['orig'].replace('|', '\\|'), m['repl'],
+                results[m['id']][level][2] or 'no class', m['id']))
+    return out
+
+
 def render(title, mutants, stale, cpu, runs, samples, plot, results):
     c = counts(mutants)
     done = c['killed'] + c['survived']
@@ -222,11 +283,13 @@ def render(title, mutants, stale, cpu, runs, samples, plot, results):
               '|---|---|---|---|---|---|']
     for m in sorted((m for m in mutants if m['status'] == 'survived'),
                     key=lambda m: (m['file'], m['line'])):
-        fuzzed = ', '.join(engine for level, engine in (('3', 'libFuzzer'), ('3-afl', 'AFL++'))
+        fuzzed = '; '.join(engine + fuzz_class(results[m['id']][level])
+                           for level, engine in (('3', 'libFuzzer'), ('3-afl', 'AFL++'))
                            if level in results.get(m['id'], {})) or 'not yet'
         lines.append('| %s:%d | %s | `%s` | %s | %s | `%s` |' % (
             m['file'], m['line'], m['op'], m['orig'].replace('|', '\\|'), m['repl'], fuzzed,
             m['id']))
+    lines += by_class(mutants, results)
     lines += ['', '## Equivalent', '', '| where | original | mutation | reason |',
               '|---|---|---|---|']
     for m in (m for m in mutants if m['status'] == 'equivalent'):

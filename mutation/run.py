@@ -39,12 +39,13 @@ import json
 import os
 import random
 import signal
-import struct
 import subprocess
 import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+
+import infection
 
 UNIT_LABELS = {'regression'}  # a unit test has no label, or only these
 
@@ -57,16 +58,6 @@ def read_mutants(build):
             out.append({'index': int(index), 'id': mid, 'file': file, 'line': int(line_no),
                         'col': int(col), 'op': op, 'orig': orig, 'repl': repl})
     return out
-
-
-def read_counts(path, n):
-    """reached[] of a VSF_MUTANT_COUNTS file (mutation/runtime/mutant.h)."""
-    with open(path, 'rb') as f:
-        data = f.read()
-    magic, count = data[:8], struct.unpack_from('=I', data, 8)[0]
-    if magic.rstrip(b'\0') != b'vsfmut1' or count != n:
-        sys.exit('%s: not a counts file of this build' % path)
-    return struct.unpack_from('=%dQ' % n, data, 16)
 
 
 RUNNING = set()  # process groups of the runs under way
@@ -149,6 +140,13 @@ class Levels:
 
     # ---- reach: which test and which corpus visits each mutant ----
 
+    def read_counts(self, path):
+        """(reached, triggered) of a VSF_MUTANT_COUNTS file of this build."""
+        try:
+            return infection.read_counts(path, self.n)
+        except infection.CountsError as e:
+            sys.exit(str(e))
+
     def reach_names(self):
         """The names reach() records: a unit test or a committed corpus each."""
         return (['unit:' + t['name'] for t in self.unit_tests] +
@@ -177,7 +175,7 @@ class Levels:
             self.seconds[name] = time.monotonic() - start
             if code != 0:
                 sys.exit('%s fails with no mutant on (%s): fix the build first' % (name, code))
-            hit = read_counts(counts, self.n) if os.path.exists(counts) else [0] * self.n
+            hit = self.read_counts(counts)[0] if os.path.exists(counts) else [0] * self.n
             reach[name] = {i for i, c in enumerate(hit) if c}
             return out
         for t in self.unit_tests:
@@ -218,6 +216,27 @@ class Levels:
             return 'survived', cpu, '%s: finding %s also without the mutant' % (h, name)
         return 'killed', cpu, '%s: %s' % (h, name)
 
+    def fresh_counts(self, work, counts):
+        """A VSF_MUTANT_COUNTS file for a fuzz run in work, none left from an
+        earlier run; added to counts."""
+        path = os.path.join(work, 'mutant.counts')
+        if os.path.exists(path):
+            os.unlink(path)
+        counts.append(path)
+        return path
+
+    def fuzz_detail(self, m, verdict, counts, detail=''):
+        """A fuzz level's detail: for a survivor, how far the fuzzer got with
+        m first (not reached, reached but not triggered, triggered but not
+        detected: infection.py), from the counts files of its runs."""
+        if verdict != 'survived':
+            return detail
+        try:
+            cls = infection.survivor_class(m['index'], counts, self.n)
+        except infection.CountsError as e:
+            sys.exit(str(e))
+        return cls + ('; ' + detail if detail else '')
+
     def reaching(self, m, reach):
         """The harnesses whose committed corpus reaches mutant m."""
         return [h for h in self.harnesses
@@ -231,7 +250,7 @@ class Levels:
         backend channel's bytes, no program format, dictionary or mutator)."""
         harnesses = (['bench_naive_wire'] if naive else self.harnesses if from_empty else
                      self.reaching(m, reach))
-        cpu = 0.0
+        cpu, counts = 0.0, []
         each = max(10, seconds // max(1, len(harnesses)))
         for h in harnesses:
             kind = ('empty' if from_empty else 'fuzz') + ('-naive' if naive else '')
@@ -246,7 +265,9 @@ class Levels:
                    '-artifact_prefix=' + work + '/', os.path.join(work, 'corpus')] + seeds
             if not naive:
                 cmd.insert(1, '-dict=' + os.path.join(self.source, 'dict', h + '.dict'))
-            code, _, c = run(cmd, dict(self.env, VSF_MUTANT=m['id']), each + 60, work)
+            code, _, c = run(cmd, dict(self.env, VSF_MUTANT=m['id'],
+                                       VSF_MUTANT_COUNTS=self.fresh_counts(work, counts)),
+                             each + 60, work)
             cpu += c
             subprocess.run(['rm', '-rf', os.path.join(work, 'corpus')], check=True)
             found = sorted(f for f in os.listdir(work) if f.split('-')[0] in
@@ -254,8 +275,8 @@ class Levels:
             if code == 0 or not found:
                 continue
             verdict, c, detail = self.confirm(h, os.path.join(work, found[0]))
-            return verdict, cpu + c, detail
-        return 'survived', cpu, ''
+            return verdict, cpu + c, self.fuzz_detail(m, verdict, counts, detail)
+        return 'survived', cpu, self.fuzz_detail(m, 'survived', counts)
 
     def level3_afl(self, m, reach, afl_build, seconds, from_empty=False):
         """AFL++ (CMPLOG and the structure-aware mutator library, as
@@ -264,7 +285,7 @@ class Levels:
         harness from one 1-byte input (AFL++ wants a non-empty one), as
         bench-bugs.sh's empty corpus."""
         harnesses = self.harnesses if from_empty else self.reaching(m, reach)
-        cpu = 0.0
+        cpu, counts = 0.0, []
         each = max(10, seconds // max(1, len(harnesses)))
         for h in harnesses:
             kind = 'empty-afl' if from_empty else 'fuzz-afl'
@@ -285,6 +306,7 @@ class Levels:
             script = ('. scripts/afl-env.sh; afl-fuzz -i "$1/seeds" -o "$1/afl" -x "$2" -V "$3" '
                       '-m none -t 10000 -c 0 -- "$4" >"$1/log" 2>&1; afl_kill_orphans "$4"')
             env = dict(self.env, VSF_MUTANT=m['id'], AFL_BENCH_UNTIL_CRASH='1',
+                       VSF_MUTANT_COUNTS=self.fresh_counts(work, counts),
                        AFL_CUSTOM_MUTATOR_LIBRARY=os.path.join(
                            self.source, 'build', 'default', 'fuzz', 'libvsf_afl_mutator.so'))
             start = time.monotonic()
@@ -306,8 +328,8 @@ class Levels:
             if not found:
                 continue
             verdict, c, detail = self.confirm(h, os.path.join(crashes, found[0]))
-            return verdict, cpu + c, detail
-        return 'survived', cpu, ''
+            return verdict, cpu + c, self.fuzz_detail(m, verdict, counts, detail)
+        return 'survived', cpu, self.fuzz_detail(m, 'survived', counts)
 
     def level2(self, m, reach, baseline, build=None):
         """The corpus replay; in another build (MemorySanitizer's) a failing

@@ -198,15 +198,129 @@ def chain(indexes_and_texts, orig):
     return out + '(%s))' % orig
 
 
+def changes(k, text):
+    """text, the value of mutant k, which differs from the original's at
+    every visit (a constant changed): each counts as a trigger."""
+    return 'vsf_mutant_trigger(%d, 1), %s' % (k, text)
+
+
+def one_line(out, text):
+    """out on one line, then as many line breaks as text had: a rewrite that
+    repeats an operand keeps the lines after it where they were."""
+    return ' '.join(out.split('\n')) + '\n' * text.count('\n')
+
+
+# Evaluating these changes state: an operand that holds one is evaluated once.
+ASSIGNMENTS = {'=', '+=', '-=', '*=', '/=', '%=', '<<=', '>>=', '&=', '|=', '^='}
+
+
+def callee_name(call):
+    """The name of the function a call calls directly, or None."""
+    node = [c for c in call.get('inner', []) if isinstance(c, dict)][:1]
+    while node:
+        n = node[0]
+        if n.get('kind') == 'DeclRefExpr':
+            return n.get('referencedDecl', {}).get('name')
+        node = [c for c in n.get('inner', []) if isinstance(c, dict)][:1]
+    return None
+
+
+def is_pure(node, pure_calls):
+    """No assignment, ++, --, statement expression or call (but of the
+    functions in pure_calls) anywhere in node: evaluating it again changes
+    nothing."""
+    kind = node.get('kind')
+    if kind in ('CompoundAssignOperator', 'StmtExpr') or \
+            (kind == 'BinaryOperator' and node.get('opcode') in ASSIGNMENTS) or \
+            (kind == 'UnaryOperator' and node.get('opcode') in ('++', '--')):
+        return False
+    if kind == 'CallExpr' and callee_name(node) not in pure_calls:
+        return False
+    return all(is_pure(c, pure_calls) for c in node.get('inner', []) if isinstance(c, dict))
+
+
+def pure_functions(src):
+    """The functions of the file whose calls change nothing (no assignment,
+    not even to a local, and no call but of each other)."""
+    bodies = {fn['name']: fn for fn in src.functions()}
+    pure = set(bodies)
+    while True:
+        still = {name for name in pure if is_pure(bodies[name], pure)}
+        if still == pure:
+            return pure
+        pure = still
+
+
 def is_pointerish(node):
     t = node.get('type', {})
     q = t.get('desugaredQualType', t.get('qualType', ''))
     return '*' in q or '[' in q
 
 
+def operand(node, text, name, pure_calls):
+    """(declaration, expression): an operand evaluated once by the mutated
+    code. A pure one is written as it is (evaluated again for the original's
+    value, which changes nothing, and typed as in the original expression),
+    any other goes into a temporary."""
+    if is_pure(node, pure_calls):
+        return '', '(%s)' % text
+    return '__auto_type %s = (%s); ' % (name, text), name
+
+
+OVERFLOW_BUILTINS = {'+': 'add', '-': 'sub', '*': 'mul'}
+
+
+def arithmetic(k, op, alt, l, r):
+    """The statements of an arithmetic mutant k (op to alt) whose operands
+    are l and r: the mutated value, and a trigger when the original's
+    differs. The original's value is computed without its undefined
+    behaviour: wrapped (the overflow builtins), and a division by zero or a
+    shift by the width or more counts as a change (the original would have
+    trapped there, the mutant did not)."""
+    m, o = 'vsf_m%d' % k, 'vsf_o%d' % k
+    out = '__auto_type %s = %s %s %s; ' % (m, l, alt, r)
+    if op in OVERFLOW_BUILTINS:
+        out += '__typeof__(%s) %s; __builtin_%s_overflow(%s, %s, &%s); ' % (
+            m, o, OVERFLOW_BUILTINS[op], l, r, o)
+        compare = 'vsf_mutant_compare(%d, %s, %s)' % (k, m, o)
+    else:
+        compare = 'vsf_mutant_compare(%d, %s, %s %s %s)' % (k, m, l, op, r)
+        if op in ('/', '%'):
+            compare = '%s == 0 ? vsf_mutant_trigger(%d, 1) : %s' % (r, k, compare)
+        elif op in ('<<', '>>'):
+            compare = '(unsigned long long)%s >= 8 * sizeof(%s) ? vsf_mutant_trigger(%d, 1) : %s' \
+                % (r, m, k, compare)
+    return out + '%s; %s; ' % (compare, m)
+
+
+def compound(k, op, alt, p, r):
+    """The statements of a compound assignment's mutant k (op to alt) to *p:
+    assigned as the mutant does, a trigger when the original's value differs."""
+    o = 'vsf_o%d' % k
+    out = '__typeof__(*%s) %s; ' % (p, o)
+    if op[:-1] in OVERFLOW_BUILTINS:
+        out += '__builtin_%s_overflow(*%s, %s, &%s); ' % (OVERFLOW_BUILTINS[op[:-1]], p, r, o)
+    else:
+        out += '%s = *%s %s %s; ' % (o, p, op[:-1], r)
+    return out + '*%s %s %s; vsf_mutant_compare(%d, *%s, %s); *%s; ' % (p, alt, r, k, p, o, p)
+
+
+def logical(k, op, a, b, b_pure):
+    """&& and || swapped (mutant k), a evaluated once. Where the mutant does
+    not evaluate b but the original would, a pure b is evaluated for the
+    original's value; an impure one counts as a change (its effects are
+    lost)."""
+    if op == '&&':  # to ||: where a holds, the original's value is b
+        return '(%s) ? vsf_mutant_pick(%d, 1, %s) : vsf_mutant_pick(%d, (%s), 0)' % (
+            a, k, '(%s)' % b if b_pure else '0', k, b)
+    return '(%s) ? vsf_mutant_pick(%d, (%s), 1) : vsf_mutant_pick(%d, 0, %s)' % (
+        a, k, b, k, '(%s)' % b if b_pure else '1')
+
+
 def generate_mutants(src, schema, spans):
     """Walk every function body and register the operators' mutants as
     wraps of the nodes they change."""
+    pure_calls = pure_functions(src)
     for fn in src.functions():
         fname = fn['name']
         ret_type = fn['type']['qualType'].split('(')[0].strip()
@@ -262,11 +376,27 @@ def generate_mutants(src, schema, spans):
             if src.text[spans[lhs['id']][1]:spans[rhs['id']][0]].strip() != op:
                 return
             ks = [(schema.add(src, fname, s[0], o, orig, OP_NAMES[a], seen), a) for o, a in alts]
+            family = alts[0][0]
+
+            def mutated(k, a, lt, rt):
+                """The mutant's expression, counting its triggers."""
+                if family == 'lor':
+                    return logical(k, op, lt, rt, is_pure(rhs, pure_calls))
+                dr, r = operand(rhs, rt, 'vsf_r%d' % k, pure_calls)
+                if node['kind'] == 'CompoundAssignOperator':
+                    p = 'vsf_p%d' % k
+                    return '({ __auto_type %s = &(%s); %s%s})' % (
+                        p, lt, dr, compound(k, op, a, p, r))
+                dl, l = operand(lhs, lt, 'vsf_l%d' % k, pure_calls)
+                if family == 'ror':
+                    body = 'vsf_mutant_pick(%d, %s %s %s, %s %s %s)' % (k, l, a, r, l, op, r)
+                    return '({ %s%s%s; })' % (dl, dr, body) if dl or dr else body
+                return '({ %s%s%s})' % (dl, dr, arithmetic(k, op, a, l, r))
 
             def wrap(text, n, ks=ks):
                 lt = src.rewrite(lhs, spans)
                 rt = src.rewrite(rhs, spans)
-                return chain([(k, '%s %s %s' % (lt, a, rt)) for k, a in ks], text)
+                return one_line(chain([(k, mutated(k, a, lt, rt)) for k, a in ks], text), text)
             src.add_wrap(node, wrap)
 
         def literal(node, orig, s):
@@ -276,7 +406,8 @@ def generate_mutants(src, schema, spans):
             alts = [('plus1', '%s + 1')] + ([('minus1', '%s - 1')] if value != 1 else []) + \
                 ([('zero', '%s * 0')] if value else [])
             ks = [(schema.add(src, fname, s[0], 'const', orig, name, seen), t) for name, t in alts]
-            src.add_wrap(node, lambda text, n, ks=ks: chain([(k, t % text) for k, t in ks], text))
+            src.add_wrap(node, lambda text, n, ks=ks: chain(
+                [(k, changes(k, t % text)) for k, t in ks], text))
 
         def ret(node, orig, s):
             inner = [c for c in node.get('inner', []) if isinstance(c, dict)]
@@ -286,15 +417,23 @@ def generate_mutants(src, schema, spans):
             if value['id'] not in spans:
                 return
             vt = src.text[slice(*spans[value['id']])]
+            # a value other than the original's at every visit, but where a
+            # zero replaces a value that can be zero: pure, it is compared;
+            # impure, its effects are lost (a change)
             if ret_type in ('bool', '_Bool'):
-                alt, t = 'negate', '!(%s)'
+                alt, t = 'negate', lambda k, text: changes(k, '!(%s)' % text)
             elif normalize(vt) == '0':
-                alt, t = 'minus1', '-1'
+                alt, t = 'minus1', lambda k, text: changes(k, '-1')
+            elif is_pure(value, pure_calls):
+                alt, t = 'zero', lambda k, text: 'vsf_mutant_compare(%d, 0, (%s)), 0' % (k, text)
             else:
-                alt, t = 'zero', '0'
+                alt, t = 'zero', lambda k, text: changes(k, '0')
             k = schema.add(src, fname, s[0], 'return', orig, alt, seen)
-            src.add_wrap(value, lambda text, n, k=k, t=t: chain(
-                [(k, t % text if '%s' in t else t)], text))
+
+            def wrap(text, n, k=k, t=t):
+                out = chain([(k, t(k, text))], text)
+                return one_line(out, text) if text in t(k, text) else out
+            src.add_wrap(value, wrap)
 
         def cond(node, orig, s):
             k = schema.add(src, fname, s[0], 'cond', orig, 'negate', seen)
@@ -327,7 +466,8 @@ def generate_mutants(src, schema, spans):
             # an expression still, whatever the statement around it
             spans[node['id']] = ds
             src.add_wrap(node, lambda text, n, k=k:
-                         'vsf_mutant_on(%d) ? (void)0 : (void)(%s)' % (k, text))
+                         'vsf_mutant_on(%d) ? vsf_mutant_trigger(%d, 1) : (void)(%s)'
+                         % (k, k, text))
 
         def is_statement_of(node, parent):
             """node is a statement of parent's (not its condition, nor a for

@@ -79,7 +79,18 @@ if ((quick)); then
 		exit 1
 	fi
 	grep -q 'no_such_function' "$out/stale.err" || { cat "$out/stale.err" >&2; exit 1; }
-	echo "PASS: every quick mutant as expected; a stale mark is flagged"
+	# The trigger counter of src/'s own: the backend channel's corpus replayed
+	# with vsf_decode_mmap's i < 7 become i <= 7 (triggered at i = 7, where
+	# ASan stops the input: the counts file keeps what it counted) and i != 7
+	# (never differs).
+	for want in 'wire.c:vsf_decode_mmap:ror-le:53fde4 triggered, not detected' \
+		'wire.c:vsf_decode_mmap:ror-ne:87fa89 reached, not triggered'; do
+		VSF_MUTANT=${want%% *} VSF_MUTANT_COUNTS=$out/${want%% *}.counts \
+			"$build/fuzz/fuzz_backend_channel_replay" -t 10 corpus/fuzz_backend_channel >/dev/null 2>&1 || true
+		got=$(python3 mutation/infection.py "$mutants" "${want%% *}" "$out/${want%% *}.counts")
+		[[ $got == "${want#* }"* ]] || { echo "FAIL: ${want%% *}: $got, expected ${want#* }" >&2; exit 1; }
+	done
+	echo "PASS: every quick mutant as expected; a stale mark is flagged; triggers counted"
 	exit 0
 fi
 

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # mutation/schema.py (docs/mutation.md): a mutant's id does not change when
-# code elsewhere does (a function added before every other of a file), and a
+# code elsewhere does (a function added before every other of a file), a
 # bug-zoo description whose anchor is gone, or names two places without an
-# occurrence, fails the generation instead of mutating something else.
+# occurrence, fails the generation instead of mutating something else, and
+# the trigger counters count what they must (tests/mutation_triggers/: a
+# sample file's schema built with the runtime, run with each mutant on).
 # Usage: mutation_schema.sh SOURCE_DIR
 set -euo pipefail
 src=${1:?source dir}
@@ -48,4 +50,14 @@ for bad in gone ambiguous; do
 	grep -q 'anchor' "$t/$bad.err" || { cat "$t/$bad.err" >&2; exit 1; }
 done
 schema "$t/zoo" "$src/src" --canaries "$src"/corpus/canaries/*/*.mutant
-echo "PASS: $(wc -l <"$t/ids.before") ids unchanged by an added function; bad anchors refused; the bug zoo applies"
+
+# Triggers: a mutant never triggered behaves as the original, operands are
+# evaluated once, the sample's listed mutants are counted as expected.
+tr=$src/tests/mutation_triggers
+python3 "$src/mutation/schema.py" --out "$t/triggers" --mutants -I "$tr" -- "$tr/sample.c"
+clang -O1 -fsanitize=undefined -fno-sanitize-recover=all -I "$src/mutation/runtime" -I "$tr" \
+	-o "$t/triggers/driver" "$tr/driver.c" "$t/triggers/sample.c" "$t/triggers/mutants_table.c" \
+	"$src/mutation/runtime/mutant.c" "$src/mutation/runtime/switches.c"
+triggers=$(python3 "$tr/check.py" "$t/triggers/driver" "$t/triggers/mutants.tsv" "$tr/expected.txt" \
+	"$src/mutation" "$t/triggers")
+echo "PASS: $(wc -l <"$t/ids.before") ids unchanged by an added function; bad anchors refused; the bug zoo applies; triggers: $triggers"
