@@ -166,7 +166,10 @@ def fuzz_class(result):
     return ': ' + cls if cls else ''
 
 
-FUZZ_ENGINES = {'': 'libFuzzer', 'afl': 'AFL++', 'naive': 'the naive raw-wire baseline'}
+FUZZ_ENGINES = {'': 'libFuzzer', 'afl': 'AFL++', 'naive': 'the naive raw-wire baseline',
+                # a run of the sample with the mutator as it was before comparison
+                # operands reached fields (kept under this level by renaming it)
+                'before': 'libFuzzer, the mutator before comparison operands'}
 
 
 def fuzz_level_name(level):
@@ -253,6 +256,8 @@ def render(title, mutants, stale, cpu, runs, samples, plot, results):
                   '%.1f%%-%.1f%%).' % (
                       'the naive raw-wire baseline' if level.endswith('naive') else
                       'AFL++ with CMPLOG and the structure-aware mutator' if level.endswith('afl')
+                      else 'libFuzzer with the structure-aware mutator before comparison '
+                      'operands reached its fields' if level.endswith('before')
                       else 'libFuzzer with the structure-aware mutator', k, len(sample),
                       100.0 * k / len(sample), 100 * lo, 100 * hi), '']
     naive3 = [r['3-naive'][0] for r in results.values() if '3-naive' in r]
