@@ -51,26 +51,39 @@ static int first_difference_below(const uint64_t *a, const uint64_t *b, int hi)
 }
 
 /*
- * The fds open before the input: the numbers below PROBE_FD_SCAN_LIMIT and
- * the count of all (a directory listing), kept from the last input unless
- * the numbers where an fd opened or closed since would land differ (between
- * inputs only the engine opens or closes fds, and rarely).
+ * The fds open after the last teardown, the next input's baseline: the
+ * numbers below PROBE_FD_SCAN_LIMIT and the count of all. Recorded whole
+ * (a directory listing) when not known (count < 0), then carried from one
+ * teardown to the next with the pool's changes, which the teardown check
+ * has just compared with what is open. They must be carried: the pool keeps
+ * fds an input made, numbered as high as that input's fds went, above the
+ * bound the next input checks its baseline below.
+ */
+static struct {
+	uint64_t low[PROBE_FD_SCAN_LIMIT / 64];
+	int count;
+} carried = { .count = -1 };
+
+/*
+ * The fds open before the input: the ones carried from the last teardown
+ * unless the numbers where an fd opened or closed since would land differ
+ * (between inputs only the engine and the renewal of a kept front-end open
+ * or close fds, a few, each at the lowest free number).
  */
 void resources_begin(struct resources *rs, const struct oracle_where *where)
 {
-	static uint64_t low[PROBE_FD_SCAN_LIMIT / 64];
-	static int count = -1;
 	uint64_t now[PROBE_FD_SCAN_LIMIT / 64];
-	int hi = count < 0 ? PROBE_FD_SCAN_LIMIT : scan_bound(count + FDS_PER_OP_MAX);
+	int hi = carried.count < 0 ? PROBE_FD_SCAN_LIMIT
+				   : scan_bound(carried.count + FDS_PER_OP_MAX);
 
 	probe_open_fds_below(hi, now);
-	if (count < 0 || first_difference_below(now, low, hi) >= 0) {
-		probe_open_fds_below(PROBE_FD_SCAN_LIMIT, low);
-		count = probe_open_fds();
+	if (carried.count < 0 || first_difference_below(now, carried.low, hi) >= 0) {
+		probe_open_fds_below(PROBE_FD_SCAN_LIMIT, carried.low);
+		carried.count = probe_open_fds();
 	}
 	rs->where = where;
-	memcpy(rs->baseline_low, low, sizeof(low));
-	rs->baseline = rs->after_last_op = count;
+	memcpy(rs->baseline_low, carried.low, sizeof(carried.low));
+	rs->baseline = rs->after_last_op = carried.count;
 	rs->scan_end = hi;
 	watched_where = where;
 	fault_watch_close(check_close);
@@ -204,7 +217,8 @@ void resources_check_fd_set(const struct oracle_where *where, const uint64_t now
 /*
  * After teardown the open fds are the ones open before the input, with the
  * pool's changes: the same numbers where the input's fds landed, or, after
- * an input that made an O_PATH fd, the same count.
+ * an input that made an O_PATH fd, the same count. What passed is carried
+ * to the next input; what was not compared number by number is not.
  */
 void resources_check_fds_as_before(const struct resources *rs, bool made_opath,
 				   const struct fd_bits *kept, const struct fd_bits *evicted)
@@ -220,10 +234,16 @@ void resources_check_fds_as_before(const struct resources *rs, bool made_opath,
 		ORACLE_CHECK(rs->where, "resources", probe_open_fds() == count,
 			     "%d fds open after teardown, %d expected (%d before the input)",
 			     probe_open_fds(), count, rs->baseline);
+		carried.count = -1;
 		return;
 	}
 	probe_open_fds_below(rs->scan_end, now);
 	resources_check_fd_set(rs->where, now, want, rs->scan_end);
+	carried.count = -1;
+	if (first_difference_below(now, want, rs->scan_end) < 0) {
+		memcpy(carried.low, want, sizeof(want));
+		carried.count = count;
+	}
 }
 
 /*

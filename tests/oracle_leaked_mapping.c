@@ -21,14 +21,12 @@
  * new child.
  */
 #define _GNU_SOURCE
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/mman.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
+#include "child_outcome.h"
 #include "harness.h"
 #include "probes.h"
 #include "program.h"
@@ -91,46 +89,26 @@ static void run_program(void)
 	free(bin.data);
 }
 
-/* Run the program in a child, with munmap (NULL: the real one); its stderr goes to out. */
-static int run_child(int (*munmap_fn)(void *addr, size_t len), char *out, size_t cap)
-{
-	int pipefd[2], status;
-	ssize_t n, got = 0;
-	pid_t pid;
+typedef int munmap_fn(void *addr, size_t len);
 
-	if (pipe(pipefd) < 0 || (pid = fork()) < 0)
-		exit(2);
-	if (pid == 0) {
-		dup2(pipefd[1], 2);
-		run_program(); /* the clean count */
-		if (munmap_fn) {
-			next_munmap = vsf_syscalls.munmap;
-			vsf_syscalls.munmap = munmap_fn;
-		}
-		run_program();
-		_exit(0);
+/* In a child: the program with the real munmap (the clean count), then with
+ * *arg (NULL: the real one again). */
+static void run_twice(const void *arg)
+{
+	munmap_fn *fn = *(munmap_fn *const *)arg;
+
+	run_program();
+	if (fn) {
+		next_munmap = vsf_syscalls.munmap;
+		vsf_syscalls.munmap = fn;
 	}
-	close(pipefd[1]);
-	while (got < (ssize_t)cap - 1 && (n = read(pipefd[0], out + got, cap - 1 - (size_t)got)) > 0)
-		got += n;
-	out[got] = '\0';
-	close(pipefd[0]);
-	waitpid(pid, &status, 0);
-	return status;
+	run_program();
 }
 
 /* The program with munmap_fn ends as it should: clean (report NULL), or aborted with report. */
-static bool ends_as_expected(int (*munmap_fn)(void *addr, size_t len), const char *report,
-			     const char *what)
+static bool ends_as_expected(munmap_fn *fn, const char *report, const char *what)
 {
-	static char out[65536];
-	int status = run_child(munmap_fn, out, sizeof(out));
-	bool ok = report ? WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT && strstr(out, report)
-			 : WIFEXITED(status) && WEXITSTATUS(status) == 0;
-
-	if (!ok)
-		fprintf(stderr, "FAIL: %s:\n%s", what, out);
-	return ok;
+	return child_ends_as_expected(run_twice, &fn, report, what);
 }
 
 int main(void)
