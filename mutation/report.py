@@ -94,8 +94,15 @@ def main():
                 total = sum(parts) or 1
                 f.write('%s %s\n' % (key, ' '.join('%.2f' % (100.0 * x / total) for x in parts)))
     if a.out:
+        # Level 3 per engine: complete when every mutant still alive has its result
+        # (one engine's kill spares the other's run).
+        survivors = [m['id'] for m in mutants if m['status'] == 'survived']
+        engines = ['%s%s' % (name, '' if all(level in results.get(i, {}) for i in survivors)
+                             else ' in part')
+                   for level, name in (('3', 'libFuzzer'), ('3-afl', 'AFL++')) if runs[level]]
         title = a.title or 'Mutation analysis: levels 1 and 2%s%s' % (
-            ', level 3 (libFuzzer) in part' if runs['3'] else '', ', from empty' if samples else '')
+            ', level 3 (%s)' % ', '.join(engines) if engines else '',
+            ', from empty' if samples else '')
         with open(a.out, 'w') as f:
             f.write(render(title, mutants, stale, cpu, runs, samples, a.plot, results))
     if a.expect and not as_expected(a.expect, {m['id']: m for m in mutants}):
