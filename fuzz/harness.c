@@ -33,6 +33,7 @@
 #include "oracle_resources.h"
 #include "oracle_shadow_model.h"
 #include "oracle_verdict.h"
+#include "oracle_wire_codec.h"
 #include "oracles.h"
 #include "peer_io.h"
 #include "program.h"
@@ -501,6 +502,7 @@ static void do_mmap_op(struct run *r, const struct vsf_op *op)
 	uint8_t msg[OP_WIRE_MMAP_LEN];
 	size_t len = op_wire_mmap(op, msg);
 
+	wire_codec_check_mmap(&r->where, op, msg);
 	deliver(r, msg, len, op->chunk, op->handles, op->nfds);
 }
 

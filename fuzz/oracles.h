@@ -22,6 +22,7 @@
  *   verdict         what handle_backend tells its embedder (struct
  *                   vsf_verdict) is the message sent and the reply seen,
  *                   and a rejection leaves a reason
+ *   wire-codec      src/wire.c encodes a map/unmap op as the harness does
  * and, from the library's hook between reply and commit (commit_order.h):
  *   commit-order    the reply is on the wire before the change is committed
  *   commit-target   the committed range lies in its region and is free
