@@ -32,6 +32,8 @@
 #include "oracle_reply_protocol.h"
 #include "oracle_resources.h"
 #include "oracle_shadow_model.h"
+#include "oracle_verdict.h"
+#include "oracle_wire_codec.h"
 #include "oracles.h"
 #include "peer_io.h"
 #include "program.h"
@@ -424,15 +426,16 @@ static void handle(struct run *r, const struct sent *s, size_t off, size_t k, st
 	digest_u64(r, h->v.replied);
 }
 
-/* The replies that arrived for one message, against the model's verdict. */
-static void collect_replies(struct run *r, const struct model_verdict *mv)
+/* The replies that arrived for one message (n bytes into buf), against the model's verdict. */
+static size_t collect_replies(struct run *r, const struct model_verdict *mv,
+			      uint8_t buf[MAX_REPLY_BYTES])
 {
-	uint8_t buf[MAX_REPLY_BYTES];
-	size_t n = peer_io_read_written(r->peer, buf, sizeof(buf));
+	size_t n = peer_io_read_written(r->peer, buf, MAX_REPLY_BYTES);
 
 	digest_u64(r, n);
 	digest_bytes(r, buf, n);
 	reply_protocol_check_replies(&r->where, mv, buf, n);
+	return n;
 }
 
 /*
@@ -444,6 +447,8 @@ static bool compare(struct run *r, const struct sent *s, size_t off, struct hand
 {
 	const struct model_verdict *mv = &h->mv;
 	const struct fault_event *ev = h->faulted ? &h->ev : NULL;
+	uint8_t reply[MAX_REPLY_BYTES];
+	size_t n;
 
 	if (off == s->len) {
 		shadow_check_idle(&r->where, r->fe, h->ret, ev);
@@ -455,10 +460,11 @@ static bool compare(struct run *r, const struct sent *s, size_t off, struct hand
 	vsf_harness_messages++;
 	shadow_check_message(&r->where, r->fe, mv, h->ret, &h->v, ev);
 	if (mv->io_failed)
-		collect_replies(r, mv);
+		collect_replies(r, mv, reply);
 	if (mv->io_failed || !mv->framed)
 		return false;
-	collect_replies(r, mv);
+	n = collect_replies(r, mv, reply);
+	verdict_check(&r->where, r->fe, &h->v, reply, n);
 	shadow_check_mappings(&r->where, r->fe, &r->model);
 	/* The full sweep is at the end of the input; here, what just changed:
 	 * an unmap's range is free, a map's mapped, unless the commit failed. */
@@ -496,6 +502,7 @@ static void do_mmap_op(struct run *r, const struct vsf_op *op)
 	uint8_t msg[OP_WIRE_MMAP_LEN];
 	size_t len = op_wire_mmap(op, msg);
 
+	wire_codec_check_mmap(&r->where, op, msg);
 	deliver(r, msg, len, op->chunk, op->handles, op->nfds);
 }
 

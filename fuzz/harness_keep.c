@@ -232,6 +232,7 @@ static bool recycle(struct vsf_frontend *fe, struct shadow_model *model,
 	memcpy(gone, model->maps, n * sizeof(gone[0]));
 	if (vsf_frontend_recycle(fe))
 		return false;
+	shadow_check_recycled(where, fe);
 	model_reset(model);
 	shadow_check_mappings(where, fe, model);
 	shadow_check_regions(where, fe, model);

@@ -25,7 +25,7 @@ void commit_order_watch(struct vsf_frontend *fe, int peer, const struct oracle_w
 	watched.fe = fe;
 	watched.peer = peer;
 	watched.where = where;
-	vsf_frontend_set_commit_hook(fe, before_commit, NULL);
+	vsf_frontend_set_commit_hook(fe, before_commit, &watched);
 }
 
 void commit_order_files_resized(void)
@@ -45,13 +45,16 @@ void commit_order_unwatch(void)
 static void before_commit(void *opaque, bool replied, bool map, uint8_t shmid,
 			  uint64_t shm_offset, uint64_t len)
 {
-	(void)opaque;
 	uint8_t reply[VSF_HEADER_SIZE + 8];
 	struct vsf_region_info info;
 	bool have;
 
 	if (!watched.fe)
 		return;
+	/* Not NULL, so that a hook called without its opaque is seen. */
+	ORACLE_CHECK(watched.where, "commit-order", opaque == &watched,
+		     "the commit hook got opaque %p, not the %p it was set with", opaque,
+		     (void *)&watched);
 	if (replied)
 		ORACLE_CHECK(watched.where, "commit-order",
 			     recv(watched.peer, reply, sizeof(reply), MSG_PEEK | MSG_DONTWAIT) ==

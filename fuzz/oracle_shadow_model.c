@@ -31,6 +31,12 @@ void shadow_check_regions(const struct oracle_where *where, const struct vsf_fro
 	}
 }
 
+void shadow_check_recycled(const struct oracle_where *where, const struct vsf_frontend *fe)
+{
+	ORACLE_CHECK(where, "shadow-model", !vsf_frontend_last_error(fe)[0],
+		     "recycled, but the last error still says \"%s\"", vsf_frontend_last_error(fe));
+}
+
 static bool mapping_in_model(const struct shadow_model *m, const struct vsf_mapping_info *mi)
 {
 	for (size_t i = 0; i < m->nmaps; i++) {

@@ -32,6 +32,8 @@ void shadow_check_regions(const struct oracle_where *where, const struct vsf_fro
 /* The mapping table: as many mappings as the model's, each one of them. */
 void shadow_check_mappings(const struct oracle_where *where, const struct vsf_frontend *fe,
 			   const struct shadow_model *m);
+/* Recycled with nothing left stuck: the last error is forgotten (vhost_shmem.h). */
+void shadow_check_recycled(const struct oracle_where *where, const struct vsf_frontend *fe);
 /* Region shmid's first byte: the model has the region, so must the front-end. */
 void *shadow_region_base(const struct oracle_where *where, const struct vsf_frontend *fe,
 			 uint8_t shmid);

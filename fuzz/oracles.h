@@ -19,6 +19,10 @@
  *                   after teardown, no mapping of a harness memfd left
  *                   anywhere (heap leaks: LeakSanitizer)
  *   liveness        every message handled in bounded time
+ *   verdict         what handle_backend tells its embedder (struct
+ *                   vsf_verdict) is the message sent and the reply seen,
+ *                   and a rejection leaves a reason
+ *   wire-codec      src/wire.c encodes a map/unmap op as the harness does
  * and, from the library's hook between reply and commit (commit_order.h):
  *   commit-order    the reply is on the wire before the change is committed
  *   commit-target   the committed range lies in its region and is free

@@ -8,22 +8,6 @@
 
 typedef unsigned __int128 u128;
 
-/*
- * The wire layouts, read here byte by byte at their offsets rather than with
- * src/wire.c, so that a layout bug there cannot cancel out in the model.
- */
-#define MODEL_HEADER_BYTES 12 /* u32 request, u32 flags, u32 size */
-#define MODEL_MMAP_BYTES   40 /* u8 shmid, 7 padding, u64 fd_offset, shm_offset, len, flags */
-
-struct model_header {
-	uint32_t request, flags, size;
-};
-
-struct model_mmap {
-	uint8_t shmid;
-	uint64_t fd_offset, shm_offset, len, flags;
-};
-
 static uint64_t load_le(const uint8_t *p, int nbytes)
 {
 	uint64_t v = 0;
@@ -33,20 +17,25 @@ static uint64_t load_le(const uint8_t *p, int nbytes)
 	return v;
 }
 
-static void read_header(const uint8_t *b, struct model_header *h)
+void model_read_header(const uint8_t *b, struct model_header *h)
 {
 	h->request = (uint32_t)load_le(b, 4);
 	h->flags = (uint32_t)load_le(b + 4, 4);
 	h->size = (uint32_t)load_le(b + 8, 4);
 }
 
-static void read_mmap(const uint8_t *b, struct model_mmap *mm)
+void model_read_mmap(const uint8_t *b, struct model_mmap *mm)
 {
 	mm->shmid = b[0];
 	mm->fd_offset = load_le(b + 8, 8);
 	mm->shm_offset = load_le(b + 16, 8);
 	mm->len = load_le(b + 24, 8);
 	mm->flags = load_le(b + 32, 8);
+}
+
+uint64_t model_read_u64(const uint8_t *b)
+{
+	return load_le(b, 8);
 }
 
 /* memfd seals that forbid a shared writable mapping (F_SEAL_WRITE, F_SEAL_FUTURE_WRITE). */
@@ -253,7 +242,7 @@ static void decide(struct shadow_model *m, const struct model_header *h, const u
 		REJECT("payload size is not 40");
 	if (nfds > VSF_MAX_FDS || nfds != (is_map ? 1u : 0u))
 		REJECT(is_map ? "a map carries exactly one fd" : "an unmap carries no fd");
-	read_mmap(payload, &mm);
+	model_read_mmap(payload, &mm);
 	start = mm.shm_offset;
 	end = start + mm.len;
 	fd_end = (u128)mm.fd_offset + mm.len;
@@ -336,7 +325,7 @@ void model_message(struct shadow_model *m, const uint8_t *bytes, size_t len,
 		m->channel_open = false;
 		return;
 	}
-	read_header(bytes, &h);
+	model_read_header(bytes, &h);
 	v->request = h.request;
 	if (h.size > VSF_PAYLOAD_MAX || len - MODEL_HEADER_BYTES < h.size) {
 		m->channel_open = false;

@@ -24,6 +24,27 @@
 
 #define MODEL_MAX_MAPPINGS 64
 
+/*
+ * The wire layouts, read here byte by byte at their offsets rather than with
+ * src/wire.c, so that a layout bug there cannot cancel out in the model (or
+ * in an oracle that reads the bytes sent and received with these).
+ */
+#define MODEL_HEADER_BYTES 12 /* u32 request, u32 flags, u32 size */
+#define MODEL_MMAP_BYTES   40 /* u8 shmid, 7 padding, u64 fd_offset, shm_offset, len, flags */
+
+struct model_header {
+	uint32_t request, flags, size;
+};
+
+struct model_mmap {
+	uint8_t shmid;
+	uint64_t fd_offset, shm_offset, len, flags;
+};
+
+void model_read_header(const uint8_t *b, struct model_header *h);
+void model_read_mmap(const uint8_t *b, struct model_mmap *mm);
+/* A little-endian u64 (a reply's value). */
+uint64_t model_read_u64(const uint8_t *b);
 
 struct model_mapping {
 	uint8_t shmid;

@@ -2,26 +2,39 @@
 #include "op_wire.h"
 
 #include <errno.h>
-
+#include <stddef.h>
 #include <string.h>
+
+/*
+ * The bytes are written here at the offsets wire.h asserts at compile time,
+ * not with src/wire.c's encoders: the backend's side is an independent
+ * party, so that an encoder bug in src/ is not shared by both ends.
+ */
+static void store_le(uint8_t *p, uint64_t v, size_t nbytes)
+{
+	for (size_t i = 0; i < nbytes; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void put_header(uint8_t *buf, uint32_t request, uint32_t flags, uint32_t size)
+{
+	store_le(buf + offsetof(struct vsf_wire_header, request), request, 4);
+	store_le(buf + offsetof(struct vsf_wire_header, flags), flags, 4);
+	store_le(buf + offsetof(struct vsf_wire_header, size), size, 4);
+}
 
 size_t op_wire_mmap(const struct vsf_op *op, uint8_t buf[OP_WIRE_MMAP_LEN])
 {
-	struct vsf_wire_header h = {
-		.request = op->code == VSF_OP_MAP ? VSF_BACKEND_SHMEM_MAP : VSF_BACKEND_SHMEM_UNMAP,
-		.flags = op->mmap.hflags,
-		.size = VSF_MMAP_PAYLOAD_SIZE,
-	};
-	struct vsf_wire_mmap m = {
-		.shmid = op->mmap.shmid,
-		.fd_offset = op->mmap.fd_offset,
-		.shm_offset = op->mmap.shm_offset,
-		.len = op->mmap.len,
-		.flags = op->mmap.mflags,
-	};
+	uint8_t *m = buf + VSF_HEADER_SIZE;
 
-	vsf_encode_header(&h, buf);
-	vsf_encode_mmap(&m, buf + VSF_HEADER_SIZE);
+	memset(buf, 0, OP_WIRE_MMAP_LEN);
+	put_header(buf, op->code == VSF_OP_MAP ? VSF_BACKEND_SHMEM_MAP : VSF_BACKEND_SHMEM_UNMAP,
+		   op->mmap.hflags, VSF_MMAP_PAYLOAD_SIZE);
+	m[offsetof(struct vsf_wire_mmap, shmid)] = op->mmap.shmid;
+	store_le(m + offsetof(struct vsf_wire_mmap, fd_offset), op->mmap.fd_offset, 8);
+	store_le(m + offsetof(struct vsf_wire_mmap, shm_offset), op->mmap.shm_offset, 8);
+	store_le(m + offsetof(struct vsf_wire_mmap, len), op->mmap.len, 8);
+	store_le(m + offsetof(struct vsf_wire_mmap, flags), op->mmap.mflags, 8);
 	return OP_WIRE_MMAP_LEN;
 }
 
@@ -39,14 +52,15 @@ size_t op_wire_config_reply(uint32_t request, uint32_t flags, uint32_t size, uin
 			    const uint64_t sizes[VSF_MAX_SHMEM_REGIONS],
 			    uint8_t buf[OP_WIRE_CONFIG_MAX])
 {
-	struct vsf_wire_header h = { request, flags, size };
-	struct vsf_wire_shmem_config cfg = { .nregions = nregions };
+	uint8_t *cfg = buf + VSF_HEADER_SIZE;
 	size_t payload = size < VSF_PAYLOAD_MAX ? size : VSF_PAYLOAD_MAX;
 
 	memset(buf, 0, OP_WIRE_CONFIG_MAX);
-	memcpy(cfg.memory_sizes, sizes, sizeof(cfg.memory_sizes));
-	vsf_encode_header(&h, buf);
-	vsf_encode_shmem_config(&cfg, buf + VSF_HEADER_SIZE);
+	put_header(buf, request, flags, size);
+	store_le(cfg + offsetof(struct vsf_wire_shmem_config, nregions), nregions, 4);
+	for (size_t i = 0; i < VSF_MAX_SHMEM_REGIONS; i++)
+		store_le(cfg + offsetof(struct vsf_wire_shmem_config, memory_sizes) + 8 * i,
+			 sizes[i], 8);
 	return VSF_HEADER_SIZE + payload;
 }
 

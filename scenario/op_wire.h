@@ -3,7 +3,8 @@
  * The wire bytes that program ops (program.h) stand for on the backend's
  * side: the message of a map or unmap op, and the GET_SHMEM_CONFIG reply of
  * a config op. Shared by the harness and the demo backend, so that an op
- * means the same bytes in a fuzz run and against a real front-end.
+ * means the same bytes in a fuzz run and against a real front-end. Written
+ * without src/wire.c's encoders (an independent party to the front-end).
  */
 #ifndef VSF_OP_WIRE_H
 #define VSF_OP_WIRE_H

@@ -13,16 +13,9 @@ bin=${1:?build dir} harness=${2:?harness} src=${3:?reproducer}
 id=$(sed -n 's/^# canary: //p' "$src")
 catcher=$(sed -n 's/^# catcher: //p' "$src")
 replay=$bin/fuzz/${harness}_replay
-t=$(mktemp -d "${TMPDIR:-/tmp}/vsf-canary.XXXXXX")
-trap 'rm -rf "$t"' EXIT
-
-fail() {
-	echo "FAIL (canary $id): $*" >&2
-	for f in "$t"/*.out; do
-		[[ -e $f ]] && { echo "---- ${f##*/}"; tail -n 40 "$f"; } >&2
-	done
-	exit 1
-}
+subject="canary $id"
+# shellcheck source=tests/detect_outputs.sh
+. "$(dirname "$0")/detect_outputs.sh"
 
 [[ $id && $catcher ]] || fail "$src lacks its '# canary:' or '# catcher:' line"
 "$bin/tools/vsf-prog" to-bin -o "$t/input" "$src"
