@@ -100,6 +100,7 @@ class Levels:
     def __init__(self, a):
         # absolute: a test runs in a directory of its own
         self.build, self.source, self.out = (os.path.abspath(p) for p in (a.build, a.source, a.out))
+        self.clean_start = {}  # harness binary: whether it starts with no mutant on
         self.mutants = read_mutants(self.build)
         self.n = len(self.mutants)
         os.makedirs(os.path.join(self.out, 'reach'), exist_ok=True)
@@ -272,11 +273,29 @@ class Levels:
             subprocess.run(['rm', '-rf', os.path.join(work, 'corpus')], check=True)
             found = sorted(f for f in os.listdir(work) if f.split('-')[0] in
                            ('crash', 'leak', 'timeout', 'oom', 'slow'))
+            if code != 0 and not found and self.starts_clean(cmd, work):
+                # libFuzzer died where it writes no input (the harness's
+                # start-up, a kept front-end made before the first input)
+                return 'killed', cpu, self.fuzz_detail(
+                    m, 'killed', counts, '%s: dies before any input (%s)' % (h, code))
             if code == 0 or not found:
                 continue
             verdict, c, detail = self.confirm(h, os.path.join(work, found[0]))
             return verdict, cpu + c, self.fuzz_detail(m, verdict, counts, detail)
         return 'survived', cpu, self.fuzz_detail(m, 'survived', counts)
+
+    def starts_clean(self, cmd, work):
+        """Whether the harness of cmd, with no mutant on, runs one input
+        from an empty corpus and exits 0 (cached per binary)."""
+        binary = cmd[0]
+        if binary not in self.clean_start:
+            empty = os.path.join(work, 'start-check')
+            os.makedirs(empty, exist_ok=True)
+            env = {k: v for k, v in self.env.items() if k != 'VSF_MUTANT'}
+            code, _, _ = run([binary, '-runs=1', empty], env, 120, work)
+            subprocess.run(['rm', '-rf', empty], check=True)
+            self.clean_start[binary] = code == 0
+        return self.clean_start[binary]
 
     def level3_afl(self, m, reach, afl_build, seconds, from_empty=False):
         """AFL++ (CMPLOG and the structure-aware mutator library, as
@@ -384,7 +403,7 @@ def from_empty_sample(mutants, corpus_reach, n, path):
         listed = [line.split()[0] for line in f if line.strip() and not line.startswith('#')]
     gone = [i for i in listed if i not in by_id]
     if gone:
-        print('from empty: %d sampled mutants are not in this build (src/ changed), skipped: %s'
+        print('from empty: %d sampled mutants are gone from this build or no longer reached by its corpora, skipped: %s'
               % (len(gone), ', '.join(gone)), file=sys.stderr)
     chosen = [i for i in listed if i in by_id][:n]
     if len(chosen) < n:
@@ -426,9 +445,11 @@ def main():
     levels = a.levels.split(',')
     if '2m' in levels and not a.msan_build:
         sys.exit('level 2m needs --msan-build (the mutation-msan build)')
-    if a.from_empty:
-        mutants = from_empty_sample(mutants, corpus_reach, a.from_empty,
-                                    os.path.join(a.source, 'mutation', 'sample.txt'))
+    if a.from_empty:  # the sample's part that --only names, if given
+        wanted = {m['id'] for m in mutants}
+        mutants = [m for m in from_empty_sample(lv.mutants, corpus_reach, a.from_empty,
+                                                os.path.join(a.source, 'mutation', 'sample.txt'))
+                   if m['id'] in wanted]
         levels = ['empty']
     suffix = '-naive' if a.naive else '-afl' if a.afl_build else ''
     if ('3' in levels or a.from_empty) and not (a.fuzz_build or a.afl_build):
