@@ -403,8 +403,8 @@ def from_empty_sample(mutants, corpus_reach, n, path):
         listed = [line.split()[0] for line in f if line.strip() and not line.startswith('#')]
     gone = [i for i in listed if i not in by_id]
     if gone:
-        print('from empty: %d sampled mutants are gone from this build or no longer reached by its corpora, skipped: %s'
-              % (len(gone), ', '.join(gone)), file=sys.stderr)
+        print('from empty: %d sampled mutants are gone from this build or no longer reached '
+              'by its corpora, skipped: %s' % (len(gone), ', '.join(gone)), file=sys.stderr)
     chosen = [i for i in listed if i in by_id][:n]
     if len(chosen) < n:
         rest = sorted(set(by_id) - set(chosen))
