@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 """The mutation report (docs/mutation.md): scores from a results file.
 
-  report.py --mutants TSV --results TSV --equivalent FILE [--out FILE] [--title T]
+  report.py --mutants TSV --results TSV --equivalent FILE [--reasons FILE] [--out FILE]
+            [--title T]
 
 Prints the equivalence marks that name no mutant of the build (stale) on
 stderr and exits 2 if there are any; writes the report to --out (markdown).
@@ -24,8 +25,9 @@ def read_tsv(path):
         return [line.rstrip('\n').split('\t') for line in f if line.strip()]
 
 
-def read_equivalent(path):
-    """{id: reason}; a mark is `<id> <reason>`, # starts a comment line."""
+def read_marks(path):
+    """{id: reason}; a line is `<id> <reason>`, # starts a comment line: the
+    equivalence marks, and the reasons of the from-empty survivors."""
     marks = {}
     with open(path) as f:
         for n, line in enumerate(f, 1):
@@ -59,6 +61,8 @@ def main():
     ap.add_argument('--results', required=True)
     ap.add_argument('--equivalent', required=True)
     ap.add_argument('--out')
+    ap.add_argument('--reasons', help='`<id> <reason>` lines: why a from-empty survivor '
+                    'survived (mutation/survivors.txt), a column of its table')
     ap.add_argument('--title', help='default: the levels the results hold')
     ap.add_argument('--plot-data', help='per file: %% killed at L1, L2, L3, survived (gnuplot)')
     ap.add_argument('--plot', help='the plot the report shows (a path beside --out)')
@@ -68,7 +72,10 @@ def main():
     mutants = [{'index': int(r[0]), 'id': r[1], 'file': r[2], 'line': int(r[3]), 'op': r[5],
                 'orig': r[6], 'repl': r[7]} for r in read_tsv(a.mutants)]
     ids = {m['id'] for m in mutants}
-    marks = read_equivalent(a.equivalent)
+    marks = read_marks(a.equivalent)
+    reasons = read_marks(a.reasons) if a.reasons else {}
+    for mid in sorted(set(reasons) - ids):
+        print('survivor reason for %s: no such mutant in this build' % mid, file=sys.stderr)
     stale = sorted(set(marks) - ids)
     for mid in stale:
         print('stale equivalence mark: %s names no mutant of this build' % mid, file=sys.stderr)
@@ -104,7 +111,8 @@ def main():
             ', level 3 (%s)' % ', '.join(engines) if engines else '',
             ', from empty' if samples else '')
         with open(a.out, 'w') as f:
-            f.write(render(title, mutants, stale, cpu, runs, samples, a.plot, results))
+            f.write(render(title, mutants, stale, cpu, runs, samples, a.plot, results,
+                           reasons))
     if a.expect and not as_expected(a.expect, {m['id']: m for m in mutants}):
         sys.exit(1)
     sys.exit(2 if stale else 0)
@@ -186,11 +194,11 @@ def fuzz_level_name(level):
                        FUZZ_ENGINES.get(engine, engine))
 
 
-def by_class(mutants, results):
+def by_class(mutants, results, reasons):
     """The survivors of each fuzz level by how far the fuzzer got with them:
     not reached, reached but not triggered, triggered but not detected
     (run.py writes the class in the detail, from the mutant's counters); the
-    from-empty survivors listed with theirs."""
+    from-empty survivors listed with theirs and with their reasons."""
     levels = sorted({level for r in results.values() for level in r
                      if level.startswith(('3', 'empty'))})
     if not levels:
@@ -214,21 +222,22 @@ def by_class(mutants, results):
             str(c[cls]) for cls in infection.CLASSES), c[None]))
     for level in (level for level in levels if level.startswith('empty')):
         out += ['', '### Survivors %s' % fuzz_level_name(level), '',
-                '| where | operator | original | mutation | class | id |',
-                '|---|---|---|---|---|---|']
+                '| where | operator | original | mutation | class | reason | id |',
+                '|---|---|---|---|---|---|---|']
         survivors = [m for m in mutants if m['id'] in scored and
                      results.get(m['id'], {}).get(level, ('',))[0] == 'survived']
         order = {cls: i for i, cls in enumerate(infection.CLASSES)}
         for m in sorted(survivors, key=lambda m: (
                 order.get(infection.class_of(results[m['id']][level][2]), len(order)),
                 m['file'], m['line'])):
-            out.append('| %s:%d | %s | `%s` | %s | %s | `%s` |' % (
+            out.append('| %s:%d | %s | `%s` | %s | %s | %s | `%s` |' % (
                 m['file'], m['line'], m['op'], m['orig'].replace('|', '\\|'), m['repl'],
-                results[m['id']][level][2] or 'no class', m['id']))
+                results[m['id']][level][2] or 'no class',
+                reasons.get(m['id'], 'no reason yet').replace('|', '\\|'), m['id']))
     return out
 
 
-def render(title, mutants, stale, cpu, runs, samples, plot, results):
+def render(title, mutants, stale, cpu, runs, samples, plot, results, reasons):
     c = counts(mutants)
     done = c['killed'] + c['survived']
     survivors_l12 = c['survived']
@@ -301,7 +310,7 @@ def render(title, mutants, stale, cpu, runs, samples, plot, results):
         lines.append('| %s:%d | %s | `%s` | %s | %s | `%s` |' % (
             m['file'], m['line'], m['op'], m['orig'].replace('|', '\\|'), m['repl'], fuzzed,
             m['id']))
-    lines += by_class(mutants, results)
+    lines += by_class(mutants, results, reasons)
     lines += ['', '## Equivalent', '', '| where | original | mutation | reason |',
               '|---|---|---|---|']
     for m in (m for m in mutants if m['status'] == 'equivalent'):

@@ -79,6 +79,15 @@ if ((quick)); then
 		exit 1
 	fi
 	grep -q 'no_such_function' "$out/stale.err" || { cat "$out/stale.err" >&2; exit 1; }
+	# A from-empty survivor's row carries its reason, or says it has none.
+	with=wire.c:vsf_load_le32:aor-and:c17613 without=wire.c:vsf_store_le32:stmt-delete:48daa3
+	printf '%s\tempty\tsurvived\t60\t\n' "$with" "$without" >"$out/empty.tsv"
+	echo "$with a reason for the test" >"$out/reasons.txt"
+	python3 mutation/report.py --mutants "$mutants" --results "$out/empty.tsv" \
+		--equivalent mutation/equivalent.txt --reasons "$out/reasons.txt" --out "$out/empty.md"
+	for want in "a reason for the test | \`$with\`" "no reason yet | \`$without\`"; do
+		grep -qF "$want" "$out/empty.md" || { echo "FAIL: no '$want' in the survivors table" >&2; exit 1; }
+	done
 	# The trigger counter of src/'s own: the backend channel's corpus replayed
 	# with vsf_decode_mmap's i < 7 become i <= 7 (triggered at i = 7, where
 	# ASan stops the input: the counts file keeps what it counted) and i != 7
@@ -90,7 +99,7 @@ if ((quick)); then
 		got=$(python3 mutation/infection.py "$mutants" "${want%% *}" "$out/${want%% *}.counts")
 		[[ $got == "${want#* }"* ]] || { echo "FAIL: ${want%% *}: $got, expected ${want#* }" >&2; exit 1; }
 	done
-	echo "PASS: every quick mutant as expected; a stale mark is flagged; triggers counted"
+	echo "PASS: every quick mutant as expected; a stale mark is flagged; survivors have reasons; triggers counted"
 	exit 0
 fi
 
@@ -119,7 +128,8 @@ png=$(basename "${report:-$out/report.md}" .md).png
 plot=()
 command -v gnuplot >/dev/null && plot=(--plot "$png")
 python3 mutation/report.py --mutants "$mutants" --results "$out/results.tsv" \
-	--equivalent mutation/equivalent.txt --out "$out/report.md" --plot-data "$out/plot.dat" "${plot[@]}"
+	--equivalent mutation/equivalent.txt --reasons mutation/survivors.txt --out "$out/report.md" \
+	--plot-data "$out/plot.dat" "${plot[@]}"
 if ((${#plot[@]})); then
 	gnuplot <<-EOF
 		set terminal pngcairo size 900,480 noenhanced
