@@ -334,9 +334,13 @@ class Levels:
                           env, each + 120, self.source)
             # the fork server's children are not waited for: afl-fuzz keeps one core busy
             cpu += max(c, time.monotonic() - start)
-            crashes = os.path.join(work, 'afl', 'default', 'crashes')
-            found = sorted(f for f in os.listdir(crashes) if f.startswith('id:')) \
-                if os.path.isdir(crashes) else []
+            # crashes first, then hangs (libFuzzer's level counts its timeouts
+            # too); confirm() replays either without the mutant
+            found = []
+            for kind in ('crashes', 'hangs'):
+                d = os.path.join(work, 'afl', 'default', kind)
+                found += [os.path.join(d, f) for f in sorted(os.listdir(d))
+                          if f.startswith('id:')] if os.path.isdir(d) else []
             with open(os.path.join(work, 'log'), errors='replace') as f:
                 seed_crash = 'results in a crash' in f.read()
             subprocess.run(['rm', '-rf', os.path.join(work, 'seeds'),
@@ -346,7 +350,7 @@ class Levels:
                     h, 'the 1-byte input' if from_empty else 'a committed input')
             if not found:
                 continue
-            verdict, c, detail = self.confirm(h, os.path.join(crashes, found[0]))
+            verdict, c, detail = self.confirm(h, found[0])
             return verdict, cpu + c, self.fuzz_detail(m, verdict, counts, detail)
         return 'survived', cpu, self.fuzz_detail(m, 'survived', counts)
 
