@@ -464,7 +464,7 @@ static bool compare(struct run *r, const struct sent *s, size_t off, struct hand
 	if (mv->io_failed || !mv->framed)
 		return false;
 	n = collect_replies(r, mv, reply);
-	verdict_check(&r->where, r->fe, &h->v, reply, n);
+	verdict_check(&r->where, r->fe, &h->v, off ? 0 : s->nfds, reply, n);
 	shadow_check_mappings(&r->where, r->fe, &r->model);
 	/* The full sweep is at the end of the input; here, what just changed:
 	 * an unmap's range is free, a map's mapped, unless the commit failed. */

@@ -30,7 +30,7 @@ static void check_mapping(const struct oracle_where *where, const struct vsf_ver
 }
 
 void verdict_check(const struct oracle_where *where, const struct vsf_frontend *fe,
-		   const struct vsf_verdict *v, const uint8_t *reply, size_t n)
+		   const struct vsf_verdict *v, size_t nfds, const uint8_t *reply, size_t n)
 {
 	struct model_header h;
 	bool is_mmap;
@@ -42,6 +42,12 @@ void verdict_check(const struct oracle_where *where, const struct vsf_frontend *
 		     "verdict %s request %u flags 0x%x size %u, the message's header is %u 0x%x %u",
 		     v->received ? "received" : "not received", v->request, v->flags, v->size,
 		     h.request, h.flags, h.size);
+	/* More fds than the channel takes are all closed and none is counted. */
+	ORACLE_CHECK(where, "verdict",
+		     nfds > VSF_MAX_FDS ? v->too_many_fds && v->nfds == 0
+					: !v->too_many_fds && v->nfds == nfds,
+		     "verdict nfds %u too_many_fds %d, the message came with %zu fds", v->nfds,
+		     v->too_many_fds, nfds);
 	/* The reply-protocol oracle has judged the reply's bytes already. */
 	if (v->replied)
 		ORACLE_CHECK(where, "verdict",
