@@ -408,6 +408,7 @@ static bool send_bytes(struct run *r, struct sent *s, size_t chunk, const uint8_
 /* The front-end handles the message at off (the k-th), in bounded time. */
 static void handle(struct run *r, const struct sent *s, size_t off, size_t k, struct handled *h)
 {
+	struct last_error_before before;
 	uint64_t t0;
 
 	/* Reports from here on (the commit hook included) name this message. */
@@ -415,9 +416,12 @@ static void handle(struct run *r, const struct sent *s, size_t off, size_t k, st
 	r->where.msg_len = s->len - off;
 	r->where.msg_index = k;
 	memset(&h->v, 0, sizeof(h->v)); /* not filled when framing is lost */
+	verdict_note_last_error(&before, r->fe);
 	t0 = liveness_now();
 	h->ret = vsf_frontend_handle_backend(r->fe, &h->v);
 	liveness_check(&r->where, &r->liveness, t0);
+	if (h->ret == -EAGAIN || (h->ret == 0 && h->v.result == 0))
+		verdict_check_last_error_kept(&r->where, r->fe, &before, "handling a message");
 	h->faulted = took_fault(&h->ev);
 
 	digest_u64(r, (uint64_t)h->ret);
@@ -558,13 +562,20 @@ static void do_hangup(struct run *r)
 
 static void do_add_region(struct run *r, const struct vsf_op *op)
 {
-	int ret = vsf_frontend_add_region(r->fe, op->add_region.shmid, op->add_region.size);
+	struct last_error_before error_before;
 	struct shadow_model before = r->model;
-	bool ok = model_add_region(&r->model, op->add_region.shmid, op->add_region.size);
 	struct fault_event ev;
-	bool faulted = took_fault(&ev);
+	bool ok, faulted;
+	int ret;
+
+	verdict_note_last_error(&error_before, r->fe);
+	ret = vsf_frontend_add_region(r->fe, op->add_region.shmid, op->add_region.size);
+	ok = model_add_region(&r->model, op->add_region.shmid, op->add_region.size);
+	faulted = took_fault(&ev);
 
 	digest_u64(r, (uint64_t)ret);
+	if (!ret)
+		verdict_check_last_error_kept(&r->where, r->fe, &error_before, "add_region");
 	if (faulted) /* the reservation failed: no region */
 		r->model = before;
 	shadow_check_add_region(&r->where, op->add_region.shmid, op->add_region.size, ret, ok,

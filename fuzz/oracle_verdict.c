@@ -3,6 +3,7 @@
 #include "oracle_verdict.h"
 
 #include <stdbool.h>
+#include <string.h>
 
 #include "shadow_model.h"
 #include "wire.h"
@@ -67,4 +68,23 @@ void verdict_check(const struct oracle_where *where, const struct vsf_frontend *
 		check_mapping(where, v, where->msg + MODEL_HEADER_BYTES);
 	ORACLE_CHECK(where, "verdict", !v->result || vsf_frontend_last_error(fe)[0],
 		     "rejected with %d but vsf_frontend_last_error gives no reason", v->result);
+}
+
+void verdict_note_last_error(struct last_error_before *before, const struct vsf_frontend *fe)
+{
+	const char *now = vsf_frontend_last_error(fe);
+	size_t n = strnlen(now, sizeof(before->text) - 1);
+
+	memcpy(before->text, now, n);
+	before->text[n] = '\0';
+}
+
+void verdict_check_last_error_kept(const struct oracle_where *where, const struct vsf_frontend *fe,
+				   const struct last_error_before *before, const char *call)
+{
+	const char *now = vsf_frontend_last_error(fe);
+
+	ORACLE_CHECK(where, "verdict", !strncmp(before->text, now, sizeof(before->text)),
+		     "%s succeeded but the last error changed from \"%s\" to \"%s\"", call,
+		     before->text, now);
 }
