@@ -55,10 +55,27 @@ def status_of(mid, results, marks):
     return 'pending', '', ''
 
 
+def joined_results(specs):
+    """The rows of every FILE[:LEVEL=NEW] in specs, in order (a later row of a
+    mutant and level replaces an earlier one), levels renamed as asked."""
+    for spec in specs:
+        path, _, rename = spec.partition(':')
+        old, _, new = rename.partition('=')
+        if rename and not (old and new):
+            sys.exit('report.py: --results %s: expected FILE:LEVEL=NEW' % spec)
+        for row in read_tsv(path):
+            if rename and row[1] == old:
+                row = [row[0], new] + row[2:]
+            yield row
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--mutants', required=True)
-    ap.add_argument('--results', required=True)
+    ap.add_argument('--results', required=True, action='append',
+                    help='a results.tsv; again for each run to join, FILE:LEVEL=NEW to '
+                    'report a level of that file under another name (two runs of one level)')
+    ap.add_argument('--note', help='a paragraph under the title: which runs the report joins')
     ap.add_argument('--equivalent', required=True)
     ap.add_argument('--out')
     ap.add_argument('--reasons', help='`<id> <reason>` lines: why a from-empty survivor '
@@ -83,14 +100,16 @@ def main():
     results = collections.defaultdict(dict)
     cpu = collections.defaultdict(float)
     runs = collections.Counter()
-    for row in read_tsv(a.results) if a.results else []:
+    for row in joined_results(a.results):
         mid, level, verdict, seconds = row[:4]
         results[mid][level] = (verdict, float(seconds), row[4] if len(row) > 4 else '')
-        if level.startswith('empty') and mid not in marks:
-            samples[level].append(verdict)
-        if level in ('1', '2', '2m', '3', '3-afl'):
-            cpu[level] += float(seconds)
-            runs[level] += 1
+    for mid, r in results.items():
+        for level, (verdict, seconds, _) in r.items():
+            if level.startswith('empty') and mid not in marks:
+                samples[level].append(verdict)
+            if level in ('1', '2', '2m', '3', '3-afl'):
+                cpu[level] += seconds
+                runs[level] += 1
     for m in mutants:
         m['status'], m['level'], m['detail'] = status_of(m['id'], results, marks)
     if a.plot_data:
@@ -111,7 +130,7 @@ def main():
             ', level 3 (%s)' % ', '.join(engines) if engines else '',
             ', from empty' if samples else '')
         with open(a.out, 'w') as f:
-            f.write(render(title, mutants, stale, cpu, runs, samples, a.plot, results,
+            f.write(render(title, a.note, mutants, stale, cpu, runs, samples, a.plot, results,
                            reasons))
     if a.expect and not as_expected(a.expect, {m['id']: m for m in mutants}):
         sys.exit(1)
@@ -181,10 +200,24 @@ def fuzz_class(result):
     return ': ' + cls if cls else ''
 
 
+# A fuzz level's engine, from its name's suffix: 3-afl, empty-naive. Earlier
+# runs of the from-empty sample are joined under a level of their own
+# (report.py --results FILE:empty=empty-before), named here.
 FUZZ_ENGINES = {'': 'libFuzzer', 'afl': 'AFL++', 'naive': 'the naive raw-wire baseline',
-                # a run of the sample with the mutator as it was before comparison
-                # operands reached fields (kept under this level by renaming it)
-                'before': 'libFuzzer, the mutator before comparison operands'}
+                'before': 'libFuzzer, the mutator before comparison operands',
+                'no-oracles': 'libFuzzer, before the harness oracles',
+                'afl-no-oracles': 'AFL++, before the harness oracles'}
+# The same, as the from-empty paragraphs say it.
+EMPTY_CONFIGS = {
+    '': 'libFuzzer with the structure-aware mutator',
+    'afl': 'AFL++ with CMPLOG and the structure-aware mutator',
+    'naive': 'the naive raw-wire baseline',
+    'before': 'libFuzzer with the structure-aware mutator before comparison operands reached '
+              'its fields (and before the harness oracles)',
+    'no-oracles': 'libFuzzer with the structure-aware mutator, before the harness oracles of '
+                  'the from-empty gaps',
+    'afl-no-oracles': 'AFL++ with CMPLOG and the structure-aware mutator, before the harness '
+                      'oracles of the from-empty gaps'}
 
 
 def fuzz_level_name(level):
@@ -237,7 +270,7 @@ def by_class(mutants, results, reasons):
     return out
 
 
-def render(title, mutants, stale, cpu, runs, samples, plot, results, reasons):
+def render(title, note, mutants, stale, cpu, runs, samples, plot, results, reasons):
     c = counts(mutants)
     done = c['killed'] + c['survived']
     survivors_l12 = c['survived']
@@ -249,8 +282,8 @@ def render(title, mutants, stale, cpu, runs, samples, plot, results, reasons):
         proj_3 = proj_3 * reached / done
     proj_empty = FROM_EMPTY_SAMPLE * FROM_EMPTY_SECONDS * ENGINES
     lines = ['# %s' % title, '',
-             'Written by `scripts/mutation.sh --report` from the results of its runs; how the '
-             'mutants are made and run: [mutation.md](mutation.md).', '',
+             note or 'Written by `scripts/mutation.sh --report` from the results of its runs; '
+             'how the mutants are made and run: [mutation.md](mutation.md).', '',
              '**%d mutants** of `src/`; %d not reached by the committed corpora (not scored), '
              '%d marked equivalent, %d killed (%d by the unit tests, %d more by the corpus '
              'replay, %d of them by a run digest alone, %d more by the replay under '
@@ -267,14 +300,11 @@ def render(title, mutants, stale, cpu, runs, samples, plot, results, reasons):
     for level, sample in sorted(samples.items()):
         k = sum(1 for v in sample if v == 'killed')
         lo, hi = wilson(k, len(sample))
+        engine = level.partition('-')[2]
         lines += ['**From empty**, %s (the fuzzer alone, 60 s from an empty input, no unit test '
                   'or corpus counted): %d of %d sampled mutants killed, %.1f%% (95%% interval '
                   '%.1f%%-%.1f%%).' % (
-                      'the naive raw-wire baseline' if level.endswith('naive') else
-                      'AFL++ with CMPLOG and the structure-aware mutator' if level.endswith('afl')
-                      else 'libFuzzer with the structure-aware mutator before comparison '
-                      'operands reached its fields' if level.endswith('before')
-                      else 'libFuzzer with the structure-aware mutator', k, len(sample),
+                      EMPTY_CONFIGS.get(engine, engine), k, len(sample),
                       100.0 * k / len(sample), 100 * lo, 100 * hi), '']
     naive3 = [r['3-naive'][0] for r in results.values() if '3-naive' in r]
     if naive3:
