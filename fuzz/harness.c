@@ -632,7 +632,10 @@ static void execute(struct run *r, const struct vsf_op *op)
 		}
 		break;
 	case VSF_OP_FAULT:
-		fault_arm(op->fault.call, op->fault.after, op->fault.err);
+		if (op->fault.short_bytes && op->fault.call == FAULT_SENDMSG)
+			fault_arm_short_send(op->fault.after, op->fault.short_bytes);
+		else
+			fault_arm(op->fault.call, op->fault.after, op->fault.err);
 		break;
 	case VSF_OP_ANSWER:
 		if (!offer_set_answer(&r->offer, r->kind, op))

@@ -597,6 +597,17 @@ static void gen_answer(struct vsf_mutator *m, struct vsf_op *op)
 	}
 }
 
+/*
+ * A short send's length: inside a header (12 bytes), at its end, inside a
+ * reply (20 bytes) or a VhostUserMMap message (52), or one byte short of one.
+ */
+static uint64_t short_send_bytes(struct vsf_mutator *m)
+{
+	static const uint64_t lens[] = { 1, 2, 4, 11, 12, 13, 16, 19, 24, 51 };
+
+	return PICK(m, lens);
+}
+
 /* One of the ops that change the session or the device around the messages. */
 static bool gen_event(struct vsf_mutator *m, size_t k)
 {
@@ -614,6 +625,8 @@ static bool gen_event(struct vsf_mutator *m, size_t k)
 		slot->fault.call = (uint8_t)below(m, FAULT_CALL_COUNT);
 		slot->fault.after = (uint8_t)(chance(m, 60) ? 0 : below(m, 4));
 		slot->fault.err = (uint8_t)random_errno(m, slot->fault.call);
+		if (slot->fault.call == FAULT_SENDMSG && chance(m, 50))
+			slot->fault.short_bytes = (uint16_t)short_send_bytes(m);
 	} else if (slot->code == VSF_OP_TRUNCATE) {
 		/* Shrink (or grow) an fd made earlier, most likely one a map sent. */
 		slot->fd.handle = (uint8_t)below(m, 4);
@@ -848,6 +861,8 @@ static uint64_t interesting(struct vsf_mutator *m, struct vsf_op *op, const stru
 		return chance(m, 50) ? 0 : below(m, 8);
 	case OP_R_ERRNO:
 		return (uint64_t)random_errno(m, op->fault.call);
+	case OP_R_SHORT:
+		return short_send_bytes(m);
 	case OP_R_ANSWERED:
 		return known_request(m);
 	case OP_R_NTH:

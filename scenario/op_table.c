@@ -82,6 +82,7 @@ static const struct op_field fault_fields[] = {
 	NAMED(fault.call, "call", 0, OP_R_CALL, fault_call_name, false, 0),
 	NUM(fault.after, "after", 1, OP_R_AFTER, OPT_DEC, 0, 1),
 	NUM(fault.err, "errno", 2, OP_R_ERRNO, OPT_ERRNO, 0, 2),
+	NUM_OPTIONAL(fault.short_bytes, "short", 3, OP_R_SHORT, OPT_DEC, 0, 3),
 };
 
 static const struct op_field send_fields[] = {

@@ -57,6 +57,7 @@ enum op_role {
 	OP_R_CALL,     /* fault: which system call */
 	OP_R_AFTER,    /* fault: calls let through first */
 	OP_R_ERRNO,    /* fault: the errno */
+	OP_R_SHORT,    /* fault: the bytes a short send takes */
 	OP_R_CONTENT,  /* fd content */
 	OP_R_MESSAGES, /* raw backend-channel bytes: messages to look into */
 	OP_R_RAW,      /* a bytes op's input bytes */

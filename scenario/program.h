@@ -63,14 +63,19 @@
  *                 clamped like an fd op's) after it may have been sent: a
  *                 memfd shrunk under a mapping. What the kernel refuses (a
  *                 seal, a read-only or O_PATH fd) changes nothing.
- *  0x0d fault     u8 call, u8 after, u8 errno
+ *  0x0d fault     u8 call, u8 after, u8 errno, [u16 short]
  *                 fault mmap after=1 errno=ENOMEM
+ *                 fault sendmsg short=13
  *                 The front-end's call of CALL (mmap mremap munmap recvmsg
  *                 sendmsg fstat fstatfs poll socketpair close) after the
  *                 next `after` ones fails with errno (0: the call's usual
  *                 one), once; a later fault op replaces one not yet fired.
  *                 An errno the call cannot fail with, or an unknown call,
- *                 arms nothing (scenario/fault.h lists both).
+ *                 arms nothing (scenario/fault.h lists both). `short`, an
+ *                 optional trailing field, for sendmsg only: instead of
+ *                 failing, that send takes only its first `short` bytes (and
+ *                 its fds), as a socket with little room does; the rest is
+ *                 the front-end's to send next. 0 (the default): a failure.
  *  0x08 send      u16 chunk, u8 nfds, u8 handle[nfds], bytes...
  *                 send fds=1,2 chunk=5 data=0900000009000000...
  *                 Raw backend-channel bytes, written in chunks of `chunk`
@@ -256,6 +261,7 @@ struct vsf_op {
 		} add_region;
 		struct {
 			uint8_t call, after, err;
+			uint16_t short_bytes; /* sendmsg: a short send of this many bytes */
 		} fault;
 		struct {
 			uint32_t request;        /* the front-end request answered */

@@ -160,6 +160,8 @@ static const char *const printed_lines[] = {
 	"fault mremap after=2 errno=EAGAIN",
 	"fault close errno=EIO",
 	"fault call=200 after=255 errno=200",
+	"fault sendmsg short=13",
+	"fault sendmsg after=1 errno=EAGAIN short=65535",
 	"answer GET_QUEUE_NUM reply value=0x2",
 	"answer GET_CONFIG withhold nth=1",
 	"answer GET_CONFIG reply offset=0x0 csize=60 cflags=0x1 fd=3 data=00001000",
