@@ -7,6 +7,7 @@
 #   scripts/mutation.sh [--levels 1,2,2m[,3]] [--engine libfuzzer|afl] [--jobs N]
 #                       [--out DIR] [--report FILE]
 #   scripts/mutation.sh --from-empty N [--naive | --engine afl] [--jobs N] [--out DIR] [--report FILE]
+#   scripts/mutation.sh ... --only FILE   (only the mutants FILE names, one id a line)
 #   scripts/mutation.sh --list
 #   scripts/mutation.sh --quick
 #
@@ -31,25 +32,28 @@
 # mutator, for the comparison. --list: every mutant, one a line. --quick: the mutants of
 # mutation/quick.txt, each with the outcome it must have (CTest label
 # mutation: the tool works, not a score), and a stale mark is seen.
+# --only FILE: the mutants FILE names (with --from-empty: the sample's part
+# it names), e.g. the survivors of a run again after a change.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib.sh
 . scripts/lib.sh
 
-levels=1,2,2m engine=libfuzzer empty='' naive=() jobs=$(nproc) out=mutation-out report='' quick=0 list=0 build=build/mutation
+levels=1,2,2m engine=libfuzzer empty='' naive=() only=() jobs=$(nproc) out=mutation-out report='' quick=0 list=0 build=build/mutation
 while (($#)); do
 	case $1 in
 	--levels) levels=${2:?}; shift 2 ;;
 	--from-empty) empty=${2:?}; shift 2 ;;
 	--engine) engine=${2:?}; shift 2 ;;
 	--naive) naive=(--naive); shift ;;
+	--only) only=(--only "${2:?}"); shift 2 ;;
 	--jobs) jobs=${2:?}; shift 2 ;;
 	--out) out=${2:?}; shift 2 ;;
 	--report) report=${2:?}; shift 2 ;;
 	--list) list=1; shift ;;
 	--quick) quick=1; shift ;;
 	--build-dir) build=${2:?}; shift 2 ;;  # an existing mutation build (CTest's)
-	-h|--help) sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,36p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "mutation.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -122,7 +126,7 @@ elif [[ $levels == *3* || -n $empty ]]; then
 fi
 [[ -z $empty ]] || fuzz+=(--from-empty "$empty" --fuzz-seconds 60)
 python3 mutation/run.py --build "$build" --source . --out "$out" --levels "$levels" --jobs "$jobs" \
-	"${fuzz[@]}"
+	"${fuzz[@]}" "${only[@]}"
 # The report, and its plot (beside it, as FILE's name with .png) where gnuplot is.
 png=$(basename "${report:-$out/report.md}" .md).png
 plot=()
