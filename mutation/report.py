@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: MIT
 """The mutation report (docs/mutation.md): scores from a results file.
 
-  report.py --mutants TSV --results TSV --equivalent FILE [--reasons FILE] [--out FILE]
-            [--title T]
+  report.py --mutants TSV --results TSV[:LEVEL=NEW] [--results ...] --equivalent FILE
+            [--reasons FILE] [--out FILE] [--title T] [--note TEXT]
 
 Prints the equivalence marks that name no mutant of the build (stale) on
 stderr and exits 2 if there are any; writes the report to --out (markdown).
@@ -56,17 +56,24 @@ def status_of(mid, results, marks):
 
 
 def joined_results(specs):
-    """The rows of every FILE[:LEVEL=NEW] in specs, in order (a later row of a
-    mutant and level replaces an earlier one), levels renamed as asked."""
+    """The rows of every FILE or FILE:LEVEL=NEW in specs, in order (a later row
+    of a mutant and level replaces an earlier one). FILE:LEVEL=NEW takes only
+    that level's rows from FILE, renamed: an older run's file may hold other
+    levels (and `reach` rows) that must not replace the current ones."""
     for spec in specs:
-        path, _, rename = spec.partition(':')
-        old, _, new = rename.partition('=')
-        if rename and not (old and new):
-            sys.exit('report.py: --results %s: expected FILE:LEVEL=NEW' % spec)
+        path, old, new = spec, None, None
+        head, sep, rename = spec.rpartition(':')
+        if sep and '=' in rename:  # level names have no ':' or '='; a path may
+            path = head
+            old, _, new = rename.partition('=')
+            if not old or not new.startswith(('3', 'empty')):
+                sys.exit('report.py: --results %s: expected FILE:LEVEL=NEW, NEW a fuzz level '
+                         '(3-..., empty-...)' % spec)
         for row in read_tsv(path):
-            if rename and row[1] == old:
-                row = [row[0], new] + row[2:]
-            yield row
+            if old is None:
+                yield row
+            elif row[1] == old:
+                yield [row[0], new] + row[2:]
 
 
 def main():
@@ -75,7 +82,8 @@ def main():
     ap.add_argument('--results', required=True, action='append',
                     help='a results.tsv; again for each run to join, FILE:LEVEL=NEW to '
                     'report a level of that file under another name (two runs of one level)')
-    ap.add_argument('--note', help='a paragraph under the title: which runs the report joins')
+    ap.add_argument('--note', help='the paragraph under the title instead of "Written by '
+                    'scripts/mutation.sh": which runs a joined report joins, and a link')
     ap.add_argument('--equivalent', required=True)
     ap.add_argument('--out')
     ap.add_argument('--reasons', help='`<id> <reason>` lines: why a from-empty survivor '
@@ -200,31 +208,35 @@ def fuzz_class(result):
     return ': ' + cls if cls else ''
 
 
-# A fuzz level's engine, from its name's suffix: 3-afl, empty-naive. Earlier
-# runs of the from-empty sample are joined under a level of their own
-# (report.py --results FILE:empty=empty-before), named here.
-FUZZ_ENGINES = {'': 'libFuzzer', 'afl': 'AFL++', 'naive': 'the naive raw-wire baseline',
-                'before': 'libFuzzer, the mutator before comparison operands',
-                'no-oracles': 'libFuzzer, before the harness oracles',
-                'afl-no-oracles': 'AFL++, before the harness oracles'}
-# The same, as the from-empty paragraphs say it.
-EMPTY_CONFIGS = {
-    '': 'libFuzzer with the structure-aware mutator',
-    'afl': 'AFL++ with CMPLOG and the structure-aware mutator',
-    'naive': 'the naive raw-wire baseline',
-    'before': 'libFuzzer with the structure-aware mutator before comparison operands reached '
-              'its fields (and before the harness oracles)',
-    'no-oracles': 'libFuzzer with the structure-aware mutator, before the harness oracles of '
-                  'the from-empty gaps',
-    'afl-no-oracles': 'AFL++ with CMPLOG and the structure-aware mutator, before the harness '
-                      'oracles of the from-empty gaps'}
+# A fuzz level's engine, from its name's suffix (3-afl, empty-naive): its
+# short name for the tables, and how the from-empty paragraphs say it.
+# Earlier runs of the from-empty sample are joined under a level of their
+# own (report.py --results FILE:empty=empty-before), named here too.
+FUZZ_ENGINES = {
+    '': ('libFuzzer', 'libFuzzer with the structure-aware mutator'),
+    'afl': ('AFL++', 'AFL++ with CMPLOG and the structure-aware mutator'),
+    'naive': ('the naive raw-wire baseline', 'the naive raw-wire baseline'),
+    'before': ('libFuzzer, the mutator before comparison operands',
+               'libFuzzer with the structure-aware mutator before comparison operands reached '
+               'its fields (and before the harness oracles)'),
+    'no-oracles': ('libFuzzer, before the harness oracles',
+                   'libFuzzer with the structure-aware mutator, before the harness oracles of '
+                   'the from-empty gaps'),
+    'afl-no-oracles': ('AFL++, before the harness oracles',
+                       'AFL++ with CMPLOG and the structure-aware mutator, before the harness '
+                       'oracles of the from-empty gaps')}
+
+
+def engine_of(level, long=False):
+    """The engine's name for a fuzz level: 'AFL++' for 3-afl or empty-afl."""
+    engine = level.partition('-')[2]
+    return FUZZ_ENGINES.get(engine, (engine, engine))[1 if long else 0]
 
 
 def fuzz_level_name(level):
     """'level 3, AFL++' for 3-afl, 'from empty, libFuzzer' for empty."""
-    base, _, engine = level.partition('-')
-    return '%s, %s' % ('level 3' if base == '3' else 'from empty',
-                       FUZZ_ENGINES.get(engine, engine))
+    return '%s, %s' % ('level 3' if level.partition('-')[0] == '3' else 'from empty',
+                       engine_of(level))
 
 
 def by_class(mutants, results, reasons):
@@ -300,11 +312,10 @@ def render(title, note, mutants, stale, cpu, runs, samples, plot, results, reaso
     for level, sample in sorted(samples.items()):
         k = sum(1 for v in sample if v == 'killed')
         lo, hi = wilson(k, len(sample))
-        engine = level.partition('-')[2]
         lines += ['**From empty**, %s (the fuzzer alone, 60 s from an empty input, no unit test '
                   'or corpus counted): %d of %d sampled mutants killed, %.1f%% (95%% interval '
                   '%.1f%%-%.1f%%).' % (
-                      EMPTY_CONFIGS.get(engine, engine), k, len(sample),
+                      engine_of(level, long=True), k, len(sample),
                       100.0 * k / len(sample), 100 * lo, 100 * hi), '']
     naive3 = [r['3-naive'][0] for r in results.values() if '3-naive' in r]
     if naive3:
