@@ -231,6 +231,7 @@ static void connect_session(struct run *r)
 	struct model_session s;
 	struct fault_event ev;
 	struct request_reader rd = { .p = buf };
+	struct last_error_before error_before;
 	int fds[16];
 	size_t nfds;
 	bool cfg_header_ok = r->offer.cfg_request == VSF_REQ_GET_SHMEM_CONFIG &&
@@ -249,8 +250,11 @@ static void connect_session(struct run *r)
 		harness_setup_failed("socketpair");
 	write_answers(r, &s);
 
+	verdict_note_last_error(&error_before, r->fe);
 	ret = vsf_frontend_connect(r->fe, r->fe_chan[0]);
 	digest_u64(r, (uint64_t)ret);
+	if (!ret)
+		verdict_check_last_error_kept(&r->where, r->fe, &error_before, "connect");
 	/* A failed call ends the negotiation where it failed, after any request. */
 	rd.may_end = took_fault(&ev);
 	shadow_check_connect(&r->where, r->fe, &s, ret, rd.may_end ? &ev : NULL);
@@ -297,21 +301,28 @@ static void connect_attached(struct run *r)
 {
 	uint64_t sizes[VSF_MAX_SHMEM_REGIONS];
 	uint64_t pf = offer_protocol_features(&r->offer);
+	struct last_error_before error_before;
 	struct fault_event ev;
 	bool faulted;
 	int sv[2], ret;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 		harness_setup_failed("socketpair");
+	verdict_note_last_error(&error_before, r->fe);
 	ret = vsf_frontend_attach(r->fe, sv[0], pf);
 	r->peer = sv[1];
+	if (!ret)
+		verdict_check_last_error_kept(&r->where, r->fe, &error_before, "attach");
 	attached(r, ret, pf);
 	keep_attached(&r->keep, &r->offer, ret);
 	if (!r->model.shmem)
 		return;
 	config_sizes(r, sizes);
+	verdict_note_last_error(&error_before, r->fe);
 	ret = vsf_frontend_configure(r->fe, r->offer.cfg_nregions, sizes);
 	faulted = took_fault(&ev);
+	if (!ret)
+		verdict_check_last_error_kept(&r->where, r->fe, &error_before, "configure");
 	configured(r, ret, faulted ? &ev : NULL);
 	keep_configured(&r->keep, ret, faulted);
 }

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "error.h"
 #include "oracles.h"
 #include "vhost_shmem.h"
 
@@ -26,11 +27,12 @@ void verdict_check(const struct oracle_where *where, const struct vsf_frontend *
 
 /*
  * vsf_frontend_last_error is the reason for the last failure, not for the
- * last call: a call that succeeds leaves it as it was. Noted before a call
- * (a reason is shorter than text), checked after it succeeded.
+ * last call: a call that succeeds (connect, attach, configure, add_region,
+ * a message handled) leaves it as it was. Noted before the call, checked
+ * after it succeeded.
  */
 struct last_error_before {
-	char text[256];
+	char text[VSF_REASON_MAX];
 };
 
 void verdict_note_last_error(struct last_error_before *before, const struct vsf_frontend *fe);
